@@ -43,7 +43,7 @@ import net.jqwik.api.constraints.Size;
  * Properties of the wire codec: emit then parse is the identity for every valid record; parsing
  * arbitrary bytes never throws and depends only on the bytes inside the given range.
  */
-class CodecProperties {
+class CodecPropertiesTest {
 
     // ---- generators ------------------------------------------------------------------------
 
