@@ -121,16 +121,21 @@ final class RtxQueue {
     }
 
     void markLost(int index, Entry e) {
-        if (e.lost || e.sacked) {
+        if (e.sacked) {
             return;
         }
-        if (e.retrans) {
-            // A retransmission that is itself lost (RACK, RFC 8985 6.2): retransmit again.
-            retransOut -= e.seqLen();
-            e.retrans = false;
+        if (e.lost) {
+            if (e.retrans) {
+                // The retransmission itself is lost (RACK, RFC 8985 6.2; or an RTO): send it again.
+                retransOut -= e.seqLen();
+                e.retrans = false;
+            } else {
+                return;
+            }
+        } else {
+            e.lost = true;
+            lostOut += e.seqLen();
         }
-        e.lost = true;
-        lostOut += e.seqLen();
         if (index < lostHint) {
             lostHint = index;
         }

@@ -1179,12 +1179,7 @@ public final class TcpConnection {
             // RFC 6675 5.1 / Linux tcp_enter_loss: everything not SACKed is presumed lost.
             for (int i = 0; i < rtxq.size(); i++) {
                 RtxQueue.Entry e = rtxq.get(i);
-                if (!e.sacked) {
-                    if (e.lost && e.retrans) {
-                        rtxq.markLost(i, e);
-                    }
-                    rtxq.markLost(i, e);
-                }
+                rtxq.markLost(i, e);
             }
             renoSacked = 0;
             dupAcks = 0;
@@ -1243,6 +1238,9 @@ public final class TcpConnection {
             emit(makeSegment(TcpHeader.ACK, sndUna - 1, null), out);
         }
         transmit(out);
+        if (rtoDeadline == NEVER && !rtxq.isEmpty()) {
+            rtoDeadline = now + rtt.rto(); // RFC 6298 5.1: data outstanding means a running timer
+        }
         if (tlpDeadline <= now) {
             tlpDeadline = NEVER;
             sendTailLossProbe(out);
