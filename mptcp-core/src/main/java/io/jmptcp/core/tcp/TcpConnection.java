@@ -623,6 +623,13 @@ public final class TcpConnection {
             if (now - tsRecentStamp > PAWS_IDLE_MICROS) {
                 tsRecentValid = false; // RFC 7323 5.5: TS.Recent is too old to trust
             } else {
+                // As Linux tcp_send_dupack: an old duplicate is reported with D-SACK (RFC 2883), so
+                // the sender learns its retransmission was spurious.
+                long dseq = toRcv64(h.seq());
+                if (seg.length() > 0 && dseq + seg.length() <= rcvNxt() && sackOk) {
+                    rcv.dsackLeft = dseq;
+                    rcv.dsackRight = dseq + seg.length();
+                }
                 ackNow = true;
                 return drop(TcpMib.DROP_PAWS);
             }
@@ -927,7 +934,7 @@ public final class TcpConnection {
         } else if (inLoss && sndUna >= recoveryPoint) {
             inLoss = false;
         }
-        if (!inRecovery && rtxq.lostOut > 0 && state.synchronised()) {
+        if (!inRecovery && !inLoss && rtxq.lostOut > 0 && state.synchronised()) {
             enterRecovery();
             prrUpdate(delivered);
         }
@@ -989,6 +996,9 @@ public final class TcpConnection {
     /** RFC 8985 section 6.2 step 4: a D-SACK widens the reordering window, once per round trip. */
     private void onDsack() {
         mib.inc(TcpMib.DSACKS_RECEIVED);
+        // A duplicate delivery means a retransmission was spurious: the path reorders (as Linux
+        // treats a D-SACK), so stop using a zero reordering window.
+        reorderingSeen = true;
         if (sndUna >= dsackRoundEnd) {
             reoWndMult = Math.min(reoWndMult + 1, 64);
             dsackRoundEnd = sndNxt;
@@ -1220,7 +1230,7 @@ public final class TcpConnection {
         }
         if (rackDeadline <= now) {
             rackDetectLoss();
-            if (!inRecovery && rtxq.lostOut > 0) {
+            if (!inRecovery && !inLoss && rtxq.lostOut > 0) {
                 enterRecovery();
                 prrUpdate(0);
             }
@@ -1275,8 +1285,9 @@ public final class TcpConnection {
     }
 
     private boolean canSendData() {
+        // CLOSING: the peer's FIN crossed ours before ours was sent; queued data still goes first.
         return !finSent && (state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT
-                || state == TcpState.FIN_WAIT_1 || state == TcpState.LAST_ACK);
+                || state == TcpState.FIN_WAIT_1 || state == TcpState.LAST_ACK || state == TcpState.CLOSING);
     }
 
     /** Sends retransmissions, new data and FIN as windows allow; returns whether anything went out. */
@@ -1611,6 +1622,8 @@ public final class TcpConnection {
     @Override
     public String toString() {
         return "TcpConnection[" + state + " una=" + sndUna + " nxt=" + sndNxt + " wnd=" + sndWnd + " cwnd=" + cwnd()
-                + " pipe=" + pipe() + " rcvNxt=" + rcvNxt() + " rto=" + rtt.rto() + "]";
+                + " ssthresh=" + cc.ssthresh() + " pipe=" + pipe() + " sacked=" + rtxq.sackedOut + " lost="
+                + rtxq.lostOut + " retrans=" + rtxq.retransOut + (inRecovery ? " RECOVERY" : "")
+                + (inLoss ? " LOSS" : "") + " rcvNxt=" + rcvNxt() + " rto=" + rtt.rto() + "]";
     }
 }

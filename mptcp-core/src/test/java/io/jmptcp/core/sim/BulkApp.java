@@ -28,6 +28,8 @@ public final class BulkApp implements SimHost.App {
     private long readInterval;
     private long budgetLeft = Long.MAX_VALUE;
     private long budgetRefill;
+    private long pauseFrom = Long.MAX_VALUE;
+    private long pauseTo;
 
     public BulkApp(long toSend, long seed) {
         this.toSend = toSend;
@@ -46,6 +48,13 @@ public final class BulkApp implements SimHost.App {
         this.readBudget = bytes;
         this.readInterval = intervalMicros;
         this.budgetLeft = bytes;
+        return this;
+    }
+
+    /** The application stops reading during [from, to): the receive window fills and closes. */
+    public BulkApp pauseReads(long from, long to) {
+        this.pauseFrom = from;
+        this.pauseTo = to;
         return this;
     }
 
@@ -88,7 +97,8 @@ public final class BulkApp implements SimHost.App {
             budgetLeft = readBudget;
             budgetRefill = now + readInterval;
         }
-        while (budgetLeft > 0) {
+        boolean paused = now >= pauseFrom && now < pauseTo;
+        while (budgetLeft > 0 && !paused) {
             int n = c.read(readBuf, 0, (int) Math.min(readBuf.length, budgetLeft));
             if (n < 0) {
                 eof = true;
@@ -113,7 +123,10 @@ public final class BulkApp implements SimHost.App {
 
     /** When a slow reader's budget refills next (the harness wakes the host then). */
     public long nextRefill() {
-        return readInterval > 0 ? budgetRefill : Long.MAX_VALUE;
+        if (readInterval <= 0) {
+            return Long.MAX_VALUE;
+        }
+        return budgetRefill >= pauseFrom && budgetRefill < pauseTo ? pauseTo : budgetRefill;
     }
 
     public boolean sentAll() {

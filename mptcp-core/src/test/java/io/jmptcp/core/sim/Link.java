@@ -83,9 +83,15 @@ public final class Link {
         sim.trace(id, 7, up ? 1 : 0);
     }
 
+    /** Sees every packet offered to the link (tests use it to inspect segments). */
+    public Consumer<Packet> tap;
+
     public void send(Packet p) {
         long now = sim.now();
         sent++;
+        if (tap != null) {
+            tap.accept(p);
+        }
         if (!up) {
             droppedDown++;
             sim.trace(id, 1, p.segment().header().seq());
