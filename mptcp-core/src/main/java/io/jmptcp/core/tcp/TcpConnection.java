@@ -641,6 +641,7 @@ public final class TcpConnection {
                 // Simultaneous open: the peer's SYN,ACK completes our handshake; skip its SYN.
                 syn = false;
                 seq += 1;
+                ackNow = true; // RFC 9293 figure 8, line 7: the final ACK of a simultaneous open
             } else if (!rst) {
                 synResendNow = true; // a retransmitted SYN: our SYN,ACK was lost
                 return drop(TcpMib.DROP_OUT_OF_WINDOW);
