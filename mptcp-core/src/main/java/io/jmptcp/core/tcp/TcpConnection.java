@@ -96,7 +96,7 @@ public final class TcpConnection {
     private int persistBackoff;
     private int consecutiveRtos;
     private int keepaliveSent;
-    private long challengeWindowStart = Long.MIN_VALUE;
+    private long challengeWindowStart = Long.MIN_VALUE / 2;
     private int challengeCount;
 
     // ---- loss recovery ----
