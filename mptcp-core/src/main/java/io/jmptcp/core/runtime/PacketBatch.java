@@ -79,6 +79,11 @@ public final class PacketBatch {
         slots[size++].flip();
     }
 
+    /** Producer side: the slot from {@link #beginAdd()} stays free (nothing was read into it). */
+    public void abortAdd() {
+        adding = false;
+    }
+
     /** Producer side: the slot from {@link #beginAdd()} holds a packet of {@code length} bytes. */
     public void commitAdd(int length) {
         if (!adding) {
