@@ -1,6 +1,7 @@
 package io.jmptcp.cli;
 
 import io.jmptcp.tun.TunConfig;
+import io.jmptcp.tun.TunException;
 import io.jmptcp.tun.TunPacketIo;
 import io.jmptcp.tun.netem.LinkEmulator;
 import io.jmptcp.tun.netem.NetemRelay;
@@ -9,7 +10,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code jmptcp netem}: a TUN relay that stands in for sch_netem (absent from these kernels).
@@ -22,6 +26,9 @@ import picocli.CommandLine.Option;
                 + "the packets the kernel routes into --dev, and writes them back into it.",
                 "Route a path's traffic into the device with a policy rule (see docs/testbed.md)."})
 public final class NetemCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--dev", required = true, paramLabel = "NAME", description = "TUN device, created if absent")
     String dev;
@@ -59,11 +66,23 @@ public final class NetemCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long s = seed != null ? seed : System.nanoTime();
-        LinkEmulator.Config config = new LinkEmulator.Config(
-                Math.round(delayMs * 1e6), Math.round(jitterMs * 1e6), lossPct, reorderPct, duplicatePct,
-                rateMbit, limit, s);
+        LinkEmulator.Config config;
+        TunConfig tunConfig;
+        try {
+            config = new LinkEmulator.Config(Math.round(delayMs * 1e6), Math.round(jitterMs * 1e6),
+                    lossPct, reorderPct, duplicatePct, rateMbit, limit, s);
+            tunConfig = TunConfig.of(dev, mtu, List.of());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         LinkEmulator emulator = new LinkEmulator(config, mtu);
-        TunPacketIo io = TunPacketIo.open(TunConfig.of(dev, mtu, List.of()));
+        TunPacketIo io;
+        try {
+            io = TunPacketIo.open(tunConfig);
+        } catch (TunException e) {
+            System.err.println("jmptcp netem: " + e.getMessage());
+            return 1;
+        }
         NetemRelay relay = new NetemRelay(io, emulator);
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

@@ -40,10 +40,10 @@ public final class TunException extends IOException {
             case LibC.EPERM, LibC.EACCES -> "cannot create TUN device '" + name
                     + "': need root or CAP_NET_ADMIN";
             case LibC.EBUSY -> "TUN device '" + name + "' is busy: another process has it open "
-                    + "(stop it, or choose another --tun name)";
+                    + "(stop it, or choose another device name)";
             case LibC.EINVAL -> "device '" + name + "' exists with other flags: it is not a "
                     + "single-queue TUN device (a TAP, a veth, or multi-queue?); delete it "
-                    + "(ip link del " + name + ") or choose another --tun name";
+                    + "(ip link del " + name + ") or choose another device name";
             default -> "cannot attach TUN device '" + name + "'";
         };
         return new TunException(what + " [" + LibC.describe(errno) + "]", errno);
