@@ -85,6 +85,47 @@ class TunDeviceNetnsTest {
     }
 
     @Test
+    void sendAndReceiveCreateNoGarbagePerPacket() throws Exception {
+        // The kernel forwards packets from one stack address to the other back into the device,
+        // so every packet written is read again (RFC 1812 forwarding; no redirects, no rp_filter).
+        Host.sh("ip netns exec " + ns + " sysctl -q -w net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=0"
+                + " net.ipv4.conf.default.send_redirects=0 net.ipv4.conf.all.rp_filter=0"
+                + " net.ipv4.conf.default.rp_filter=0");
+        try (TunPacketIo io = TunPacketIo.open(config("jtunr", List.of("10.77.4.2", "10.77.5.2"), List.of()))) {
+            ByteBuffer p = ByteBuffer.allocateDirect(100);
+            // IPv4 header (RFC 791) 10.77.5.2 -> 10.77.4.2, protocol 253 (RFC 3692 experimental).
+            p.put(0, (byte) 0x45).putShort(2, (short) 100).put(8, (byte) 64).put(9, (byte) 253)
+                    .put(12, new byte[] {10, 77, 5, 2}).put(16, new byte[] {10, 77, 4, 2});
+            p.putShort(10, Icmp.checksum(p, 0, 20));
+            PacketBatch batch = new PacketBatch(32, 2048, true);
+            com.sun.management.ThreadMXBean mx =
+                    (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long[] counted = new long[2];
+            for (int phase = 0; phase < 2; phase++) { // 0: warm-up for the JIT, 1: measured
+                long before = mx.getCurrentThreadAllocatedBytes();
+                long received = 0;
+                for (int round = 0; round < 500; round++) {
+                    for (int i = 0; i < 16; i++) {
+                        io.send(p);
+                    }
+                    long deadline = System.nanoTime() + 2_000_000_000L;
+                    long want = (round + 1) * 16L;
+                    while (received < want && System.nanoTime() < deadline) {
+                        batch.clear();
+                        received += io.receive(batch, 100_000_000L);
+                    }
+                }
+                counted[0] = received;
+                counted[1] = mx.getCurrentThreadAllocatedBytes() - before;
+            }
+            assertEquals(8000, counted[0], "every packet came back through the kernel");
+            assertEquals(253, batch.get(0).get(9) & 0xff, "the packets read are ours (protocol 253)");
+            assertEquals(63, batch.get(0).get(8) & 0xff, "forwarded once: TTL 64 - 1");
+            assertTrue(counted[1] < 8000, "allocated " + counted[1] + " bytes for 8000 packets each way");
+        }
+    }
+
+    @Test
     void existingPersistentDeviceIsKeptButOurRoutesAndAddressesGo() throws Exception {
         Host.sh("ip -n " + ns + " tuntap add dev jtunp mode tun");
         TunPacketIo io = TunPacketIo.open(config("jtunp", List.of("10.77.1.2"), List.of("10.77.1.1/32")));
