@@ -1,0 +1,203 @@
+package io.jmptcp.core.mptcp;
+
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The connection-level receive buffer (RFC 8684 section 3.3.4 and 3.3.5, RFC 6182 section 5.3):
+ * data from every subflow is put in order by its DSN, delivered to the application exactly once
+ * and in order, and one receive window, relative to the DATA_ACK, is advertised on every subflow.
+ *
+ * <p>DSNs are kept as offsets from the peer's IDSN + 1, so ordinary {@code long} order applies
+ * (2^63 bytes will not be sent on one connection). The window never shrinks: the right edge that
+ * was advertised is remembered and data up to it is accepted even if the buffer filled since.
+ */
+public final class DataReceiveBuffer {
+    private final long initialDsn;
+    private final int capacity;
+
+    /** Offset of the next byte expected in order; DATA_ACK = initialDsn + ackOffset. */
+    private long ackOffset;
+    /** Bytes delivered in order and not yet read by the application. */
+    private final ArrayDeque<byte[]> ready = new ArrayDeque<>();
+    private int readyHead;
+    private long readyBytes;
+    /** Out-of-order data by start offset; entries never overlap. */
+    private final TreeMap<Long, byte[]> outOfOrder = new TreeMap<>();
+    private long outOfOrderBytes;
+    /** Largest right edge (offset) ever advertised. */
+    private long advertisedEdge;
+    /** Offset of the DATA_FIN byte, or -1. */
+    private long finOffset = -1;
+
+    private long duplicateBytes;
+    private long beyondWindowBytes;
+
+    /**
+     * @param peerIdsn the peer's IDSN; its first data byte has DSN = IDSN + 1
+     * @param capacity the buffer size in bytes, which bounds the advertised window
+     */
+    public DataReceiveBuffer(long peerIdsn, int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("capacity must be positive: " + capacity);
+        }
+        this.initialDsn = peerIdsn + 1;
+        this.capacity = capacity;
+        this.advertisedEdge = capacity;
+    }
+
+    /** The DATA_ACK to send: the DSN of the next byte expected (one past DATA_FIN once it is in). */
+    public long dataAck() {
+        return initialDsn + ackOffset + (finReceived() ? 1 : 0);
+    }
+
+    /** True once every byte up to and including the DATA_FIN has arrived. */
+    public boolean finReceived() {
+        return finOffset >= 0 && ackOffset == finOffset;
+    }
+
+    /** The receive window to advertise now, in bytes, relative to {@link #dataAck()}; it never shrinks the right edge. */
+    public long window() {
+        long free = capacity - readyBytes - outOfOrderBytes;
+        long edge = Math.max(advertisedEdge, ackOffset + Math.max(free, 0));
+        advertisedEdge = edge;
+        return edge - ackOffset;
+    }
+
+    /** The right edge (DSN) last advertised: data past it is dropped. */
+    public long rightEdge() {
+        return initialDsn + advertisedEdge;
+    }
+
+    /**
+     * Takes mapped data from a subflow. Returns the number of bytes that became deliverable in
+     * order. Duplicates are trimmed; bytes beyond the advertised window are dropped and counted.
+     */
+    public int receive(long dsn, byte[] data, int off, int len) {
+        long start = dsn - initialDsn;
+        long end = start + len;
+        if (len <= 0 || end <= ackOffset) {
+            duplicateBytes += len;
+            return 0;
+        }
+        if (end > advertisedEdge) {
+            long cut = end - Math.max(advertisedEdge, start);
+            beyondWindowBytes += cut;
+            end = Math.max(advertisedEdge, start);
+        }
+        if (start < ackOffset) {
+            duplicateBytes += ackOffset - start;
+            off += (int) (ackOffset - start);
+            start = ackOffset;
+        }
+        if (end <= start) {
+            return 0;
+        }
+        insertOutOfOrder(start, data, off, (int) (end - start));
+        return drainInOrder();
+    }
+
+    /** Records the DATA_FIN at the given DSN (the DSN of the FIN's own sequence byte). */
+    public void receiveDataFin(long finDsn) {
+        long at = finDsn - initialDsn;
+        if (finOffset < 0 && at >= ackOffset) {
+            finOffset = at;
+        }
+    }
+
+    private void insertOutOfOrder(long start, byte[] data, int off, int len) {
+        long end = start + len;
+        // Trim against existing neighbours so entries never overlap.
+        Map.Entry<Long, byte[]> below = outOfOrder.floorEntry(start);
+        if (below != null) {
+            long belowEnd = below.getKey() + below.getValue().length;
+            if (belowEnd >= end) {
+                duplicateBytes += len;
+                return;
+            }
+            if (belowEnd > start) {
+                duplicateBytes += belowEnd - start;
+                off += (int) (belowEnd - start);
+                start = belowEnd;
+            }
+        }
+        while (start < end) {
+            Map.Entry<Long, byte[]> next = outOfOrder.ceilingEntry(start);
+            long pieceEnd = next == null ? end : Math.min(end, next.getKey());
+            if (pieceEnd > start) {
+                byte[] piece = new byte[(int) (pieceEnd - start)];
+                System.arraycopy(data, off, piece, 0, piece.length);
+                outOfOrder.put(start, piece);
+                outOfOrderBytes += piece.length;
+                off += piece.length;
+                start = pieceEnd;
+            }
+            if (next != null && start < end) {
+                long nextEnd = next.getKey() + next.getValue().length;
+                long skip = Math.min(end, nextEnd) - start;
+                duplicateBytes += skip;
+                off += (int) skip;
+                start += skip;
+            }
+        }
+    }
+
+    private int drainInOrder() {
+        int moved = 0;
+        Map.Entry<Long, byte[]> first;
+        while ((first = outOfOrder.firstEntry()) != null && first.getKey() == ackOffset) {
+            outOfOrder.pollFirstEntry();
+            byte[] chunk = first.getValue();
+            outOfOrderBytes -= chunk.length;
+            ready.addLast(chunk);
+            readyBytes += chunk.length;
+            ackOffset += chunk.length;
+            moved += chunk.length;
+        }
+        return moved;
+    }
+
+    /** Bytes the application can read now. */
+    public long readable() {
+        return readyBytes;
+    }
+
+    /** Copies up to {@code len} in-order bytes to {@code dst}; returns the count (0 if none). */
+    public int read(byte[] dst, int off, int len) {
+        int done = 0;
+        while (done < len && !ready.isEmpty()) {
+            byte[] head = ready.peekFirst();
+            int n = Math.min(len - done, head.length - readyHead);
+            System.arraycopy(head, readyHead, dst, off + done, n);
+            readyHead += n;
+            done += n;
+            if (readyHead == head.length) {
+                ready.pollFirst();
+                readyHead = 0;
+            }
+        }
+        readyBytes -= done;
+        return done;
+    }
+
+    /** True when the DATA_FIN has arrived and the application has read everything before it. */
+    public boolean atEof() {
+        return finReceived() && readyBytes == 0;
+    }
+
+    /** Bytes received more than once (trimmed). */
+    public long duplicateBytes() {
+        return duplicateBytes;
+    }
+
+    /** Bytes dropped because they lay beyond the advertised window. */
+    public long beyondWindowBytes() {
+        return beyondWindowBytes;
+    }
+
+    /** Bytes held out of order. */
+    public long outOfOrderBytes() {
+        return outOfOrderBytes;
+    }
+}

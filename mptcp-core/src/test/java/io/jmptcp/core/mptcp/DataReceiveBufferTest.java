@@ -1,0 +1,107 @@
+package io.jmptcp.core.mptcp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+class DataReceiveBufferTest {
+    private static final long IDSN = 0xffff_ffff_ffff_fff0L; // the data sequence space wraps
+
+    @Test
+    void inOrderDataIsDeliveredAndAcked() {
+        DataReceiveBuffer b = new DataReceiveBuffer(IDSN, 1000);
+        assertEquals(IDSN + 1, b.dataAck());
+        assertEquals(5, b.receive(IDSN + 1, "hello".getBytes(), 0, 5));
+        assertEquals(IDSN + 6, b.dataAck());
+        byte[] out = new byte[10];
+        assertEquals(5, b.read(out, 0, 10));
+        assertEquals("hello", new String(out, 0, 5));
+    }
+
+    @Test
+    void outOfOrderDataWaitsForTheGap() {
+        DataReceiveBuffer b = new DataReceiveBuffer(IDSN, 1000);
+        assertEquals(0, b.receive(IDSN + 6, "world".getBytes(), 0, 5));
+        assertEquals(IDSN + 1, b.dataAck());
+        assertEquals(5, b.outOfOrderBytes());
+        assertEquals(10, b.receive(IDSN + 1, "hello".getBytes(), 0, 5));
+        assertEquals(IDSN + 11, b.dataAck());
+        byte[] out = new byte[10];
+        b.read(out, 0, 10);
+        assertEquals("helloworld", new String(out));
+    }
+
+    @Test
+    void windowNeverShrinksAndDataBeyondItIsDropped() {
+        DataReceiveBuffer b = new DataReceiveBuffer(IDSN, 10);
+        assertEquals(10, b.window());
+        long edge = b.rightEdge();
+        // 8 bytes arrive and are not read: the free space is 2, but the right edge stays put.
+        b.receive(IDSN + 1, new byte[8], 0, 8);
+        assertEquals(2, b.window());
+        assertEquals(edge, b.rightEdge());
+        // 4 bytes, 2 of which lie beyond the advertised edge: 2 accepted, 2 dropped.
+        assertEquals(2, b.receive(IDSN + 9, new byte[4], 0, 4));
+        assertEquals(2, b.beyondWindowBytes());
+        assertEquals(0, b.window());
+        b.read(new byte[10], 0, 10);
+        assertEquals(10, b.window());
+    }
+
+    @Test
+    void dataFinIsAckedAfterAllDataBeforeIt() {
+        DataReceiveBuffer b = new DataReceiveBuffer(IDSN, 100);
+        b.receiveDataFin(IDSN + 6);
+        assertFalse(b.finReceived());
+        b.receive(IDSN + 1, "hello".getBytes(), 0, 5);
+        assertTrue(b.finReceived());
+        assertEquals(IDSN + 7, b.dataAck(), "DATA_FIN takes one byte of sequence space");
+        assertFalse(b.atEof());
+        b.read(new byte[5], 0, 5);
+        assertTrue(b.atEof());
+    }
+
+    /** Any split of a stream into overlapping, duplicated, reordered pieces reads back intact. */
+    @Property(tries = 200)
+    void reassemblesAnyArrivalOrder(@ForAll @IntRange(min = 1, max = 3000) int size,
+                                    @ForAll long seed) {
+        Random rnd = new Random(seed);
+        byte[] stream = new byte[size];
+        rnd.nextBytes(stream);
+        List<int[]> pieces = new ArrayList<>();
+        for (int at = 0; at < size; ) {
+            int len = 1 + rnd.nextInt(200);
+            int start = Math.max(0, at - rnd.nextInt(50)); // overlaps with earlier data
+            pieces.add(new int[] {start, Math.min(size, at + len) - start});
+            at += len;
+        }
+        for (int i = 0, n = pieces.size(); i < n / 3; i++) {
+            pieces.add(pieces.get(rnd.nextInt(n))); // duplicates
+        }
+        Collections.shuffle(pieces, rnd);
+        DataReceiveBuffer b = new DataReceiveBuffer(IDSN, size);
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        byte[] tmp = new byte[512];
+        for (int[] p : pieces) {
+            b.receive(IDSN + 1 + p[0], stream, p[0], p[1]);
+            int n;
+            while ((n = b.read(tmp, 0, rnd.nextInt(tmp.length) + 1)) > 0) {
+                got.write(tmp, 0, n);
+            }
+        }
+        assertArrayEquals(stream, got.toByteArray());
+        assertEquals(IDSN + 1 + size, b.dataAck());
+        assertEquals(0, b.outOfOrderBytes());
+    }
+}
