@@ -12,6 +12,7 @@
 # join, so that both subflows carry data. --checksum turns on DSS checksums
 # (net.mptcp.checksum_enabled=1) on both hosts.
 #
+# The last frame is a UDP datagram to port 5299 (the end-of-capture marker, see below).
 # tcpdump runs in the client namespace on "any", so the link type is Linux cooked (SLL, or SLL2
 # with --linktype LINUX_SLL2). Needs root, ip, tcpdump, python3. Prints a summary on stderr.
 set -euo pipefail
@@ -85,8 +86,11 @@ ip -n "$srv" mptcp endpoint add 10.231.2.2 dev jdec-s2 signal
 # Duplicate address detection does not apply to IPv4; just wait for the links to be up.
 wait_for "veth links" 10 sh -c "ip -n $cli -o link show jdec-c2 | grep -q 'state UP'"
 
-ip netns exec "$cli" tcpdump -i any -y "$linktype" -s 0 --immediate-mode -U -w "$work/cap.pcap" tcp port 5201 \
-  2>"$work/tcpdump.err" &
+# --immediate-mode: without it TPACKET_V3 holds a short run's packets in its ring. --print: the
+# packets are also listed on stdout, so the end marker (one UDP datagram to port 5299, sent when
+# everything is closed) tells when tcpdump has written every earlier packet.
+ip netns exec "$cli" tcpdump -i any -y "$linktype" -s 0 --immediate-mode -U -l -n --print \
+  -w "$work/cap.pcap" "tcp port 5201 or udp port 5299" >"$work/tcpdump.out" 2>"$work/tcpdump.err" &
 tcpdump_pid=$!
 wait_for "tcpdump to listen" 10 grep -q "listening on" "$work/tcpdump.err"
 
@@ -156,6 +160,8 @@ open_subflows() {
 }
 wait_for "subflows to close" 10 sh -c "! { $(declare -f open_subflows); open_subflows $cli || open_subflows $srv; }"
 
+ip netns exec "$cli" python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"end", ("10.231.1.2", 5299))'
+wait_for "tcpdump to write the end marker" 10 grep -q '[.]5299: UDP' "$work/tcpdump.out"
 kill -INT "$tcpdump_pid"
 wait "$tcpdump_pid" || true
 tcpdump_pid=""
