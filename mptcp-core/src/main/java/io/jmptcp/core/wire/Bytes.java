@@ -1,5 +1,9 @@
 package io.jmptcp.core.wire;
 
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -62,6 +66,19 @@ final class Bytes {
         if (offset < 0 || length < 0 || offset > b.limit() - length) {
             throw new IndexOutOfBoundsException("range " + offset + "+" + length
                     + " outside buffer limit " + b.limit());
+        }
+    }
+
+    /**
+     * An address from 4 or 16 bytes, without a name lookup. A 16-byte IPv4-mapped address stays
+     * an {@link Inet6Address}, so that its length on the wire is kept.
+     */
+    static InetAddress address(byte[] bytes) {
+        try {
+            return bytes.length == 16 ? Inet6Address.getByAddress(null, bytes, -1)
+                    : Inet4Address.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            throw new AssertionError("4 or 16 bytes are always a valid address", e);
         }
     }
 }

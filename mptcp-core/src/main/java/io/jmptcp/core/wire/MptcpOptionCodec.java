@@ -14,10 +14,7 @@ import io.jmptcp.core.wire.MptcpOption.MpTcpRst;
 import io.jmptcp.core.wire.MptcpOption.MptcpMalformed;
 import io.jmptcp.core.wire.MptcpOption.MptcpUnknown;
 import io.jmptcp.core.wire.MptcpOption.RemoveAddr;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -196,7 +193,7 @@ public final class MptcpOptionCodec {
             }
         }
         int id = Bytes.u8(buf, off + 3);
-        InetAddress addr = address(Bytes.copy(buf, off + 4, addrLen));
+        InetAddress addr = Bytes.address(Bytes.copy(buf, off + 4, addrLen));
         int p = off + 4 + addrLen;
         int portValue = -1;
         if (port) {
@@ -218,19 +215,6 @@ public final class MptcpOptionCodec {
             ids.add(Bytes.u8(buf, off + 3 + i));
         }
         return new RemoveAddr(ids);
-    }
-
-    /**
-     * Builds an address from 4 or 16 bytes without a name lookup. A 16-byte IPv4-mapped address
-     * stays an {@link Inet6Address}, so that its length on the wire is kept.
-     */
-    static InetAddress address(byte[] bytes) {
-        try {
-            return bytes.length == 16 ? Inet6Address.getByAddress(null, bytes, -1)
-                    : Inet4Address.getByAddress(bytes);
-        } catch (UnknownHostException e) {
-            throw new AssertionError("4 or 16 bytes are always a valid address", e);
-        }
     }
 
     private static MptcpMalformed badLength(int subtype, String name, ByteBuffer buf, int off, int len) {

@@ -114,7 +114,7 @@ class MptcpOptionCodecTest {
                         new AddAddr(true, 2, ip("2001:db8::1"), 80, 0)),
                 // An IPv4-mapped IPv6 address stays 16 bytes on the wire.
                 Arguments.of("1e 14 31 03 00000000000000000000ffffc0a80102",
-                        new AddAddr(true, 3, MptcpOptionCodec.address(bytes("00000000000000000000ffffc0a80102")), -1, 0)),
+                        new AddAddr(true, 3, Bytes.address(bytes("00000000000000000000ffffc0a80102")), -1, 0)),
                 // REMOVE_ADDR (section 3.4.2): 1 to 8 ids.
                 Arguments.of("1e 04 40 01", new RemoveAddr(List.of(1))),
                 Arguments.of("1e 0b 40 01 02 03 04 05 06 07 ff", new RemoveAddr(List.of(1, 2, 3, 4, 5, 6, 7, 255))),
