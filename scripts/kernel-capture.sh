@@ -86,10 +86,11 @@ ip -n "$srv" mptcp endpoint add 10.231.2.2 dev jdec-s2 signal
 # Duplicate address detection does not apply to IPv4; just wait for the links to be up.
 wait_for "veth links" 10 sh -c "ip -n $cli -o link show jdec-c2 | grep -q 'state UP'"
 
+# -B 65536: a 64 MiB ring; with the default 2 MiB, bursts of 64 KiB GSO packets overflow it.
 # --immediate-mode: without it TPACKET_V3 holds a short run's packets in its ring. --print: the
 # packets are also listed on stdout, so the end marker (one UDP datagram to port 5299, sent when
 # everything is closed) tells when tcpdump has written every earlier packet.
-ip netns exec "$cli" tcpdump -i any -y "$linktype" -s 0 --immediate-mode -U -l -n --print \
+ip netns exec "$cli" tcpdump -i any -y "$linktype" -s 0 -B 65536 --immediate-mode -U -l -n --print \
   -w "$work/cap.pcap" "tcp port 5201 or udp port 5299" >"$work/tcpdump.out" 2>"$work/tcpdump.err" &
 tcpdump_pid=$!
 wait_for "tcpdump to listen" 10 grep -q "listening on" "$work/tcpdump.err"
@@ -166,4 +167,10 @@ kill -INT "$tcpdump_pid"
 wait "$tcpdump_pid" || true
 tcpdump_pid=""
 cp "$work/cap.pcap" "$out"
-echo "kernel-capture: $(grep -h -E 'packets captured' "$work/tcpdump.err"); client got: $(cat "$work/client.out")" >&2
+captured=$(grep -h -E 'packets captured' "$work/tcpdump.err")
+dropped=$(grep -h -E 'packets dropped by kernel' "$work/tcpdump.err")
+echo "kernel-capture: $captured, $dropped; client got: $(tail -c 12 "$work/client.out")" >&2
+case "$dropped" in
+  0\ *) ;;
+  *) echo "kernel-capture: tcpdump lost packets, the capture is incomplete" >&2; exit 1 ;;
+esac

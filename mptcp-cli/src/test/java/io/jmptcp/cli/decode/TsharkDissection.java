@@ -88,6 +88,9 @@ final class TsharkDissection {
             int optPos = Integer.parseInt(attr(opts, "pos"));
             for (Element e : children(opts)) {
                 String name = e.getAttribute("name");
+                if (name.startsWith("_ws.")) {
+                    continue; // tshark's expert annotations, not options
+                }
                 if (e.getTagName().equals("proto") && name.equals("mptcp")) {
                     options.add("mptcp");
                     int pos = Integer.parseInt(attr(e, "pos")) - optPos;
