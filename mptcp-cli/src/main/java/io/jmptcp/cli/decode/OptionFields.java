@@ -184,13 +184,23 @@ public final class OptionFields {
 
     /**
      * An address as text: dotted IPv4, or IPv6 in the RFC 5952 short form (lowercase, the longest
-     * run of two or more zero groups as "::", the first such run on a tie), as tshark prints it.
+     * run of two or more zero groups as "::", the first such run on a tie, IPv4-mapped addresses
+     * as ::ffff:a.b.c.d), as tshark prints it.
      */
     public static String address(InetAddress a) {
         if (a instanceof Inet4Address) {
             return a.getHostAddress();
         }
         byte[] b = a.getAddress();
+        boolean mapped = true;
+        for (int i = 0; i < 12; i++) {
+            mapped &= b[i] == (i < 10 ? 0 : (byte) 0xFF);
+        }
+        if (mapped) {
+            // RFC 5952 section 5: an IPv4-mapped address keeps the dotted IPv4 part
+            return "::ffff:" + (b[12] & 0xFF) + "." + (b[13] & 0xFF) + "." + (b[14] & 0xFF) + "."
+                    + (b[15] & 0xFF);
+        }
         int[] g = new int[8];
         for (int i = 0; i < 8; i++) {
             g[i] = ((b[2 * i] & 0xFF) << 8) | (b[2 * i + 1] & 0xFF);
