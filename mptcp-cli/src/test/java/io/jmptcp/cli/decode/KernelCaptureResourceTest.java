@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -115,6 +116,21 @@ class KernelCaptureResourceTest {
         KernelScenario k = new KernelScenario(r.segments());
         k.assertComplete(false, false);
         assertEquals(6, k.assertCrypto());
+    }
+
+    /**
+     * {@code kernel-mptcp.pcapng} is the same capture converted by Wireshark's writer
+     * ({@code editcap -F pcapng kernel-mptcp.pcap kernel-mptcp.pcapng}): a pcapng file from an
+     * independent implementation must decode to exactly the same segments and timestamps.
+     */
+    @Test
+    void pcapngFromWiresharkDecodesIdentically() throws Exception {
+        CaptureDecoder.Result pcap = CaptureDecoder.decode(resource("kernel-mptcp.pcap"));
+        CaptureDecoder.Result pcapng = CaptureDecoder.decode(resource("kernel-mptcp.pcapng"));
+        assertEquals(Optional.empty(), pcapng.summary().failure());
+        assertEquals(30, pcapng.segments().size());
+        assertEquals(pcap.segments(), pcapng.segments());
+        assertEquals(pcap.summary(), pcapng.summary());
     }
 
     @Test
