@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Captures one Linux kernel MPTCP connection (kernel client -> kernel server) between two network
+# namespaces joined by two veth paths, for checking our decoder and codec against real traffic.
+#
+#   scripts/kernel-capture.sh [--checksum] [--bulk BYTES] [--linktype LINUX_SLL|LINUX_SLL2] OUT.pcap
+#
+# The capture holds: the MP_CAPABLE handshake on path 1 (10.231.1.0/24), the server's ADD_ADDR of
+# its path-2 address (10.231.2.2) and the client's echo, the MP_JOIN handshake of the second
+# subflow on path 2, DSS data both ways, and a DATA_FIN each way. The client waits (polling
+# MPTCP_INFO) until the join is up before it sends its DATA_FIN: Linux refuses new subflows once a
+# connection has received a DATA_FIN. --bulk BYTES makes each side also send BYTES more after the
+# join, so that both subflows carry data. --checksum turns on DSS checksums
+# (net.mptcp.checksum_enabled=1) on both hosts.
+#
+# The last frame is a UDP datagram to port 5299 (the end-of-capture marker, see below).
+# tcpdump runs in the client namespace on "any", so the link type is Linux cooked (SLL, or SLL2
+# with --linktype LINUX_SLL2). Needs root, ip, tcpdump, python3. Prints a summary on stderr.
+set -euo pipefail
+
+checksum=0
+bulk=0
+linktype=LINUX_SLL
+while [ $# -gt 1 ]; do
+  case "$1" in
+    --checksum) checksum=1; shift ;;
+    --bulk) bulk="$2"; shift 2 ;;
+    --linktype) linktype="$2"; shift 2 ;;
+    *) echo "kernel-capture: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[ $# -eq 1 ] || { echo "usage: $0 [--checksum] [--bulk BYTES] [--linktype LINUX_SLL|LINUX_SLL2] OUT.pcap" >&2; exit 2; }
+out="$1"
+
+tag="$$"
+cli="jdec-c$tag"
+srv="jdec-s$tag"
+work="$(mktemp -d /tmp/jdec-capture.XXXXXX)"
+tcpdump_pid=""
+
+cleanup() {
+  if [ -n "$tcpdump_pid" ] && kill -0 "$tcpdump_pid" 2>/dev/null; then
+    kill "$tcpdump_pid" 2>/dev/null || true
+    wait "$tcpdump_pid" 2>/dev/null || true
+  fi
+  # Processes started inside the namespaces by this script only.
+  for ns in "$cli" "$srv"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Waits until "$@" succeeds, for at most $deadline seconds (polling, not sleeping blindly).
+wait_for() {
+  local what="$1" deadline="$2"; shift 2
+  local end=$((SECONDS + deadline))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$end" ]; then
+      echo "kernel-capture: timed out waiting for $what" >&2
+      return 1
+    fi
+    sleep 0.05
+  done
+}
+
+ip netns add "$cli"
+ip netns add "$srv"
+ip -n "$cli" link add jdec-c1 type veth peer name jdec-s1 netns "$srv"
+ip -n "$cli" link add jdec-c2 type veth peer name jdec-s2 netns "$srv"
+ip -n "$cli" addr add 10.231.1.1/24 dev jdec-c1
+ip -n "$cli" addr add 10.231.2.1/24 dev jdec-c2
+ip -n "$srv" addr add 10.231.1.2/24 dev jdec-s1
+ip -n "$srv" addr add 10.231.2.2/24 dev jdec-s2
+for ns in "$cli" "$srv"; do
+  ip -n "$ns" link set lo up
+  for dev in $(ip -n "$ns" -o link show type veth | awk -F'[ :@]+' '{print $2}'); do
+    ip -n "$ns" link set "$dev" up
+  done
+  ip netns exec "$ns" sysctl -qw net.mptcp.enabled=1
+  ip netns exec "$ns" sysctl -qw net.mptcp.checksum_enabled="$checksum"
+  ip -n "$ns" mptcp limits set subflow 8 add_addr_accepted 8
+done
+ip -n "$srv" mptcp endpoint add 10.231.2.2 dev jdec-s2 signal
+
+# Duplicate address detection does not apply to IPv4; just wait for the links to be up.
+wait_for "veth links" 10 sh -c "ip -n $cli -o link show jdec-c2 | grep -q 'state UP'"
+
+# -B 65536: a 64 MiB ring; with the default 2 MiB, bursts of 64 KiB GSO packets overflow it.
+# --immediate-mode: without it TPACKET_V3 holds a short run's packets in its ring. --print: the
+# packets are also listed on stdout, so the end marker (one UDP datagram to port 5299, sent when
+# everything is closed) tells when tcpdump has written every earlier packet.
+ip netns exec "$cli" tcpdump -i any -y "$linktype" -s 0 -B 65536 --immediate-mode -U -l -n --print \
+  -w "$work/cap.pcap" "tcp port 5201 or udp port 5299" >"$work/tcpdump.out" 2>"$work/tcpdump.err" &
+tcpdump_pid=$!
+wait_for "tcpdump to listen" 10 grep -q "listening on" "$work/tcpdump.err"
+
+cat >"$work/server.py" <<'EOF'
+import socket, sys
+bulk = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)  # IPPROTO_MPTCP
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 5201))
+s.listen(1)
+open(sys.argv[2], "w").close()          # ready marker
+c, _ = s.accept()
+got = b""
+while not got.endswith(b"hello\n"):
+    got += c.recv(4096)
+c.sendall(b"welcome\n")
+total = 0
+while True:                             # read until the client's DATA_FIN
+    d = c.recv(65536)
+    if not d:
+        break
+    total += len(d)
+c.sendall(b"x" * bulk + b"bye %d\n" % total)
+c.close()
+EOF
+
+cat >"$work/client.py" <<'EOF'
+import socket, struct, sys, time
+bulk = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)  # IPPROTO_MPTCP
+s.connect(("10.231.1.2", 5201))
+s.sendall(b"hello\n")
+got = b""
+while not got.endswith(b"welcome\n"):
+    got += s.recv(4096)
+# Wait for the second subflow (created after the server's ADD_ADDR): MPTCP_INFO (SOL_MPTCP 284,
+# optname 1); its first byte, mptcpi_subflows, counts the subflows beyond the initial one.
+deadline = time.monotonic() + 10
+while s.getsockopt(284, 1, 64)[0] < 1:
+    if time.monotonic() > deadline:
+        sys.exit("no second subflow")
+    time.sleep(0.01)
+s.sendall(b"y" * bulk + b"more\n")
+s.shutdown(socket.SHUT_WR)              # our DATA_FIN; the server answers and sends its own
+rest = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    rest += d
+s.close()
+print(rest[-20:].decode().strip())
+EOF
+
+ip netns exec "$srv" python3 "$work/server.py" "$bulk" "$work/ready" >"$work/server.out" 2>&1 &
+server_pid=$!
+wait_for "server to listen" 10 test -e "$work/ready"
+ip netns exec "$cli" timeout 20 python3 "$work/client.py" "$bulk" >"$work/client.out" 2>&1 || {
+  echo "kernel-capture: client failed: $(cat "$work/client.out")" >&2; exit 1; }
+wait "$server_pid" || { echo "kernel-capture: server failed: $(cat "$work/server.out")" >&2; exit 1; }
+
+# Both sides closed; wait until every subflow has finished its TCP close (only TIME-WAIT or
+# nothing left), so the last FIN/ACKs are in the capture before tcpdump stops.
+open_subflows() {
+  ip netns exec "$1" ss -Htn state established state fin-wait-1 state fin-wait-2 \
+    state closing state last-ack state close-wait state syn-sent state syn-recv | grep -q .
+}
+wait_for "subflows to close" 10 sh -c "! { $(declare -f open_subflows); open_subflows $cli || open_subflows $srv; }"
+
+ip netns exec "$cli" python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"end", ("10.231.1.2", 5299))'
+wait_for "tcpdump to write the end marker" 10 grep -q '[.]5299: UDP' "$work/tcpdump.out"
+kill -INT "$tcpdump_pid"
+wait "$tcpdump_pid" || true
+tcpdump_pid=""
+cp "$work/cap.pcap" "$out"
+captured=$(grep -h -E 'packets captured' "$work/tcpdump.err")
+dropped=$(grep -h -E 'packets dropped by kernel' "$work/tcpdump.err")
+echo "kernel-capture: $captured, $dropped; client got: $(tail -c 12 "$work/client.out")" >&2
+case "$dropped" in
+  0\ *) ;;
+  *) echo "kernel-capture: tcpdump lost packets, the capture is incomplete" >&2; exit 1 ;;
+esac
