@@ -70,6 +70,22 @@ class KernelCaptureTest {
         assertTrue(verifyDssChecksums(cap, r.segments()) >= 2, "single-segment mappings checked");
     }
 
+    @Test
+    void kernelConnectionOverIpv6() throws Exception {
+        Host.requireNetns("tshark", "tcpdump", "python3");
+        Path cap = capture("v6.pcap", "--ipv6", "--bulk", "400000", "--linktype", "LINUX_SLL2");
+
+        CaptureDecoder.Result r = CaptureDecoder.decode(cap);
+        assertEquals(Optional.empty(), r.summary().failure());
+        TsharkComparison.assertAgrees(cap, r.segments());
+
+        KernelScenario k = new KernelScenario(r.segments());
+        assertTrue(k.client instanceof java.net.Inet6Address, "an IPv6 connection");
+        k.assertComplete(false, true);
+        // includes the ADD_ADDR HMAC over a 16-byte address
+        assertEquals(6, k.assertCrypto());
+    }
+
     /** Recomputes the DSS checksum of each mapping that one segment carries entirely. */
     private static int verifyDssChecksums(Path cap, List<DecodedSegment> segments) throws Exception {
         List<PcapFrame> frames = PcapReader.readAll(cap).frames();
