@@ -101,13 +101,12 @@ public final class IpPacketCodec {
         int nh = ip.nextHeader();
         boolean first = true;
         while (nh != Ipv6Packet.NH_TCP) {
+            if (nh == Ipv6Packet.NH_HOP_BY_HOP && !first) {
+                return reject(Reason.BAD_EXTENSION_HEADER, "hop-by-hop options not first");
+            }
             int extLen;
             switch (nh) {
                 case Ipv6Packet.NH_HOP_BY_HOP:
-                    if (!first) {
-                        return reject(Reason.BAD_EXTENSION_HEADER, "hop-by-hop options not first");
-                    }
-                    // fall through: same length rule as routing and destination options
                 case Ipv6Packet.NH_ROUTING:
                 case Ipv6Packet.NH_DEST_OPTS:
                     if (end - p < 2) {

@@ -196,6 +196,20 @@ public final class TcpOptionCodec {
         return total;
     }
 
+    /**
+     * The first option of {@code type} in {@code options} (for example {@code MptcpOption.Dss.class}),
+     * or null. Does not allocate.
+     */
+    public static <T extends TcpOption> T first(List<? extends TcpOption> options, Class<T> type) {
+        for (int i = 0; i < options.size(); i++) {
+            TcpOption o = options.get(i);
+            if (type.isInstance(o)) {
+                return type.cast(o);
+            }
+        }
+        return null;
+    }
+
     /** Sum of the options' lengths, rounded up to a multiple of 4 (RFC 9293: data offset in words). */
     public static int paddedLength(List<? extends TcpOption> options) {
         int sum = 0;

@@ -132,6 +132,16 @@ class TcpOptionCodecTest {
     }
 
     @Test
+    void firstFindsAnOptionByType() {
+        List<TcpOption> opts = TcpOptionCodec.parse(ByteBuffer.wrap(bytes(
+                "0101 080a 00000001 00000002 1e082001 d29d6f80 0101 050a 00000064 000000c8")), 0, 32);
+        assertEquals(new Timestamps(1, 2), TcpOptionCodec.first(opts, Timestamps.class));
+        assertEquals(0xd29d6f80L, TcpOptionCodec.first(opts, Dss.class).dataAck());
+        assertEquals(TcpOptionCodec.first(opts, Dss.class), TcpOptionCodec.first(opts, MptcpOption.class));
+        assertEquals(null, TcpOptionCodec.first(opts, Mss.class));
+    }
+
+    @Test
     void paddedLengthRoundsUpToWords() {
         assertEquals(0, TcpOptionCodec.paddedLength(List.of()));
         assertEquals(4, TcpOptionCodec.paddedLength(List.of(NOP)));
