@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code jmptcp} command: one runnable jar with a subcommand per tool. */
 @Command(name = "jmptcp", mixinStandardHelpOptions = true, version = "jmptcp 0.1.0",
         description = "A userspace Multipath TCP (RFC 8684) stack over Linux TUN devices.",
-        subcommands = {CommandLine.HelpCommand.class, io.jmptcp.cli.decode.DecodeCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, io.jmptcp.cli.decode.DecodeCommand.class,
+            NetemCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

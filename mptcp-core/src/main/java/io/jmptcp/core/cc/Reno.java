@@ -1,0 +1,78 @@
+package io.jmptcp.core.cc;
+
+/**
+ * Reno congestion avoidance (RFC 5681 section 3.1) with appropriate byte counting in slow start
+ * (RFC 3465, L = 2 segments).
+ */
+public final class Reno implements CongestionControl {
+    public static final CongestionControlFactory FACTORY = Reno::new;
+
+    private int mss;
+    private long cwnd;
+    private long ssthresh = Long.MAX_VALUE;
+    private long caAcked;
+
+    public Reno(int mss, int initialSegments) {
+        this.mss = mss;
+        this.cwnd = (long) mss * initialSegments;
+    }
+
+    @Override
+    public long cwnd() {
+        return cwnd;
+    }
+
+    @Override
+    public long ssthresh() {
+        return ssthresh;
+    }
+
+    @Override
+    public void setMss(int mss) {
+        long segs = Math.max(1, cwnd / this.mss);
+        this.mss = mss;
+        cwnd = segs * mss;
+    }
+
+    @Override
+    public void onAck(long ackedBytes, long rtt, long srtt, boolean cwndLimited, long now) {
+        if (!cwndLimited) {
+            return;
+        }
+        if (cwnd < ssthresh) {
+            // RFC 5681 (2) with RFC 3465: increase by the bytes acked, at most 2*SMSS per ACK.
+            cwnd += Math.min(ackedBytes, 2L * mss);
+            return;
+        }
+        // RFC 5681 (3): about one SMSS per RTT, counted in bytes (RFC 3465 section 2.1).
+        caAcked += ackedBytes;
+        if (caAcked >= cwnd) {
+            caAcked -= cwnd;
+            cwnd += mss;
+        }
+    }
+
+    @Override
+    public void onCongestionEvent(long inFlight, long now) {
+        // RFC 5681 (4): ssthresh = max(FlightSize / 2, 2*SMSS).
+        ssthresh = Math.max(inFlight / 2, 2L * mss);
+        caAcked = 0;
+    }
+
+    @Override
+    public void onRecoveryExit(long now) {
+        cwnd = ssthresh;
+    }
+
+    @Override
+    public void onRto(long inFlight, long now) {
+        ssthresh = Math.max(inFlight / 2, 2L * mss);
+        cwnd = mss;
+        caAcked = 0;
+    }
+
+    @Override
+    public String name() {
+        return "reno";
+    }
+}

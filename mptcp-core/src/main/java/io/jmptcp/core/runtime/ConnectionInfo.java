@@ -1,0 +1,25 @@
+package io.jmptcp.core.runtime;
+
+import java.util.List;
+
+/**
+ * What a connection reports about itself (the kernel's MPTCP_INFO and MPTCP_SUBFLOW_ADDRS).
+ *
+ * @param mptcp     MPTCP was negotiated
+ * @param fallback  MPTCP was tried or negotiated, then the connection fell back to plain TCP
+ * @param state     the connection's state
+ * @param scheduler the packet scheduler's name ("-" for plain TCP)
+ * @param cc        the congestion controller's name
+ */
+public record ConnectionInfo(String local, String remote, Connection.State state, boolean mptcp,
+                             boolean fallback, long bytesSent, long bytesReceived, String scheduler,
+                             String cc, List<Subflow> subflows) {
+    public ConnectionInfo {
+        subflows = List.copyOf(subflows);
+    }
+
+    /** One subflow. */
+    public record Subflow(String local, String remote, String state, boolean backup, long rttMicros,
+                          long cwndBytes, long bytesSent, long bytesReceived, long retransmits) {
+    }
+}

@@ -1,0 +1,102 @@
+package io.jmptcp.core.tcp;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+
+/**
+ * Bytes written by the application and not yet sent, as chunks whose boundaries no segment crosses
+ * (an MPTCP DSS mapping is per segment). Untagged writes append into the last untagged chunk while
+ * it has room, so plain TCP still fills full segments. Each byte is copied once, here.
+ */
+final class SendQueue {
+    static final class Chunk {
+        final byte[] data;
+        int limit;        // bytes written into data
+        int sent;         // bytes already handed to segments
+        final Object tag;
+        final boolean tagged;
+
+        Chunk(byte[] data, int limit, Object tag, boolean tagged) {
+            this.data = data;
+            this.limit = limit;
+            this.tag = tag;
+            this.tagged = tagged;
+        }
+    }
+
+    private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
+    private long unsentBytes;
+    private int untaggedChunkSize = 64 * 1024;
+
+    void setUntaggedChunkSize(int n) {
+        untaggedChunkSize = n;
+    }
+
+    long unsent() {
+        return unsentBytes;
+    }
+
+    /** Appends up to {@code max} bytes from {@code src}; returns how many. */
+    int write(ByteBuffer src, int max, Object tag, boolean tagged) {
+        int n = Math.min(src.remaining(), max);
+        if (n <= 0) {
+            return 0;
+        }
+        int done = 0;
+        if (!tagged) {
+            Chunk last = chunks.peekLast();
+            if (last != null && !last.tagged && last.limit < last.data.length) {
+                int k = Math.min(n, last.data.length - last.limit);
+                src.get(last.data, last.limit, k);
+                last.limit += k;
+                done = k;
+            }
+            while (done < n) {
+                int k = Math.min(n - done, untaggedChunkSize);
+                byte[] a = new byte[untaggedChunkSize];
+                src.get(a, 0, k);
+                chunks.addLast(new Chunk(a, k, null, false));
+                done += k;
+            }
+        } else {
+            byte[] a = new byte[n];
+            src.get(a);
+            chunks.addLast(new Chunk(a, n, tag, true));
+            done = n;
+        }
+        unsentBytes += done;
+        return done;
+    }
+
+    /** The chunk holding the next unsent byte, or null. */
+    Chunk head() {
+        while (true) {
+            Chunk c = chunks.peekFirst();
+            if (c == null) {
+                return null;
+            }
+            if (c.sent < c.limit) {
+                return c;
+            }
+            if (chunks.size() == 1) {
+                return null;
+            }
+            chunks.pollFirst();
+        }
+    }
+
+    /** Whether other chunks follow the head (a short tail of the head must then be sent as is). */
+    boolean moreAfterHead() {
+        return chunks.size() > 1;
+    }
+
+    /** Marks {@code n} bytes of the head chunk as sent. */
+    void consume(int n) {
+        Chunk c = chunks.peekFirst();
+        c.sent += n;
+        unsentBytes -= n;
+        if (c.sent == c.limit && (c.tagged || chunks.size() > 1 || c.limit == c.data.length)) {
+            chunks.pollFirst();
+        }
+    }
+}

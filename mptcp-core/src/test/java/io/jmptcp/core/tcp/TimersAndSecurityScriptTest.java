@@ -1,0 +1,216 @@
+package io.jmptcp.core.tcp;
+
+import static io.jmptcp.core.tcp.Script.ISS;
+import static io.jmptcp.core.tcp.Script.PEER_ISS;
+import static io.jmptcp.core.tcp.Script.ack;
+import static io.jmptcp.core.tcp.Script.data;
+import static io.jmptcp.core.tcp.Script.plainConfig;
+import static io.jmptcp.core.tcp.Script.seg;
+import static io.jmptcp.core.tcp.Script.syn;
+import static io.jmptcp.core.wire.TcpHeader.ACK;
+import static io.jmptcp.core.wire.TcpHeader.PSH;
+import static io.jmptcp.core.wire.TcpHeader.RST;
+import static io.jmptcp.core.wire.TcpHeader.SYN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.jmptcp.core.wire.TcpOption;
+import java.nio.ByteBuffer;
+import org.junit.jupiter.api.Test;
+
+/** RTO backoff, retry limits, keepalive, zero-window probes, RFC 5961 and PAWS as segment scripts. */
+class TimersAndSecurityScriptTest {
+    static final int A = ISS + 1;
+    static final int P = PEER_ISS + 1;
+
+    @Test
+    void rtoBacksOffExponentially() {
+        // One RTT sample of 10 ms: RTO = max(200 ms, 10 + 4 * 5) = 200 ms (RFC 6298 2.2, 2.4).
+        Script s = Script.established(plainConfig());
+        s.conn.send(ByteBuffer.wrap(new byte[100]));
+        s.expect(10_000, data(A, P, 100));
+        s.expectNothingUntil(209_999);
+        s.expect(210_000, data(A, P, 100));   // RFC 6298 5.4
+        s.expectNothingUntil(609_999);
+        s.expect(610_000, data(A, P, 100));   // 5.5: doubled to 400 ms
+        s.expectNothingUntil(1_409_999);
+        s.expect(1_410_000, data(A, P, 100)); // 800 ms
+        assertEquals(3, s.conn.mib().get(TcpMib.RTO_EXPIRED));
+        // An ACK ends the episode; Karn's rule keeps the backed-off RTO until a fresh sample.
+        s.send(1_420_000, seg(ACK, P, A + 100, 0));
+        s.expectNothingUntil(10_000_000);
+    }
+
+    @Test
+    void synRetryLimitGivesAClearError() {
+        Script s = Script.client(plainConfig().synRetries(2));
+        s.expect(0, syn(ISS));
+        s.expectNothingUntil(999_999);
+        s.expect(1_000_000, syn(ISS));  // initial RTO 1 s (RFC 6298 2.1)
+        s.expect(3_000_000, syn(ISS));  // doubled
+        s.expectNothingUntil(6_999_999).state(TcpState.SYN_SENT);
+        s.advance(7_000_000).state(TcpState.CLOSED);
+        assertEquals(TcpError.SYN_RETRIES_EXCEEDED, s.conn.error());
+        s.expectNothingUntil(100_000_000);
+    }
+
+    @Test
+    void dataRetryLimitGivesAnError() {
+        Script s = Script.established(plainConfig().maxRetries(2));
+        s.conn.send(ByteBuffer.wrap(new byte[10]));
+        s.expect(10_000, data(A, P, 10));
+        s.expect(210_000, data(A, P, 10));
+        s.expect(610_000, data(A, P, 10));
+        s.advance(1_410_000).state(TcpState.CLOSED);
+        assertEquals(TcpError.RETRANSMISSION_TIMEOUT, s.conn.error());
+    }
+
+    @Test
+    void keepaliveProbesThenTimesOut() {
+        Script s = Script.established(plainConfig().keepalive(10_000_000, 1_000_000, 2));
+        s.expectNothingUntil(10_009_999);
+        s.expect(10_010_000, ack(A - 1, P)); // RFC 9293 3.8.4: SEG.SEQ = SND.NXT - 1
+        s.expect(11_010_000, ack(A - 1, P));
+        s.advance(12_010_000).state(TcpState.CLOSED);
+        assertEquals(TcpError.KEEPALIVE_TIMEOUT, s.conn.error());
+    }
+
+    @Test
+    void keepaliveAnswerKeepsTheConnection() {
+        Script s = Script.established(plainConfig().keepalive(10_000_000, 1_000_000, 2));
+        s.expect(10_010_000, ack(A - 1, P));
+        s.send(10_020_000, seg(ACK, P, A, 0));
+        s.expectNothingUntil(20_019_999);
+        s.expect(20_020_000, ack(A - 1, P)).state(TcpState.ESTABLISHED);
+    }
+
+    @Test
+    void zeroWindowIsProbedWithBackoffAndReopens() {
+        Script s = Script.established(plainConfig());
+        s.send(20_000, seg(ACK, P, A, 0, 0)); // window 0
+        s.advance(30_000);
+        s.conn.send(ByteBuffer.wrap(new byte[100]));
+        s.expectNothingUntil(229_999);
+        s.expect(230_000, ack(A - 1, P));  // probe after one RTO
+        s.expect(630_000, ack(A - 1, P));  // backed off
+        s.send(640_000, seg(ACK, P, A, 65535, 0));
+        s.expect(640_000, data(A, P, 100));
+        assertEquals(2, s.conn.mib().get(TcpMib.WINDOW_PROBES));
+    }
+
+    @Test
+    void nagleHoldsSmallSegmentsWhileDataIsUnacknowledged() {
+        Script s = Script.established(plainConfig().nagle(true));
+        s.conn.send(ByteBuffer.wrap(new byte[10]));
+        s.expect(10_000, data(A, P, 10));
+        s.conn.send(ByteBuffer.wrap(new byte[10]));
+        s.conn.send(ByteBuffer.wrap(new byte[10]));
+        s.expectNothingUntil(20_000);
+        s.send(30_000, seg(ACK, P, A + 10, 0));
+        s.expect(30_000, data(A + 10, P, 20));
+    }
+
+    // ---- RFC 5961 ----
+
+    @Test
+    void inWindowRstGetsAChallengeAckAndOutOfWindowRstIsIgnored() {
+        Script s = Script.established(plainConfig());
+        s.send(20_000, seg(RST, P + 100, 0, 0));
+        s.expect(20_000, ack(A, P)).state(TcpState.ESTABLISHED);
+        assertEquals(1, s.conn.mib().get(TcpMib.CHALLENGE_ACKS));
+        s.send(30_000, seg(RST, P + 1_000_000, 0, 0));
+        s.expectNothingUntil(40_000).state(TcpState.ESTABLISHED);
+        assertEquals(1, s.conn.mib().get(TcpMib.DROP_RST_OUT_OF_WINDOW));
+        s.send(50_000, seg(RST, P, 0, 0)); // exactly RCV.NXT: accepted
+        s.state(TcpState.CLOSED);
+    }
+
+    @Test
+    void synInEstablishedGetsAChallengeAck() {
+        Script s = Script.established(plainConfig());
+        s.send(20_000, seg(SYN, PEER_ISS + 500, 0, 0));
+        s.expect(20_000, ack(A, P)).state(TcpState.ESTABLISHED);
+        s.send(30_000, seg(SYN | ACK, PEER_ISS + 5_000_000, A, 0)); // out of window too
+        s.expect(30_000, ack(A, P)).state(TcpState.ESTABLISHED);
+    }
+
+    @Test
+    void challengeAcksAreRateLimited() {
+        Script s = Script.established(plainConfig().challengeAckLimit(2));
+        s.send(20_000, seg(RST, P + 1, 0, 0));
+        s.expect(20_000, ack(A, P));
+        s.send(21_000, seg(RST, P + 2, 0, 0));
+        s.expect(21_000, ack(A, P));
+        s.send(22_000, seg(RST, P + 3, 0, 0));
+        s.expectNothingUntil(1_000_000);
+        assertEquals(1, s.conn.mib().get(TcpMib.CHALLENGE_ACK_LIMITED));
+        s.send(1_030_000, seg(RST, P + 4, 0, 0)); // a new second
+        s.expect(1_030_000, ack(A, P));
+    }
+
+    @Test
+    void blindDataWithAnAckForUnsentDataIsChallengedAndNotDelivered() {
+        Script s = Script.established(plainConfig());
+        s.send(20_000, seg(ACK | PSH, P, A + 50_000, 10));
+        s.expect(20_000, ack(A, P));
+        assertEquals(0, s.conn.readable());
+        assertEquals(1, s.conn.mib().get(TcpMib.DROP_BAD_ACK));
+    }
+
+    @Test
+    void outOfWindowDataIsAnsweredWithAnAck() {
+        Script s = Script.established(plainConfig());
+        s.send(20_000, seg(ACK, P + 100_000, A, 10));
+        s.expect(20_000, ack(A, P));
+        assertEquals(1, s.conn.mib().get(TcpMib.DROP_OUT_OF_WINDOW));
+    }
+
+    // ---- RFC 7323 ----
+
+    @Test
+    void pawsRejectsAnOldTimestamp() {
+        TcpConfig cfg = plainConfig().timestamps(true);
+        Script s = Script.client(cfg);
+        s.expect(0, syn(ISS).and("with timestamps", x -> x.header().options().contains(new TcpOption.Timestamps(0, 0))));
+        s.send(10_000, seg(SYN | ACK, PEER_ISS, ISS + 1, 0, new TcpOption.Mss(1460), new TcpOption.Timestamps(1000, 0)));
+        s.expect(10_000, ack(A, P).and("echoing 1000", x -> x.header().options().contains(new TcpOption.Timestamps(10, 1000))));
+        s.send(20_000, seg(ACK, P, A, 100, new TcpOption.Timestamps(1010, 10)));
+        s.send(20_000, seg(ACK, P + 100, A, 100, new TcpOption.Timestamps(1011, 10)));
+        s.expect(20_000, ack(A, P + 200));
+        // The next segment in sequence, but stamped before TS.Recent: PAWS drops it.
+        s.send(30_000, seg(ACK, P + 200, A, 100, new TcpOption.Timestamps(900, 10)));
+        s.expect(30_000, ack(A, P + 200));
+        assertEquals(200, s.conn.readable());
+        assertEquals(1, s.conn.mib().get(TcpMib.DROP_PAWS));
+        // A RST is exempt from PAWS (RFC 7323 5.3 R1).
+        s.send(40_000, seg(RST, P + 200, 0, 0, new TcpOption.Timestamps(5, 0)));
+        s.state(TcpState.CLOSED);
+    }
+
+    @Test
+    void windowScaleIsNegotiatedOnlyWhenBothOffer() {
+        TcpConfig cfg = plainConfig().windowScaling(true).receiveBuffer(1 << 20);
+        Script s = Script.client(cfg);
+        s.expect(0, syn(ISS).and("wscale 5", x -> x.header().options().contains(new TcpOption.WindowScale(5))));
+        s.send(10_000, seg(SYN | ACK, PEER_ISS, ISS + 1, 65535, 0, new TcpOption.WindowScale(3)));
+        s.expect(10_000, ack(A, P).and("window scaled by 5", x -> x.header().window() == (1 << 20) >> 5));
+        s.send(20_000, seg(ACK, P, A, 1000, 0));
+        assertEquals(8000, s.conn.sendWindow());
+
+        Script t = Script.client(cfg);
+        t.expect(0, syn(ISS));
+        t.send(10_000, seg(SYN | ACK, PEER_ISS, ISS + 1, 65535, 0));
+        t.expect(10_000, ack(A, P).and("unscaled window", x -> x.header().window() == 65535));
+        assertEquals(0, t.conn.receiveWindowScale());
+    }
+
+    @Test
+    void isnFollowsRfc6528() {
+        IsnGenerator g = new IsnGenerator(new byte[32]);
+        FourTuple t = Script.tuple();
+        int a = g.isn(t, 0);
+        assertEquals(a + 250, g.isn(t, 1000), "M ticks every 4 microseconds");
+        IsnGenerator other = new IsnGenerator(new byte[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
+        org.junit.jupiter.api.Assertions.assertNotEquals(a, other.isn(t, 0), "keyed by the secret");
+        org.junit.jupiter.api.Assertions.assertNotEquals(a, g.isn(t.reversed(), 0), "keyed by the 4-tuple");
+    }
+}
