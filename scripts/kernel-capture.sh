@@ -2,7 +2,8 @@
 # Captures one Linux kernel MPTCP connection (kernel client -> kernel server) between two network
 # namespaces joined by two veth paths, for checking our decoder and codec against real traffic.
 #
-#   scripts/kernel-capture.sh [--checksum] [--bulk BYTES] [--ipv6] [--linktype LINUX_SLL|LINUX_SLL2] OUT.pcap
+#   scripts/kernel-capture.sh [--checksum] [--bulk BYTES] [--ipv6] [--pm-events]
+#                             [--linktype LINUX_SLL|LINUX_SLL2] OUT.pcap
 #
 # The capture holds: the MP_CAPABLE handshake on path 1 (10.231.1.0/24, or fd00:231:1::/64 with
 # --ipv6), the server's ADD_ADDR of its path-2 address (10.231.2.2 / fd00:231:2::2) and the
@@ -11,7 +12,9 @@
 # MPTCP_INFO) until the join is up before it sends its DATA_FIN: Linux refuses new subflows once a
 # connection has received a DATA_FIN. --bulk BYTES makes each side also send BYTES more after the
 # join, so that both subflows carry data. --checksum turns on DSS checksums
-# (net.mptcp.checksum_enabled=1) on both hosts.
+# (net.mptcp.checksum_enabled=1) on both hosts. --pm-events adds, once the join is up and before
+# any more data: the server marks its path-2 endpoint backup (MP_PRIO), then deletes it
+# (REMOVE_ADDR, and the second subflow closes); the rest of the exchange runs on path 1.
 #
 # The last frame is a UDP datagram to port 5299 (the end-of-capture marker, see below).
 # tcpdump runs in the client namespace on "any", so the link type is Linux cooked (SLL, or SLL2
@@ -22,16 +25,18 @@ checksum=0
 bulk=0
 linktype=LINUX_SLL
 ipv6=0
+pm_events=0
 while [ $# -gt 1 ]; do
   case "$1" in
     --checksum) checksum=1; shift ;;
     --bulk) bulk="$2"; shift 2 ;;
     --linktype) linktype="$2"; shift 2 ;;
     --ipv6) ipv6=1; shift ;;
+    --pm-events) pm_events=1; shift ;;
     *) echo "kernel-capture: unknown option $1" >&2; exit 2 ;;
   esac
 done
-[ $# -eq 1 ] || { echo "usage: $0 [--checksum] [--bulk BYTES] [--ipv6] [--linktype LINUX_SLL|LINUX_SLL2] OUT.pcap" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "usage: $0 [--checksum] [--bulk BYTES] [--ipv6] [--pm-events] [--linktype LINUX_SLL|LINUX_SLL2] OUT.pcap" >&2; exit 2; }
 out="$1"
 if [ "$ipv6" = 1 ]; then
   family=AF_INET6; plen=64; nodad=nodad
@@ -92,7 +97,7 @@ for ns in "$cli" "$srv"; do
   ip netns exec "$ns" sysctl -qw net.mptcp.checksum_enabled="$checksum"
   ip -n "$ns" mptcp limits set subflow 8 add_addr_accepted 8
 done
-ip -n "$srv" mptcp endpoint add "$s2" dev jdec-s2 signal
+ip -n "$srv" mptcp endpoint add "$s2" dev jdec-s2 id 1 signal
 
 wait_for "veth links" 10 sh -c "ip -n $cli -o link show jdec-c2 | grep -q 'state UP'"
 
@@ -130,7 +135,7 @@ c.close()
 EOF
 
 cat >"$work/client.py" <<'EOF'
-import socket, struct, sys, time
+import os, socket, struct, sys, time
 bulk = int(sys.argv[1])
 s = socket.socket(getattr(socket, sys.argv[2]), socket.SOCK_STREAM, 262)  # IPPROTO_MPTCP
 s.connect((sys.argv[3], 5201))
@@ -145,6 +150,12 @@ while s.getsockopt(284, 1, 64)[0] < 1:
     if time.monotonic() > deadline:
         sys.exit("no second subflow")
     time.sleep(0.01)
+if sys.argv[4] != "-":                  # --pm-events: tell the script, wait for its go
+    open(sys.argv[4] + ".joined", "w").close()
+    while not os.path.exists(sys.argv[4] + ".go"):
+        if time.monotonic() > deadline + 10:
+            sys.exit("no go from the script")
+        time.sleep(0.01)
 s.sendall(b"y" * bulk + b"more\n")
 s.shutdown(socket.SHUT_WR)              # our DATA_FIN; the server answers and sends its own
 rest = b""
@@ -160,8 +171,20 @@ EOF
 ip netns exec "$srv" python3 "$work/server.py" "$bulk" "$work/ready" "$family" >"$work/server.out" 2>&1 &
 server_pid=$!
 wait_for "server to listen" 10 test -e "$work/ready"
-ip netns exec "$cli" timeout 20 python3 "$work/client.py" "$bulk" "$family" "$s1" >"$work/client.out" 2>&1 || {
-  echo "kernel-capture: client failed: $(cat "$work/client.out")" >&2; exit 1; }
+pm_marker=-
+[ "$pm_events" = 1 ] && pm_marker="$work/pm"
+ip netns exec "$cli" timeout 30 python3 "$work/client.py" "$bulk" "$family" "$s1" "$pm_marker" \
+  >"$work/client.out" 2>&1 &
+client_pid=$!
+if [ "$pm_events" = 1 ]; then
+  wait_for "the join" 15 test -e "$work/pm.joined"
+  ip -n "$srv" mptcp endpoint change id 1 backup
+  wait_for "MP_PRIO on the wire" 10 grep -q 'mptcp [0-9]* prio' "$work/tcpdump.out"
+  ip -n "$srv" mptcp endpoint del id 1
+  wait_for "REMOVE_ADDR on the wire" 10 grep -Eq 'mptcp [0-9]+ (rem-addr|remove-addr)' "$work/tcpdump.out"
+  touch "$work/pm.go"
+fi
+wait "$client_pid" || { echo "kernel-capture: client failed: $(cat "$work/client.out")" >&2; exit 1; }
 wait "$server_pid" || { echo "kernel-capture: server failed: $(cat "$work/server.out")" >&2; exit 1; }
 
 # Both sides closed; wait until every subflow has finished its TCP close (only TIME-WAIT or

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jmptcp.core.testutil.Host;
 import io.jmptcp.core.wire.Checksum;
 import io.jmptcp.core.wire.IpPacketCodec;
+import io.jmptcp.core.wire.MptcpOption;
 import io.jmptcp.core.wire.MptcpOption.Dss;
 import io.jmptcp.core.wire.PacketParse;
 import io.jmptcp.core.wire.TcpHeader;
@@ -35,6 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
  * capture must contain each element of the scenario (MP_CAPABLE, ADD_ADDR and echo, MP_JOIN,
  * DSS data both ways and on both subflows, DATA_FIN both ways), and the captured keys must
  * reproduce the first DSNs, the join token and HMACs and the ADD_ADDR HMAC.
+ *
+ * <p>Four captures: IPv4 over Linux cooked v1; IPv4 with DSS checksums over cooked v2 (the
+ * checksums are recomputed); IPv6; and path-manager events (MP_PRIO, REMOVE_ADDR next to a DSS).
+ * About 3 seconds each.
  */
 @Tag("netns")
 class KernelCaptureTest {
@@ -92,6 +97,32 @@ class KernelCaptureTest {
         assertTrue(k.client instanceof java.net.Inet6Address, "an IPv6 connection");
         k.assertComplete(false, true);
         // includes the ADD_ADDR HMAC over a 16-byte address
+        assertEquals(6, k.assertCrypto());
+    }
+
+    @Test
+    void kernelPathManagerEventsMpPrioAndRemoveAddr() throws Exception {
+        Host.requireNetns("tshark", "tcpdump", "python3");
+        Path cap = capture("pm.pcap", "--pm-events");
+
+        CaptureDecoder.Result r = CaptureDecoder.decode(cap);
+        assertEquals(Optional.empty(), r.summary().failure());
+        TsharkComparison.Counts counts = TsharkComparison.assertAgrees(cap, r.segments());
+        assertTrue(counts.bySubtype().containsKey("MP_PRIO"), counts.toString());
+        assertTrue(counts.bySubtype().containsKey("REMOVE_ADDR"), counts.toString());
+        KernelScenario k = new KernelScenario(r.segments());
+        // Linux puts MP_PRIO and REMOVE_ADDR next to a DSS: segments with two MPTCP options
+        assertTrue(k.all(s -> OptionFields.mptcp(s.options()).size() == 2).size() >= 2,
+                "segments carrying two MPTCP options");
+        MptcpOption.MpPrio prio = KernelScenario.option(k.first(s ->
+                KernelScenario.option(s, MptcpOption.MpPrio.class) != null, "MP_PRIO"),
+                MptcpOption.MpPrio.class);
+        assertTrue(prio.backup(), "the endpoint was marked backup");
+        MptcpOption.RemoveAddr rm = KernelScenario.option(k.first(s ->
+                KernelScenario.option(s, MptcpOption.RemoveAddr.class) != null, "REMOVE_ADDR"),
+                MptcpOption.RemoveAddr.class);
+        assertEquals(List.of(1), rm.addressIds(), "the deleted endpoint's id");
+        k.assertComplete(false, false);
         assertEquals(6, k.assertCrypto());
     }
 
