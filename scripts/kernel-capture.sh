@@ -2,7 +2,7 @@
 # Captures one Linux kernel MPTCP connection (kernel client -> kernel server) between two network
 # namespaces joined by two veth paths, for checking our decoder and codec against real traffic.
 #
-#   scripts/kernel-capture.sh [--checksum] [--bulk BYTES] [--ipv6] [--pm-events]
+#   scripts/kernel-capture.sh [--checksum] [--bulk BYTES] [--ipv6] [--pm-events] [--fastclose]
 #                             [--linktype LINUX_SLL|LINUX_SLL2] OUT.pcap
 #
 # The capture holds: the MP_CAPABLE handshake on path 1 (10.231.1.0/24, or fd00:231:1::/64 with
@@ -15,6 +15,8 @@
 # (net.mptcp.checksum_enabled=1) on both hosts. --pm-events adds, once the join is up and before
 # any more data: the server marks its path-2 endpoint backup (MP_PRIO), then deletes it
 # (REMOVE_ADDR, and the second subflow closes); the rest of the exchange runs on path 1.
+# --fastclose: once the join is up the client aborts (close with SO_LINGER 0), so Linux resets
+# every subflow with MP_FASTCLOSE (and MP_TCPRST); there is then no DATA_FIN.
 #
 # The last frame is a UDP datagram to port 5299 (the end-of-capture marker, see below).
 # tcpdump runs in the client namespace on "any", so the link type is Linux cooked (SLL, or SLL2
@@ -26,6 +28,7 @@ bulk=0
 linktype=LINUX_SLL
 ipv6=0
 pm_events=0
+fastclose=0
 while [ $# -gt 1 ]; do
   case "$1" in
     --checksum) checksum=1; shift ;;
@@ -33,10 +36,11 @@ while [ $# -gt 1 ]; do
     --linktype) linktype="$2"; shift 2 ;;
     --ipv6) ipv6=1; shift ;;
     --pm-events) pm_events=1; shift ;;
+    --fastclose) fastclose=1; shift ;;
     *) echo "kernel-capture: unknown option $1" >&2; exit 2 ;;
   esac
 done
-[ $# -eq 1 ] || { echo "usage: $0 [--checksum] [--bulk BYTES] [--ipv6] [--pm-events] [--linktype LINUX_SLL|LINUX_SLL2] OUT.pcap" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "usage: $0 [--checksum] [--bulk BYTES] [--ipv6] [--pm-events] [--fastclose] [--linktype LINUX_SLL|LINUX_SLL2] OUT.pcap" >&2; exit 2; }
 out="$1"
 if [ "$ipv6" = 1 ]; then
   family=AF_INET6; plen=64; nodad=nodad
@@ -126,7 +130,10 @@ while not got.endswith(b"hello\n"):
 c.sendall(b"welcome\n")
 total = 0
 while True:                             # read until the client's DATA_FIN
-    d = c.recv(65536)
+    try:
+        d = c.recv(65536)
+    except ConnectionResetError:        # --fastclose: the client aborted
+        sys.exit(0)
     if not d:
         break
     total += len(d)
@@ -156,6 +163,11 @@ if sys.argv[4] != "-":                  # --pm-events: tell the script, wait for
         if time.monotonic() > deadline + 10:
             sys.exit("no go from the script")
         time.sleep(0.01)
+if sys.argv[5] == "fastclose":          # abort: Linux resets the subflows with MP_FASTCLOSE
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+    print("aborted")
+    sys.exit(0)
 s.sendall(b"y" * bulk + b"more\n")
 s.shutdown(socket.SHUT_WR)              # our DATA_FIN; the server answers and sends its own
 rest = b""
@@ -174,6 +186,7 @@ wait_for "server to listen" 10 test -e "$work/ready"
 pm_marker=-
 [ "$pm_events" = 1 ] && pm_marker="$work/pm"
 ip netns exec "$cli" timeout 30 python3 "$work/client.py" "$bulk" "$family" "$s1" "$pm_marker" \
+  "$([ "$fastclose" = 1 ] && echo fastclose || echo normal)" \
   >"$work/client.out" 2>&1 &
 client_pid=$!
 if [ "$pm_events" = 1 ]; then

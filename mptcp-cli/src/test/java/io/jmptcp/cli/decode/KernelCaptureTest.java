@@ -37,9 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  * DSS data both ways and on both subflows, DATA_FIN both ways), and the captured keys must
  * reproduce the first DSNs, the join token and HMACs and the ADD_ADDR HMAC.
  *
- * <p>Four captures: IPv4 over Linux cooked v1; IPv4 with DSS checksums over cooked v2 (the
- * checksums are recomputed); IPv6; and path-manager events (MP_PRIO, REMOVE_ADDR next to a DSS).
- * About 3 seconds each.
+ * <p>Five captures: IPv4 over Linux cooked v1; IPv4 with DSS checksums over cooked v2 (the
+ * checksums are recomputed); IPv6; path-manager events (MP_PRIO, REMOVE_ADDR next to a DSS); an
+ * abort (MP_FASTCLOSE and MP_TCPRST on the RSTs). About 3 seconds each.
  */
 @Tag("netns")
 class KernelCaptureTest {
@@ -123,6 +123,28 @@ class KernelCaptureTest {
                 MptcpOption.RemoveAddr.class);
         assertEquals(List.of(1), rm.addressIds(), "the deleted endpoint's id");
         k.assertComplete(false, false);
+        assertEquals(6, k.assertCrypto());
+    }
+
+    @Test
+    void kernelAbortSendsMpFastcloseAndMpTcpRst() throws Exception {
+        Host.requireNetns("tshark", "tcpdump", "python3");
+        Path cap = capture("fastclose.pcap", "--fastclose");
+
+        CaptureDecoder.Result r = CaptureDecoder.decode(cap);
+        assertEquals(Optional.empty(), r.summary().failure());
+        TsharkComparison.Counts counts = TsharkComparison.assertAgrees(cap, r.segments());
+        assertTrue(counts.bySubtype().containsKey("MP_TCPRST"), counts.toString());
+        KernelScenario k = new KernelScenario(r.segments());
+        List<DecodedSegment> resets = k.all(s -> KernelScenario.option(s, MptcpOption.MpFastclose.class) != null);
+        assertEquals(2, resets.size(), "one MP_FASTCLOSE reset per subflow");
+        for (DecodedSegment s : resets) {
+            assertTrue((s.flags() & TcpHeader.RST) != 0, "MP_FASTCLOSE rides a RST, frame " + s.frame());
+            assertEquals(k.client, k.sideOf(s), "the client aborted");
+            // RFC 8684 3.5: the option carries the key of the host that receives it
+            assertEquals(Long.toUnsignedString(k.serverKey), Long.toUnsignedString(
+                    KernelScenario.option(s, MptcpOption.MpFastclose.class).receiverKey()));
+        }
         assertEquals(6, k.assertCrypto());
     }
 
