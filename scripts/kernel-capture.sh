@@ -3,7 +3,7 @@
 # namespaces joined by two veth paths, for checking our decoder and codec against real traffic.
 #
 #   scripts/kernel-capture.sh [--checksum] [--bulk BYTES] [--ipv6] [--pm-events] [--fastclose]
-#                             [--linktype LINUX_SLL|LINUX_SLL2] OUT.pcap
+#                             [--late-announce] [--linktype LINUX_SLL|LINUX_SLL2] OUT.pcap
 #
 # The capture holds: the MP_CAPABLE handshake on path 1 (10.231.1.0/24, or fd00:231:1::/64 with
 # --ipv6), the server's ADD_ADDR of its path-2 address (10.231.2.2 / fd00:231:2::2) and the
@@ -15,6 +15,8 @@
 # (net.mptcp.checksum_enabled=1) on both hosts. --pm-events adds, once the join is up and before
 # any more data: the server marks its path-2 endpoint backup (MP_PRIO), then deletes it
 # (REMOVE_ADDR, and the second subflow closes); the rest of the exchange runs on path 1.
+# --late-announce: the server announces its second address only after "hello"/"welcome", so the
+# client's first data rides MP_CAPABLE (length 22, or 24 with a checksum) instead of a DSS.
 # --fastclose: once the join is up the client aborts (close with SO_LINGER 0), so Linux resets
 # every subflow with MP_FASTCLOSE (and MP_TCPRST); there is then no DATA_FIN.
 #
@@ -29,6 +31,7 @@ linktype=LINUX_SLL
 ipv6=0
 pm_events=0
 fastclose=0
+late_announce=0
 while [ $# -gt 1 ]; do
   case "$1" in
     --checksum) checksum=1; shift ;;
@@ -37,10 +40,11 @@ while [ $# -gt 1 ]; do
     --ipv6) ipv6=1; shift ;;
     --pm-events) pm_events=1; shift ;;
     --fastclose) fastclose=1; shift ;;
+    --late-announce) late_announce=1; shift ;;
     *) echo "kernel-capture: unknown option $1" >&2; exit 2 ;;
   esac
 done
-[ $# -eq 1 ] || { echo "usage: $0 [--checksum] [--bulk BYTES] [--ipv6] [--pm-events] [--fastclose] [--linktype LINUX_SLL|LINUX_SLL2] OUT.pcap" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "usage: $0 [--checksum] [--bulk BYTES] [--ipv6] [--pm-events] [--fastclose] [--late-announce] [--linktype LINUX_SLL|LINUX_SLL2] OUT.pcap" >&2; exit 2; }
 out="$1"
 if [ "$ipv6" = 1 ]; then
   family=AF_INET6; plen=64; nodad=nodad
@@ -101,7 +105,8 @@ for ns in "$cli" "$srv"; do
   ip netns exec "$ns" sysctl -qw net.mptcp.checksum_enabled="$checksum"
   ip -n "$ns" mptcp limits set subflow 8 add_addr_accepted 8
 done
-ip -n "$srv" mptcp endpoint add "$s2" dev jdec-s2 id 1 signal
+announce() { ip -n "$srv" mptcp endpoint add "$s2" dev jdec-s2 id 1 signal; }
+[ "$late_announce" = 1 ] || announce
 
 wait_for "veth links" 10 sh -c "ip -n $cli -o link show jdec-c2 | grep -q 'state UP'"
 
@@ -150,6 +155,8 @@ s.sendall(b"hello\n")
 got = b""
 while not got.endswith(b"welcome\n"):
     got += s.recv(4096)
+sync = sys.argv[4]                      # marker files shared with the script
+open(sync + ".welcome", "w").close()
 # Wait for the second subflow (created after the server's ADD_ADDR): MPTCP_INFO (SOL_MPTCP 284,
 # optname 1); its first byte, mptcpi_subflows, counts the subflows beyond the initial one.
 deadline = time.monotonic() + 10
@@ -157,9 +164,9 @@ while s.getsockopt(284, 1, 64)[0] < 1:
     if time.monotonic() > deadline:
         sys.exit("no second subflow")
     time.sleep(0.01)
-if sys.argv[4] != "-":                  # --pm-events: tell the script, wait for its go
-    open(sys.argv[4] + ".joined", "w").close()
-    while not os.path.exists(sys.argv[4] + ".go"):
+open(sync + ".joined", "w").close()
+if sys.argv[5] == "pm-events":          # wait for the script's MP_PRIO and REMOVE_ADDR
+    while not os.path.exists(sync + ".go"):
         if time.monotonic() > deadline + 10:
             sys.exit("no go from the script")
         time.sleep(0.01)
@@ -183,19 +190,23 @@ EOF
 ip netns exec "$srv" python3 "$work/server.py" "$bulk" "$work/ready" "$family" >"$work/server.out" 2>&1 &
 server_pid=$!
 wait_for "server to listen" 10 test -e "$work/ready"
-pm_marker=-
-[ "$pm_events" = 1 ] && pm_marker="$work/pm"
-ip netns exec "$cli" timeout 30 python3 "$work/client.py" "$bulk" "$family" "$s1" "$pm_marker" \
-  "$([ "$fastclose" = 1 ] && echo fastclose || echo normal)" \
-  >"$work/client.out" 2>&1 &
+mode=normal
+[ "$fastclose" = 1 ] && mode=fastclose
+[ "$pm_events" = 1 ] && mode=pm-events
+ip netns exec "$cli" timeout 30 python3 "$work/client.py" "$bulk" "$family" "$s1" "$work/sync" \
+  "$mode" >"$work/client.out" 2>&1 &
 client_pid=$!
+if [ "$late_announce" = 1 ]; then
+  wait_for "hello/welcome" 10 test -e "$work/sync.welcome"
+  announce
+fi
 if [ "$pm_events" = 1 ]; then
-  wait_for "the join" 15 test -e "$work/pm.joined"
+  wait_for "the join" 15 test -e "$work/sync.joined"
   ip -n "$srv" mptcp endpoint change id 1 backup
   wait_for "MP_PRIO on the wire" 10 grep -q 'mptcp [0-9]* prio' "$work/tcpdump.out"
   ip -n "$srv" mptcp endpoint del id 1
   wait_for "REMOVE_ADDR on the wire" 10 grep -Eq 'mptcp [0-9]+ (rem-addr|remove-addr)' "$work/tcpdump.out"
-  touch "$work/pm.go"
+  touch "$work/sync.go"
 fi
 wait "$client_pid" || { echo "kernel-capture: client failed: $(cat "$work/client.out")" >&2; exit 1; }
 wait "$server_pid" || { echo "kernel-capture: server failed: $(cat "$work/server.out")" >&2; exit 1; }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jmptcp.core.testutil.Host;
+import io.jmptcp.core.mptcp.MptcpCrypto;
 import io.jmptcp.core.wire.Checksum;
 import io.jmptcp.core.wire.IpPacketCodec;
 import io.jmptcp.core.wire.MptcpOption;
@@ -67,7 +68,9 @@ class KernelCaptureTest {
     @Test
     void kernelConnectionWithDssChecksums() throws Exception {
         Host.requireNetns("tshark", "tcpdump", "python3");
-        Path cap = capture("csum.pcap", "--checksum", "--bulk", "400000", "--linktype", "LINUX_SLL2");
+        // --late-announce: the client's first data rides MP_CAPABLE with DLL and checksum (24 bytes)
+        Path cap = capture("csum.pcap", "--checksum", "--late-announce", "--bulk", "400000",
+                "--linktype", "LINUX_SLL2");
         assertEquals(276, PcapReader.readAll(cap).frames().get(0).linkType(), "Linux cooked v2");
 
         CaptureDecoder.Result r = CaptureDecoder.decode(cap);
@@ -79,6 +82,10 @@ class KernelCaptureTest {
         assertEquals(6, k.assertCrypto());
         // The checksums must be the kernel's, not just two bytes in the right place: recompute
         // them (RFC 8684 3.3.1), with the decoded DSN, SSN and data-level length.
+        DecodedSegment mpcData = k.first(s -> KernelScenario.capableData(s) != null, "MP_CAPABLE with data");
+        MptcpOption.MpCapable mpc = KernelScenario.capableData(mpcData);
+        assertEquals(MptcpOption.CapableForm.ACK_DATA_CSUM, mpc.form());
+        assertTrue(verifyCapableChecksum(cap, mpcData, mpc), "MP_CAPABLE data checksum");
         int[] verified = verifyDssChecksums(cap, r.segments());
         assertTrue(verified[0] >= 2, "mappings in one segment checked: " + verified[0]);
         assertTrue(verified[1] >= 1, "mappings over several segments checked: " + verified[1]);
@@ -146,6 +153,21 @@ class KernelCaptureTest {
                     KernelScenario.option(s, MptcpOption.MpFastclose.class).receiverKey()));
         }
         assertEquals(6, k.assertCrypto());
+    }
+
+    /**
+     * The checksum of MP_CAPABLE with data covers the implied mapping (RFC 8684 3.1): DSN =
+     * IDSN(sender key) + 1, relative SSN 1, the option's data-level length.
+     */
+    private static boolean verifyCapableChecksum(Path cap, DecodedSegment s, MptcpOption.MpCapable c)
+            throws Exception {
+        PcapFrame f = PcapReader.readAll(cap).frames().get(s.frame() - 1);
+        ByteBuffer buf = ByteBuffer.wrap(f.data());
+        PacketParse.Tcp t = (PacketParse.Tcp) IpPacketCodec.parse(buf, f.ipOffset(),
+                f.data().length - f.ipOffset());
+        assertEquals(c.dataLevelLength(), t.payloadLength(), "the mapping is this segment's payload");
+        return Checksum.dssValid(MptcpCrypto.idsn(c.senderKey()) + 1, 1, c.dataLevelLength(),
+                c.checksum(), buf, t.payloadOffset(), t.payloadLength());
     }
 
     /**
