@@ -7,8 +7,8 @@
 #
 # The capture holds: the MP_CAPABLE handshake on path 1 (10.231.1.0/24, or fd00:231:1::/64 with
 # --ipv6), the server's ADD_ADDR of its path-2 address (10.231.2.2 / fd00:231:2::2) and the
-# client's echo, the MP_JOIN handshake of the second
-# subflow on path 2, DSS data both ways, and a DATA_FIN each way. The client waits (polling
+# client's echo, the MP_JOIN handshake of the second subflow on path 2, DSS data both ways, and a
+# DATA_FIN each way. The client waits (polling
 # MPTCP_INFO) until the join is up before it sends its DATA_FIN: Linux refuses new subflows once a
 # connection has received a DATA_FIN. --bulk BYTES makes each side also send BYTES more after the
 # join, so that both subflows carry data. --checksum turns on DSS checksums
