@@ -36,7 +36,8 @@ public final class OptionFields {
     /** The names used in the {@code options} list, documented in the command's help. */
     public static final String NAMES_HELP = "eol, nop, mss, wscale, sack_perm, sack, timestamps, "
             + "mptcp, unknown-<kind>, malformed-<kind> (a known kind with a bad length, or a "
-            + "length byte that runs past the option area)";
+            + "length byte that runs past the option area; a kind-30 one also appears in mptcp as "
+            + "MALFORMED, as does an MPTCP option whose subtype has a bad form)";
 
     private OptionFields() {
     }

@@ -119,18 +119,25 @@ class KernelCaptureResourceTest {
     }
 
     /**
-     * {@code kernel-mptcp.pcapng} is the same capture converted by Wireshark's writer
-     * ({@code editcap -F pcapng kernel-mptcp.pcap kernel-mptcp.pcapng}): a pcapng file from an
-     * independent implementation must decode to exactly the same segments and timestamps.
+     * {@code kernel-mptcp.pcapng} and {@code kernel-mptcp.nsec.pcap} are the same capture
+     * converted by Wireshark's writer ({@code editcap -F pcapng} and {@code editcap -F nsecpcap}):
+     * files from an independent implementation must decode to exactly the same segments and
+     * timestamps.
      */
     @Test
-    void pcapngFromWiresharkDecodesIdentically() throws Exception {
+    void pcapngAndNanosecondPcapFromWiresharkDecodeIdentically() throws Exception {
         CaptureDecoder.Result pcap = CaptureDecoder.decode(resource("kernel-mptcp.pcap"));
-        CaptureDecoder.Result pcapng = CaptureDecoder.decode(resource("kernel-mptcp.pcapng"));
-        assertEquals(Optional.empty(), pcapng.summary().failure());
-        assertEquals(30, pcapng.segments().size());
-        assertEquals(pcap.segments(), pcapng.segments());
-        assertEquals(pcap.summary(), pcapng.summary());
+        for (String other : List.of("kernel-mptcp.pcapng", "kernel-mptcp.nsec.pcap")) {
+            CaptureDecoder.Result r = CaptureDecoder.decode(resource(other));
+            assertEquals(Optional.empty(), r.summary().failure(), other);
+            assertEquals(30, r.segments().size(), other);
+            assertEquals(pcap.segments(), r.segments(), other);
+            assertEquals(pcap.summary(), r.summary(), other);
+        }
+        assertEquals(io.jmptcp.tun.pcap.PcapReader.Format.PCAP_NANOS, io.jmptcp.tun.pcap.PcapReader
+                .readAll(resource("kernel-mptcp.nsec.pcap")).format().orElseThrow());
+        assertTrue(pcap.segments().get(0).timestampNanos() % 1000 == 0
+                && pcap.segments().get(0).timestampNanos() > 1_700_000_000_000_000_000L, "µs capture time");
     }
 
     @Test
