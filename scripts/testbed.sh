@@ -250,7 +250,31 @@ $nat  }
 NFT
 }
 
+# Checks every per-path option before anything is built.
+validate() {
+  local name k v
+  for name in RATE DELAY JITTER LOSS REORDER DUP NFTLOSS NAT STRIP; do
+    local -n values=$name
+    for k in "${!values[@]}"; do
+      v=${values[$k]}
+      if [[ $k != all ]] && ((k > PATHS)); then
+        die "an option for path $k, but there are only $PATHS paths (--paths)"
+      fi
+      case $name in
+        STRIP) [[ $v =~ ^(syn|synack|handshake|all)$ ]] || die "--strip $k=$v: mode must be syn, synack, handshake or all" ;;
+        NAT) ;;
+        *) [[ $v =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "path $k: '$v' is not a number" ;;
+      esac
+      case $name in
+        LOSS|REORDER|DUP|NFTLOSS) awk -v p="$v" 'BEGIN { exit !(p <= 100) }' || die "path $k: $v % is more than 100" ;;
+        RATE) awk -v r="$v" 'BEGIN { exit !(r > 0) }' || die "path $k: rate must be positive" ;;
+      esac
+    done
+  done
+}
+
 up() {
+  validate
   down
   mkdir -p "$RUN_DIR"
   trap 'rc=$?; if ((rc != 0)); then log "up failed, cleaning up"; down; fi' EXIT
