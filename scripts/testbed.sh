@@ -43,6 +43,7 @@ PATHS=2
 SEED=1
 SIGNAL=1
 TIMEOUT=120
+# shellcheck disable=SC2034 # read and written through namerefs (set_path_opt, opt)
 declare -A RATE=() DELAY=() JITTER=() LOSS=() REORDER=() DUP=() NFTLOSS=() NAT=() STRIP=()
 EXEC_ARGS=()
 
@@ -53,7 +54,8 @@ set_path_opt() {
   [[ $spec == *=* ]] || die "option $3 needs PATH=VALUE, got '$spec'"
   k=${spec%%=*}; v=${spec#*=}
   [[ $k == all || $k =~ ^[1-8]$ ]] || die "$3: path must be 1..8 or 'all', got '$k'"
-  arr[$k]=$v
+  # shellcheck disable=SC2034 # arr is a nameref: this sets the caller's array
+  arr["$k"]=$v
 }
 
 while [[ $# -gt 0 ]]; do
@@ -86,8 +88,8 @@ RUN_DIR=$RUN_DIR_BASE/$PREFIX
 
 # The value of per-path option array $1 for path $2 (a path's own value wins over "all").
 opt() {
-  local -n arr=$1
-  if [[ -n ${arr[$2]:-} ]]; then echo "${arr[$2]}"; elif [[ -n ${arr[all]:-} ]]; then echo "${arr[all]}"; fi
+  local -n values=$1
+  if [[ -n ${values[$2]:-} ]]; then echo "${values[$2]}"; elif [[ -n ${values[all]:-} ]]; then echo "${values[all]}"; fi
 }
 
 # Addressing (fixed: namespaces isolate instances from each other). Path k:
@@ -248,7 +250,31 @@ $nat  }
 NFT
 }
 
+# Checks every per-path option before anything is built.
+validate() {
+  local name k v
+  for name in RATE DELAY JITTER LOSS REORDER DUP NFTLOSS NAT STRIP; do
+    local -n values=$name
+    for k in "${!values[@]}"; do
+      v=${values[$k]}
+      if [[ $k != all ]] && ((k > PATHS)); then
+        die "an option for path $k, but there are only $PATHS paths (--paths)"
+      fi
+      case $name in
+        STRIP) [[ $v =~ ^(syn|synack|handshake|all)$ ]] || die "--strip $k=$v: mode must be syn, synack, handshake or all" ;;
+        NAT) ;;
+        *) [[ $v =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "path $k: '$v' is not a number" ;;
+      esac
+      case $name in
+        LOSS|REORDER|DUP|NFTLOSS) awk -v p="$v" 'BEGIN { exit !(p <= 100) }' || die "path $k: $v % is more than 100" ;;
+        RATE) awk -v r="$v" 'BEGIN { exit !(r > 0) }' || die "path $k: rate must be positive" ;;
+      esac
+    done
+  done
+}
+
 up() {
+  validate
   down
   mkdir -p "$RUN_DIR"
   trap 'rc=$?; if ((rc != 0)); then log "up failed, cleaning up"; down; fi' EXIT

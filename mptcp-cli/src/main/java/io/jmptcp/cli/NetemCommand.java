@@ -102,8 +102,10 @@ public final class NetemCommand implements Callable<Integer> {
         try {
             relay.run();
         } finally {
+            // Before counting down: once the latch opens, the shutdown hook closes the device
+            // and the JVM may halt.
+            System.err.println("netem: stopped, relayed " + relay.relayed() + ", " + emulator.stats());
             done.countDown();
-            System.err.println("netem: stopped, " + emulator.stats());
         }
         return 0;
     }

@@ -26,6 +26,11 @@ public interface LibC {
     int CLONE_NEWNET = 0x40000000;
 
     /** errno values (asm-generic/errno-base.h, errno.h). */
+    int AF_NETLINK = 16;
+    int SOCK_RAW = 3;
+    int SOCK_CLOEXEC = O_CLOEXEC;
+    int NETLINK_ROUTE = 0;
+
     int EPERM = 1;
     int ENOENT = 2;
     int EINTR = 4;
@@ -60,6 +65,10 @@ public interface LibC {
 
     @SaveError
     int eventfd(int initval, int flags);
+
+    /** socket(2); here only AF_NETLINK / SOCK_RAW / NETLINK_ROUTE (rtnetlink(7)). */
+    @SaveError
+    int socket(int domain, int type, int protocol);
 
     @SaveError
     int setns(int fd, int nstype);

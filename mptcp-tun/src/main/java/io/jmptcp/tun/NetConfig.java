@@ -6,10 +6,12 @@ import java.io.IOException;
  * The interface configuration the TUN device needs from the host: MTU, link up, addresses on the
  * device (the kernel's own side, optional) and host routes into it (one per stack address).
  * Each method that adds something has its removal; {@link TunPacketIo} keeps an undo list.
+ * Implementations: {@link NetlinkNetConfig} (rtnetlink, the default) and
+ * {@link IpCommandNetConfig} (runs ip(8)).
  * Addresses are written as text ({@code 10.3.1.1}, {@code fd00::1}; with {@code /LEN} for
  * device addresses) and passed to the implementation unparsed.
  */
-public interface NetConfig {
+public interface NetConfig extends AutoCloseable {
 
     void setMtu(String dev, int mtu) throws IOException;
 
@@ -35,4 +37,9 @@ public interface NetConfig {
 
     /** Whether a network device of that name exists. */
     boolean linkExists(String dev) throws IOException;
+
+    /** Releases what the implementation holds (a netlink socket); nothing by default. */
+    @Override
+    default void close() {
+    }
 }

@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link PacketIo} over a {@link TunDevice}: opens (or creates) the device, sets its MTU, brings it
- * up, adds the kernel-side addresses and a host route for each stack address, and on
+ * up (over rtnetlink by default, see {@link NetConfig}), adds the kernel-side addresses and a host route for each stack address, and on
  * {@link #close()} removes exactly what it added, in reverse order, then closes the device (a
  * device it created disappears).
  *
@@ -25,6 +25,7 @@ public final class TunPacketIo implements PacketIo {
     private final TunDevice device;
     private final TunConfig config;
     private final NetConfig net;
+    private final boolean ownsNet;
     /** Undo actions for what open() configured, most recent first. */
     private final Deque<Undo> undo;
     private final ByteBuffer heapBounce;
@@ -35,20 +36,38 @@ public final class TunPacketIo implements PacketIo {
         void run() throws IOException;
     }
 
-    private TunPacketIo(TunDevice device, TunConfig config, NetConfig net, Deque<Undo> undo) {
+    private TunPacketIo(TunDevice device, TunConfig config, NetConfig net, boolean ownsNet, Deque<Undo> undo) {
         this.device = device;
         this.config = config;
         this.net = net;
+        this.ownsNet = ownsNet;
         this.undo = undo;
         this.heapBounce = ByteBuffer.allocateDirect(65536);
     }
 
-    /** Opens and configures the device with ip(8) ({@link IpCommandNetConfig}). */
+    /**
+     * Opens and configures the device over rtnetlink ({@link NetlinkNetConfig}); the netlink
+     * socket is kept for the clean-up and closed with this object.
+     */
     public static TunPacketIo open(TunConfig config) throws IOException {
-        return open(config, new IpCommandNetConfig(config.netns()));
+        NetConfig net = NetlinkNetConfig.open(config.netns());
+        try {
+            return open(config, net, true);
+        } catch (IOException | RuntimeException e) {
+            net.close();
+            throw e;
+        }
     }
 
+    /**
+     * Opens and configures the device with {@code net}, which must act on the namespace
+     * {@code config.netns()}; the caller keeps ownership of {@code net} (close it after this).
+     */
     public static TunPacketIo open(TunConfig config, NetConfig net) throws IOException {
+        return open(config, net, false);
+    }
+
+    private static TunPacketIo open(TunConfig config, NetConfig net, boolean ownsNet) throws IOException {
         TunDevice device = config.netns() == null
                 ? TunDevice.open(config.name())
                 : Netns.call(config.netns(), () -> TunDevice.open(config.name()));
@@ -72,7 +91,7 @@ public final class TunPacketIo implements PacketIo {
         }
         LOG.info("TUN device {} ({}) up, MTU {}, routes to {}", dev,
                 device.created() ? "created" : "existing", config.mtu(), config.stackAddresses());
-        return new TunPacketIo(device, config, net, undo);
+        return new TunPacketIo(device, config, net, ownsNet, undo);
     }
 
     private static void runUndo(Deque<Undo> undo, TunDevice device) {
@@ -97,6 +116,11 @@ public final class TunPacketIo implements PacketIo {
 
     @Override
     public int receive(PacketBatch batch, long timeoutNanos) throws IOException {
+        if (batch.bufferSize() < config.mtu()) {
+            // read(2) on a TUN device truncates a packet longer than the buffer, silently.
+            throw new IllegalArgumentException("batch slots of " + batch.bufferSize()
+                    + " bytes cannot hold a packet of the MTU, " + config.mtu() + " bytes");
+        }
         int first = batch.size();
         readAvailable(batch);
         if (batch.size() == first && timeoutNanos > 0 && device.await(timeoutNanos)) {
@@ -154,5 +178,8 @@ public final class TunPacketIo implements PacketIo {
         // with it (routes and addresses die with their device), so there is nothing left to undo.
         undo.clear();
         device.close();
+        if (ownsNet) {
+            net.close();
+        }
     }
 }

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The TUN device against the real kernel, each test in a fresh network namespace. */
 @Tag("netns")
@@ -39,9 +41,15 @@ class TunDeviceNetnsTest {
         return new TunConfig(dev, 1500, stack, device, ns);
     }
 
-    @Test
-    void answersPingFromTheKernelAndCleansUp() throws Exception {
-        TunPacketIo io = TunPacketIo.open(config("jtun0", List.of("10.77.0.2"), List.of("10.77.0.1/32")));
+    /** Opens with the default (rtnetlink) configuration, or with ip(8) for {@code "ip"}. */
+    private TunPacketIo open(String netConfig, TunConfig c) throws java.io.IOException {
+        return "ip".equals(netConfig) ? TunPacketIo.open(c, new IpCommandNetConfig(ns)) : TunPacketIo.open(c);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"netlink", "ip"})
+    void answersPingFromTheKernelAndCleansUp(String netConfig) throws Exception {
+        TunPacketIo io = open(netConfig, new TunConfig("jtun0", 1400, List.of("10.77.0.2"), List.of("10.77.0.1/32"), ns));
         AtomicInteger replies = new AtomicInteger();
         Thread responder = new Thread(() -> {
             PacketBatch batch = new PacketBatch(8, 2048, true);
@@ -67,7 +75,7 @@ class TunDeviceNetnsTest {
         try {
             assertTrue(Host.sh("ip -n " + ns + " -d link show jtun0").contains("tun type tun pi off"),
                     "the device is a TUN without packet information");
-            assertTrue(Host.sh("ip -n " + ns + " link show jtun0").contains("mtu 1500"));
+            assertTrue(Host.sh("ip -n " + ns + " link show jtun0").contains("mtu 1400"), "the MTU was set");
             Host.Result ping = Host.run(30, List.of("ip", "netns", "exec", ns,
                     "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.77.0.2"));
             assertEquals(0, ping.exitCode(), ping.output());
@@ -125,19 +133,27 @@ class TunDeviceNetnsTest {
         }
     }
 
-    @Test
-    void existingPersistentDeviceIsKeptButOurRoutesAndAddressesGo() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"netlink", "ip"})
+    void existingPersistentDeviceIsKeptButOurRoutesAndAddressesGo(String netConfig) throws Exception {
         Host.sh("ip -n " + ns + " tuntap add dev jtunp mode tun");
-        TunPacketIo io = TunPacketIo.open(config("jtunp", List.of("10.77.1.2"), List.of("10.77.1.1/32")));
+        TunPacketIo io = open(netConfig, config("jtunp", List.of("10.77.1.2", "fd77::2"),
+                List.of("10.77.1.1/32", "fd77::1/128")));
         assertFalse(io.device().created());
         assertTrue(Host.sh("ip -n " + ns + " route show").contains("10.77.1.2 dev jtunp"));
+        assertTrue(Host.sh("ip -n " + ns + " -6 route show").contains("fd77::2 dev jtunp"));
+        String addrs = Host.sh("ip -n " + ns + " addr show dev jtunp");
+        assertTrue(addrs.contains("inet 10.77.1.1/32") && addrs.contains("inet6 fd77::1/128"), addrs);
+        assertTrue(addrs.contains(",UP") || addrs.contains("<UP"), "brought up: " + addrs);
         io.close();
         io.close();
         assertEquals(0, Host.run("ip", "-n", ns, "link", "show", "jtunp").exitCode(),
                 "a persistent device we did not create stays");
-        String left = Host.sh("ip -n " + ns + " addr show dev jtunp; ip -n " + ns + " route show table all");
-        assertFalse(left.contains("10.77.1.2"), left);
-        assertFalse(left.contains("10.77.1.1"), left);
+        String left = Host.sh("ip -n " + ns + " addr show dev jtunp; ip -n " + ns + " route show table all;"
+                + " ip -n " + ns + " -6 route show table all");
+        for (String a : List.of("10.77.1.2", "10.77.1.1", "fd77::2", "fd77::1")) {
+            assertFalse(left.contains(a), a + " left behind: " + left);
+        }
     }
 
     @Test
@@ -160,19 +176,20 @@ class TunDeviceNetnsTest {
         }
     }
 
-    @Test
-    void addressInUseIsNamedAndNothingIsLeftBehind() {
+    @ParameterizedTest
+    @ValueSource(strings = {"netlink", "ip"})
+    void addressInUseIsNamedAndNothingIsLeftBehind(String netConfig) {
         Host.sh("ip -n " + ns + " tuntap add dev jtund mode tun && ip -n " + ns + " link set jtund up && ip -n " + ns + " addr add 10.77.3.1/32 dev jtund"
                 + " && ip -n " + ns + " route add 10.77.3.9/32 dev jtund");
         TunException addr = assertThrows(TunException.class,
-                () -> TunPacketIo.open(config("jtun3", List.of(), List.of("10.77.3.1/32"))));
+                () -> open(netConfig, config("jtun3", List.of(), List.of("10.77.3.1/32"))));
         assertTrue(addr.getMessage().contains("already in use") && addr.getMessage().contains("jtund"),
                 addr.getMessage());
         TunException local = assertThrows(TunException.class,
-                () -> TunPacketIo.open(config("jtun3", List.of("10.77.3.1"), List.of())));
+                () -> open(netConfig, config("jtun3", List.of("10.77.3.1"), List.of())));
         assertTrue(local.getMessage().contains("10.77.3.1 is already in use"), local.getMessage());
         TunException route = assertThrows(TunException.class,
-                () -> TunPacketIo.open(config("jtun3", List.of("10.77.3.5", "10.77.3.9"), List.of())));
+                () -> open(netConfig, config("jtun3", List.of("10.77.3.5", "10.77.3.9"), List.of())));
         assertTrue(route.getMessage().contains("10.77.3.9 is already in use"), route.getMessage());
         assertTrue(Host.run("ip", "-n", ns, "link", "show", "jtun3").exitCode() != 0,
                 "the half-configured device was closed");

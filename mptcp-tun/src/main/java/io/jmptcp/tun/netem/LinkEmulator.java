@@ -177,10 +177,12 @@ public final class LinkEmulator {
         boolean twice = chance(config.duplicatePct());
         enqueue(packet, nowNanos);
         if (twice) {
+            // The copy counts as a copy even when the limit then drops it, so that
+            // offered + duplicated = delivered + lost + overLimit + oversize + held.
+            duplicated++;
             if (heapSize >= config.limitPackets()) {
                 overLimit++;
             } else {
-                duplicated++;
                 enqueue(packet, nowNanos);
             }
         }
@@ -252,7 +254,7 @@ public final class LinkEmulator {
      * @param lost       dropped by the loss draw
      * @param overLimit  dropped because {@code limitPackets} were held
      * @param oversize   dropped because longer than the slot size
-     * @param duplicated extra copies enqueued
+     * @param duplicated extra copies made (a copy may then be dropped by the limit)
      * @param reordered  packets sent without the delay
      */
     public record Stats(long offered, long delivered, long lost, long overLimit, long oversize,
