@@ -72,6 +72,7 @@ public final class TcpConnection {
 
     // ---- receive sequence space, 64-bit offsets from IRS ----
     private int irs;
+    private boolean irsValid;
     private final ReceiveBuffer rcv = new ReceiveBuffer();
     private long rcvAdvEdge;
     private long peerFinSeq = -1;
@@ -105,20 +106,9 @@ public final class TcpConnection {
     private long recoveryPoint;
     private int dupAcks;
     private long renoSacked;        // bytes of duplicate ACKs counted as SACKed without SACK (RFC 6675 pipe)
-    private long prrDelivered;
-    private long prrOut;
-    private long recoverFs;
-    private long prrCwnd;
+    private final Prr prr = new Prr();
     private boolean tlpOutstanding;
-    // RACK (RFC 8985 section 6)
-    private long rackXmitTime = -1;
-    private long rackEndSeq;
-    private long rackRtt;
-    private long rackFack;
-    private boolean reorderingSeen;
-    private int reoWndMult = 1;
-    private int reoWndPersist;
-    private long dsackRoundEnd;
+    private final Rack rack = new Rack();
 
     // ---- per-input scratch for the observer ----
     private long deliveredNow;
@@ -277,7 +267,7 @@ public final class TcpConnection {
 
     /** The congestion window in force (PRR during fast recovery). */
     public long cwnd() {
-        return inRecovery ? prrCwnd : cc.cwnd();
+        return inRecovery ? prr.cwnd() : cc.cwnd();
     }
 
     /**
@@ -422,11 +412,7 @@ public final class TcpConnection {
         dirty = true;
         InboundResult.Verdict v = process(seg);
         if (inboundObserver != null) {
-            long rel = state == TcpState.LISTEN || state == TcpState.SYN_SENT && irs == 0
-                    ? 0 : (long) (seg.header().seq() - irs);
-            if (state.synchronised() || state == TcpState.SYN_RECEIVED) {
-                rel = toRcv64(seg.header().seq());
-            }
+            long rel = irsValid ? toRcv64(seg.header().seq()) : 0;
             inboundObserver.onSegment(seg, new InboundResult(v, rel, seg.length(), deliveredNow, ackedNow, state));
         }
     }
@@ -476,6 +462,7 @@ public final class TcpConnection {
     private void passiveOpen(Segment seg) {
         TcpHeader h = seg.header();
         irs = h.seq();
+        irsValid = true;
         rcv.nxt = 1;
         lastRecvTime = now;
         readSynOptions(h, true);
@@ -513,6 +500,7 @@ public final class TcpConnection {
             return drop(TcpMib.DROP_BAD_STATE);
         }
         irs = h.seq();
+        irsValid = true;
         rcv.nxt = 1;
         lastRecvTime = now;
         readSynOptions(h, false);
@@ -926,9 +914,7 @@ public final class TcpConnection {
             if (sndUna >= recoveryPoint) {
                 inRecovery = false;
                 cc.onRecoveryExit(now);
-                if (reoWndPersist > 0 && --reoWndPersist == 0) {
-                    reoWndMult = 1;
-                }
+                rack.onRecoveryExit();
             } else {
                 prrUpdate(delivered);
             }
@@ -994,76 +980,18 @@ public final class TcpConnection {
         return newly;
     }
 
-    /** RFC 8985 section 6.2 step 4: a D-SACK widens the reordering window, once per round trip. */
     private void onDsack() {
         mib.inc(TcpMib.DSACKS_RECEIVED);
-        // A duplicate delivery means a retransmission was spurious: the path reorders (as Linux
-        // treats a D-SACK), so stop using a zero reordering window.
-        reorderingSeen = true;
-        if (sndUna >= dsackRoundEnd) {
-            reoWndMult = Math.min(reoWndMult + 1, 64);
-            dsackRoundEnd = sndNxt;
-        }
-        reoWndPersist = 16;
+        rack.onDsack(sndUna, sndNxt);
     }
 
-    /** RFC 8985 section 6.2 steps 2 and 3 for one newly delivered entry. */
     private void rackUpdate(RtxQueue.Entry e) {
-        long sample = now - e.xmitTime;
-        if (e.xmits > 1 && sample < rtt.minRtt()) {
-            return; // delivered before the retransmission could have been: ambiguous, skip
-        }
-        if (e.xmits == 1 && e.end() < rackFack) {
-            reorderingSeen = true;
-        }
-        rackFack = Math.max(rackFack, e.end());
-        if (rackXmitTime < 0 || e.xmitTime > rackXmitTime || e.xmitTime == rackXmitTime && e.end() > rackEndSeq) {
-            rackXmitTime = e.xmitTime;
-            rackEndSeq = e.end();
-            rackRtt = sample;
-        }
+        rack.onDelivered(e, now, rtt.minRtt());
     }
 
-    private long reoWnd() {
-        if (!reorderingSeen && (inRecovery || inLoss || dupAcks >= 3)) {
-            return 0;
-        }
-        long minRtt = rtt.minRtt() == Long.MAX_VALUE ? 0 : rtt.minRtt();
-        long w = reoWndMult * minRtt / 4;
-        long srtt = rtt.srtt();
-        return srtt > 0 ? Math.min(w, srtt) : w;
-    }
-
-    /** RFC 8985 section 6.2 step 5: mark lost what was sent a reordering window before a delivery. */
     private void rackDetectLoss() {
-        rackDeadline = NEVER;
-        if (rackXmitTime < 0) {
-            return;
-        }
-        long reo = reoWnd();
-        long timeout = 0;
-        for (int i = 0; i < rtxq.size(); i++) {
-            RtxQueue.Entry e = rtxq.get(i);
-            if (e.sacked || e.lost && !e.retrans) {
-                continue;
-            }
-            boolean before = e.xmitTime < rackXmitTime || e.xmitTime == rackXmitTime && e.end() < rackEndSeq;
-            if (!before) {
-                if (e.xmits == 1) {
-                    break; // later originals were all sent after this one
-                }
-                continue;
-            }
-            long remaining = e.xmitTime + rackRtt + reo - now;
-            if (remaining <= 0) {
-                rtxq.markLost(i, e);
-            } else {
-                timeout = Math.max(timeout, remaining);
-            }
-        }
-        if (timeout > 0) {
-            rackDeadline = now + timeout;
-        }
+        long reo = rack.reoWnd(inRecovery || inLoss, dupAcks, rtt.minRtt(), rtt.srtt());
+        rackDeadline = rack.detectLoss(rtxq, now, reo);
     }
 
     /** Three duplicate ACKs and partial ACKs for peers without SACK (RFC 5681 3.2, RFC 6582). */
@@ -1088,30 +1016,13 @@ public final class TcpConnection {
         if (sackOk) {
             mib.inc(TcpMib.SACK_RECOVERY);
         }
-        prrDelivered = 0;
-        prrOut = 0;
-        recoverFs = Math.max(pipe(), 1);
-        prrCwnd = Math.min(cc.ssthresh(), pipe() + effectiveMss());
+        prr.start(pipe(), cc.ssthresh(), effectiveMss());
         tlpDeadline = NEVER;
     }
 
-    /** Proportional Rate Reduction (RFC 6937 section 3, with slow-start reduction bound). */
+    /** Proportional Rate Reduction (RFC 6937): the window during fast recovery. */
     private void prrUpdate(long delivered) {
-        prrDelivered += delivered;
-        long pipe = pipe();
-        long ssthresh = cc.ssthresh();
-        long sndcnt;
-        if (pipe > ssthresh) {
-            sndcnt = (prrDelivered * ssthresh + recoverFs - 1) / recoverFs - prrOut;
-        } else {
-            long limit = Math.max(prrDelivered - prrOut, delivered) + effectiveMss();
-            sndcnt = Math.min(ssthresh - pipe, limit);
-        }
-        sndcnt = Math.max(sndcnt, 0);
-        if (sndcnt == 0 && prrOut == 0 && rtxq.lostOut > 0) {
-            sndcnt = effectiveMss(); // always allow the first fast retransmission
-        }
-        prrCwnd = pipe + sndcnt;
+        prr.update(delivered, pipe(), cc.ssthresh(), rtxq.lostOut, effectiveMss());
     }
 
     // =============================================================================================
@@ -1340,19 +1251,7 @@ public final class TcpConnection {
             if (len < mss && last && cfg.nagle && sndNxt > sndUna && !closeRequested) {
                 break; // Nagle (RFC 9293 3.7.4): hold a small segment while data is unacknowledged
             }
-            RtxQueue.Entry e = new RtxQueue.Entry();
-            e.seq = sndNxt;
-            e.len = len;
-            e.data = c.data;
-            e.off = c.sent;
-            e.tag = c.tag;
-            sendQ.consume(len);
-            e.fin = closeRequested && sendQ.unsent() == 0;
-            rtxq.add(e);
-            sndNxt = e.end();
-            if (e.fin) {
-                finSent = true;
-            }
+            RtxQueue.Entry e = newDataEntry(c, len);
             sendEntry(e, rtxq.size() - 1, out);
             sent = true;
             if (cfg.tailLossProbe && sackOk && !inRecovery && !inLoss && tlpDeadline == NEVER) {
@@ -1374,6 +1273,24 @@ public final class TcpConnection {
         return sent;
     }
 
+    /** Moves {@code len} bytes of the head chunk into a new retransmission-queue entry. */
+    private RtxQueue.Entry newDataEntry(SendQueue.Chunk c, int len) {
+        RtxQueue.Entry e = new RtxQueue.Entry();
+        e.seq = sndNxt;
+        e.len = len;
+        e.data = c.data;
+        e.off = c.sent;
+        e.tag = c.tag;
+        sendQ.consume(len);
+        e.fin = closeRequested && sendQ.unsent() == 0; // the FIN rides on the last data segment
+        rtxq.add(e);
+        sndNxt = e.end();
+        if (e.fin) {
+            finSent = true;
+        }
+        return e;
+    }
+
     /** RFC 8985 section 7.3: send new data if possible, else retransmit the last segment. */
     private void sendTailLossProbe(Consumer<Segment> out) {
         if (rtxq.isEmpty() || inRecovery || inLoss) {
@@ -1383,26 +1300,8 @@ public final class TcpConnection {
         tlpOutstanding = true;
         long before = sndNxt;
         if (canSendData() && sendQ.head() != null && sndUna + sndWnd - sndNxt >= effectiveMss()) {
-            // One new segment regardless of cwnd.
-            boolean wasTlp = cfg.tailLossProbe;
-            cfg.tailLossProbe = false;
             SendQueue.Chunk c = sendQ.head();
-            int len = Math.min(effectiveMss(), c.limit - c.sent);
-            RtxQueue.Entry e = new RtxQueue.Entry();
-            e.seq = sndNxt;
-            e.len = len;
-            e.data = c.data;
-            e.off = c.sent;
-            e.tag = c.tag;
-            sendQ.consume(len);
-            e.fin = closeRequested && sendQ.unsent() == 0;
-            rtxq.add(e);
-            sndNxt = e.end();
-            if (e.fin) {
-                finSent = true;
-            }
-            sendEntry(e, rtxq.size() - 1, out);
-            cfg.tailLossProbe = wasTlp;
+            sendEntry(newDataEntry(c, Math.min(effectiveMss(), c.limit - c.sent)), rtxq.size() - 1, out);
         }
         if (sndNxt == before) {
             RtxQueue.Entry last = rtxq.last();
@@ -1419,7 +1318,7 @@ public final class TcpConnection {
         e.xmits++;
         e.xmitTime = now;
         if (inRecovery) {
-            prrOut += e.seqLen();
+            prr.onSent(e.seqLen());
         }
         int flags;
         if (e.syn) {
