@@ -1325,7 +1325,8 @@ public final class TcpConnection {
             flags = state == TcpState.SYN_SENT ? TcpHeader.SYN : TcpHeader.SYN | TcpHeader.ACK;
         } else {
             flags = TcpHeader.ACK;
-            if (e.len > 0 && e.end() - (e.fin ? 1 : 0) == sndNxt - (finSent ? 1 : 0)) {
+            if (e.len > 0 && e == rtxq.last() && sendQ.unsent() == 0) {
+                // PSH on the segment that empties the send queue (RFC 9293 3.9.1.2).
                 flags |= TcpHeader.PSH;
             }
         }

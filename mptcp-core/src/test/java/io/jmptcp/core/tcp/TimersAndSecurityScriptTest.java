@@ -204,6 +204,28 @@ class TimersAndSecurityScriptTest {
     }
 
     @Test
+    void mssIsClampedToThePathMtuAndSegmentsFollowIt() {
+        Script s = Script.client(plainConfig().pathMtu(1400, false));
+        s.expect(0, syn(ISS).and("MSS 1360", x -> x.header().options().contains(new TcpOption.Mss(1360))));
+        s.send(10_000, seg(SYN | ACK, PEER_ISS, ISS + 1, 0, new TcpOption.Mss(1460)));
+        s.expect(10_000, ack(A, P));
+        assertEquals(1360, s.conn.sendMss());
+        s.conn.send(ByteBuffer.wrap(new byte[3000]));
+        s.expect(10_000, new Script.Exp(ACK, A, P, 1360, null, ""), new Script.Exp(ACK, A + 1360, P, 1360, null, ""),
+                data(A + 2720, P, 280));
+    }
+
+    @Test
+    void peerMssBelowOursLimitsSegments() {
+        Script s = Script.client(plainConfig());
+        s.expect(0, syn(ISS));
+        s.send(10_000, seg(SYN | ACK, PEER_ISS, ISS + 1, 0, new TcpOption.Mss(500)));
+        s.expect(10_000, ack(A, P));
+        s.conn.send(ByteBuffer.wrap(new byte[600]));
+        s.expect(10_000, new Script.Exp(ACK, A, P, 500, null, ""), data(A + 500, P, 100));
+    }
+
+    @Test
     void isnFollowsRfc6528() {
         IsnGenerator g = new IsnGenerator(new byte[32]);
         FourTuple t = Script.tuple();
