@@ -45,6 +45,8 @@ public final class TcpConfig {
     public long timeWaitMicros = 60_000_000L;
     /** Challenge ACKs per second per connection (RFC 5961 section 7; Linux default 1000 per host). */
     public int challengeAckLimit = 100;
+    /** Minimum gap between ACKs answering unacceptable segments without data (Linux tcp_invalid_ratelimit). */
+    public long invalidAckIntervalMicros = 500_000;
     /** Initial congestion window in segments (RFC 6928: 10). */
     public int initialCwndSegments = 10;
     /** Enable tail loss probes (RFC 8985 section 7). */
@@ -75,6 +77,7 @@ public final class TcpConfig {
         c.timeWaitMicros = timeWaitMicros;
         c.challengeAckLimit = challengeAckLimit;
         c.initialCwndSegments = initialCwndSegments;
+        c.invalidAckIntervalMicros = invalidAckIntervalMicros;
         c.tailLossProbe = tailLossProbe;
         c.congestionControl = congestionControl;
         return c;

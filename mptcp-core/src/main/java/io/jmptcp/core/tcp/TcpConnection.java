@@ -99,6 +99,7 @@ public final class TcpConnection {
     private int keepaliveSent;
     private long challengeWindowStart = Long.MIN_VALUE / 2;
     private int challengeCount;
+    private long lastOowAck = Long.MIN_VALUE / 2;
 
     // ---- loss recovery ----
     private boolean inRecovery;     // fast recovery (RACK or three duplicate ACKs)
@@ -618,7 +619,7 @@ public final class TcpConnection {
                     rcv.dsackLeft = dseq;
                     rcv.dsackRight = dseq + seg.length();
                 }
-                ackNow = true;
+                oowAck(seg.length(), h.has(TcpHeader.SYN));
                 return drop(TcpMib.DROP_PAWS);
             }
         }
@@ -641,7 +642,9 @@ public final class TcpConnection {
         // RFC 9293 3.10.7.4 first: sequence number acceptability.
         boolean acceptable;
         if (segLen == 0) {
-            acceptable = wnd == 0 ? seq == nxt : seq >= nxt && seq < nxt + wnd;
+            // RFC 9293 says SEG.SEQ < RCV.NXT + RCV.WND; like Linux (tcp_sequence) we also accept a
+            // bare ACK at the right edge, which is where a sender that filled our window stands.
+            acceptable = wnd == 0 ? seq == nxt : seq >= nxt && seq <= nxt + wnd;
         } else if (wnd == 0) {
             acceptable = false;
         } else {
@@ -657,7 +660,7 @@ public final class TcpConnection {
                 rcv.dsackRight = seq + len;
                 mib.inc(TcpMib.DUP_DATA_RECEIVED);
             }
-            ackNow = true;
+            oowAck(len, syn);
             if (state == TcpState.TIME_WAIT && fin) {
                 timeWaitDeadline = now + cfg.timeWaitMicros; // RFC 9293: restart the 2 MSL timeout
             }
@@ -776,6 +779,21 @@ public final class TcpConnection {
         state = TcpState.TIME_WAIT;
         clearTimers();
         timeWaitDeadline = now + cfg.timeWaitMicros;
+    }
+
+    /**
+     * The duplicate ACK answering an unacceptable segment. As Linux (tcp_oow_rate_limited), those
+     * answering segments without data are rate-limited, so two ends that disagree cannot ping-pong.
+     */
+    private void oowAck(int payload, boolean syn) {
+        if (payload > 0 && !syn) {
+            ackNow = true;
+        } else if (now - lastOowAck >= cfg.invalidAckIntervalMicros) {
+            lastOowAck = now;
+            ackNow = true;
+        } else {
+            mib.inc(TcpMib.OOW_ACK_LIMITED);
+        }
     }
 
     /** RFC 5961 section 7: challenge ACKs, rate-limited per second. */
@@ -1487,7 +1505,9 @@ public final class TcpConnection {
         long free = freeSpace();
         if (syn) {
             int w = (int) Math.min(65535, free);
-            rcvAdvEdge = Math.max(rcvAdvEdge, nxt + w);
+            if (irsValid) { // a SYN without ACK announces a window relative to nothing yet
+                rcvAdvEdge = Math.max(rcvAdvEdge, nxt + w);
+            }
             return w;
         }
         long edge = nxt + free;

@@ -22,6 +22,8 @@ public enum TcpMib {
     CHALLENGE_ACKS,
     /** Challenge ACKs suppressed by the rate limit (RFC 5961 section 7). */
     CHALLENGE_ACK_LIMITED,
+    /** Duplicate ACKs for unacceptable data-less segments suppressed by the rate limit. */
+    OOW_ACK_LIMITED,
     /** RSTs sent. */
     OUT_RSTS,
     /** Connections reset by an accepted RST. */

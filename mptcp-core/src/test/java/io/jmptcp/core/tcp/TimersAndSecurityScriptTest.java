@@ -164,6 +164,24 @@ class TimersAndSecurityScriptTest {
         assertEquals(1, s.conn.mib().get(TcpMib.DROP_OUT_OF_WINDOW));
     }
 
+    @Test
+    void bareAckAtTheRightEdgeIsAcceptedAndOutOfWindowAcksAreRateLimited() {
+        // A sender that filled our 65535-byte window sends its ACKs with SEG.SEQ at the right edge;
+        // answering those with duplicate ACKs would start an ACK war between two such ends.
+        Script s = Script.established(plainConfig());
+        s.send(20_000, seg(ACK, P + 65535, A, 0));
+        s.expectNothingUntil(30_000);
+        s.send(40_000, seg(ACK, P + 70_000, A, 0));
+        s.expect(40_000, ack(A, P));
+        s.send(50_000, seg(ACK, P + 70_000, A, 0));
+        s.expectNothingUntil(60_000);
+        assertEquals(1, s.conn.mib().get(TcpMib.OOW_ACK_LIMITED));
+        s.send(540_000, seg(ACK, P + 70_000, A, 0));
+        s.expect(540_000, ack(A, P));
+        s.send(541_000, seg(ACK, P + 70_000, A, 10)); // data is always answered
+        s.expect(541_000, ack(A, P));
+    }
+
     // ---- RFC 7323 ----
 
     @Test
