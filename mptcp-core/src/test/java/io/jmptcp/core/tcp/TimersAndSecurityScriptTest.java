@@ -37,6 +37,12 @@ class TimersAndSecurityScriptTest {
         assertEquals(3, s.conn.mib().get(TcpMib.RTO_EXPIRED));
         // An ACK ends the episode; Karn's rule keeps the backed-off RTO until a fresh sample.
         s.send(1_420_000, seg(ACK, P, A + 100, 0));
+        s.expectNothingUntil(2_000_000);
+        assertEquals(1_600_000, s.conn.rtoMicros(), "Karn: no sample from a retransmitted segment");
+        s.conn.send(ByteBuffer.wrap(new byte[10]));
+        s.expect(2_000_000, data(A + 100, P, 10));
+        s.send(2_010_000, seg(ACK, P, A + 110, 0));
+        assertEquals(200_000, s.conn.rtoMicros(), "a fresh sample ends the backoff");
         s.expectNothingUntil(10_000_000);
     }
 
