@@ -28,7 +28,10 @@ public final class TcpConfig {
     public int ackEvery = 2;
     /** Initial RTO (RFC 6298 2.1: 1 s). */
     public long initialRtoMicros = 1_000_000;
-    /** Lower bound of the RTO (RFC 6298 2.4 says 1 s; Linux uses 200 ms, which we follow). */
+    /**
+     * Lower bound of the RTO's variance term: RTO = SRTT + max(4 RTTVAR, this), as Linux (200 ms).
+     * RFC 6298 2.4 asks for an RTO of at least 1 s; we follow the kernel.
+     */
     public long minRtoMicros = 200_000;
     /** Upper bound of the RTO (RFC 6298 2.5: at least 60 s; Linux 120 s). */
     public long maxRtoMicros = 120_000_000;

@@ -84,4 +84,41 @@ class CongestionControlTest {
         c.onRto(c.cwnd(), 2);
         assertEquals(MSS, c.cwnd());
     }
+
+    /** Feeds one round (a window of one-segment ACKs) with the given RTT; returns the new cwnd. */
+    static long round(CongestionControl c, long rtt) {
+        long acks = c.cwnd() / MSS;
+        for (int i = 0; i < acks; i++) {
+            c.onAck(MSS, rtt, rtt, true, 0);
+        }
+        return c.cwnd();
+    }
+
+    @Test
+    void hystartPlusPlusLeavesSlowStartWhenTheRttRises() {
+        for (CongestionControl c : new CongestionControl[]{new Reno(MSS, 10), new Cubic(MSS, 10)}) {
+            for (int i = 0; i < 3; i++) {
+                round(c, 20_000);
+            }
+            assertEquals(Long.MAX_VALUE, c.ssthresh(), c.name() + ": a flat RTT keeps slow start");
+            long before = c.cwnd();
+            long css = round(c, 25_000); // +5 ms > max(4 ms, 20/8 ms): Conservative Slow Start
+            assertTrue(css < before * 2, c.name() + " grows slower in CSS: " + before + " -> " + css);
+            for (int i = 0; i < HyStartPlusPlus.CSS_ROUNDS; i++) {
+                round(c, 25_000);
+            }
+            assertTrue(c.ssthresh() != Long.MAX_VALUE, c.name() + ": slow start ended without a loss");
+        }
+    }
+
+    @Test
+    void hystartPlusPlusReturnsToSlowStartWhenTheRttIncreaseWasSpurious() {
+        Reno r = new Reno(MSS, 10);
+        round(r, 20_000);
+        round(r, 20_000);
+        long a = round(r, 26_000);
+        long b = round(r, 20_000); // below the CSS baseline: back to slow start
+        assertTrue(b >= 2 * a - MSS, "doubling again: " + a + " -> " + b);
+        assertEquals(Long.MAX_VALUE, r.ssthresh());
+    }
 }

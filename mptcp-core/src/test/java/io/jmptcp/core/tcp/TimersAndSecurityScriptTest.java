@@ -24,25 +24,25 @@ class TimersAndSecurityScriptTest {
 
     @Test
     void rtoBacksOffExponentially() {
-        // One RTT sample of 10 ms: RTO = max(200 ms, 10 + 4 * 5) = 200 ms (RFC 6298 2.2, 2.4).
+        // One RTT sample of 10 ms: RTO = 10 + max(4 * 5, 200) = 210 ms (RFC 6298 2.2, Linux's floor).
         Script s = Script.established(plainConfig());
         s.conn.send(ByteBuffer.wrap(new byte[100]));
         s.expect(10_000, data(A, P, 100));
-        s.expectNothingUntil(209_999);
-        s.expect(210_000, data(A, P, 100));   // RFC 6298 5.4
-        s.expectNothingUntil(609_999);
-        s.expect(610_000, data(A, P, 100));   // 5.5: doubled to 400 ms
-        s.expectNothingUntil(1_409_999);
-        s.expect(1_410_000, data(A, P, 100)); // 800 ms
+        s.expectNothingUntil(219_999);
+        s.expect(220_000, data(A, P, 100));   // RFC 6298 5.4
+        s.expectNothingUntil(639_999);
+        s.expect(640_000, data(A, P, 100));   // 5.5: doubled to 420 ms
+        s.expectNothingUntil(1_479_999);
+        s.expect(1_480_000, data(A, P, 100)); // 840 ms
         assertEquals(3, s.conn.mib().get(TcpMib.RTO_EXPIRED));
         // An ACK ends the episode; Karn's rule keeps the backed-off RTO until a fresh sample.
-        s.send(1_420_000, seg(ACK, P, A + 100, 0));
+        s.send(1_490_000, seg(ACK, P, A + 100, 0));
         s.expectNothingUntil(2_000_000);
-        assertEquals(1_600_000, s.conn.rtoMicros(), "Karn: no sample from a retransmitted segment");
+        assertEquals(1_680_000, s.conn.rtoMicros(), "Karn: no sample from a retransmitted segment");
         s.conn.send(ByteBuffer.wrap(new byte[10]));
         s.expect(2_000_000, data(A + 100, P, 10));
         s.send(2_010_000, seg(ACK, P, A + 110, 0));
-        assertEquals(200_000, s.conn.rtoMicros(), "a fresh sample ends the backoff");
+        assertEquals(210_000, s.conn.rtoMicros(), "a fresh sample ends the backoff");
         s.expectNothingUntil(10_000_000);
     }
 
@@ -64,9 +64,9 @@ class TimersAndSecurityScriptTest {
         Script s = Script.established(plainConfig().maxRetries(2));
         s.conn.send(ByteBuffer.wrap(new byte[10]));
         s.expect(10_000, data(A, P, 10));
-        s.expect(210_000, data(A, P, 10));
-        s.expect(610_000, data(A, P, 10));
-        s.advance(1_410_000).state(TcpState.CLOSED);
+        s.expect(220_000, data(A, P, 10));
+        s.expect(640_000, data(A, P, 10));
+        s.advance(1_480_000).state(TcpState.CLOSED);
         assertEquals(TcpError.RETRANSMISSION_TIMEOUT, s.conn.error());
     }
 
@@ -95,11 +95,11 @@ class TimersAndSecurityScriptTest {
         s.send(20_000, seg(ACK, P, A, 0, 0)); // window 0
         s.advance(30_000);
         s.conn.send(ByteBuffer.wrap(new byte[100]));
-        s.expectNothingUntil(229_999);
-        s.expect(230_000, ack(A - 1, P));  // probe after one RTO
-        s.expect(630_000, ack(A - 1, P));  // backed off
-        s.send(640_000, seg(ACK, P, A, 65535, 0));
-        s.expect(640_000, data(A, P, 100));
+        s.expectNothingUntil(239_999);
+        s.expect(240_000, ack(A - 1, P));  // probe after one RTO
+        s.expect(660_000, ack(A - 1, P));  // backed off
+        s.send(670_000, seg(ACK, P, A, 65535, 0));
+        s.expect(670_000, data(A, P, 100));
         assertEquals(2, s.conn.mib().get(TcpMib.WINDOW_PROBES));
     }
 
