@@ -378,7 +378,9 @@ public final class TcpConnection {
                 state = TcpState.CLOSED;
                 clearTimers();
             }
-            case SYN_RECEIVED, ESTABLISHED -> {
+            // SYN-RECEIVED: the FIN waits for the handshake; the state changes when it completes.
+            case SYN_RECEIVED -> closeRequested = true;
+            case ESTABLISHED -> {
                 closeRequested = true;
                 state = TcpState.FIN_WAIT_1;
             }
@@ -1361,56 +1363,24 @@ public final class TcpConnection {
     private static final byte[] EMPTY = new byte[0];
 
     private List<TcpOption> synOptions(int flags) {
-        List<TcpOption> o = new ArrayList<>(8);
-        // Linux's order: MSS, SACK-permitted, timestamps, NOP, window scale (20 bytes).
-        o.add(new TcpOption.Mss(cfg.mss));
         boolean synAck = (flags & TcpHeader.ACK) != 0;
-        boolean sack = synAck ? sackOk : cfg.sack;
-        boolean ts = synAck ? tsOk : cfg.timestamps;
-        boolean ws = synAck ? cfg.windowScaling && peerOfferedWs : cfg.windowScaling;
-        if (sack) {
-            o.add(new TcpOption.SackPermitted());
-        } else if (ts) {
-            o.add(new TcpOption.Nop());
-            o.add(new TcpOption.Nop());
-        }
-        if (ts) {
-            o.add(new TcpOption.Timestamps(tsClock(), synAck ? tsRecent : 0));
-        } else if (sack) {
-            o.add(new TcpOption.Nop());
-            o.add(new TcpOption.Nop());
-        }
-        if (ws) {
-            o.add(new TcpOption.Nop());
-            o.add(new TcpOption.WindowScale(rcvWscale));
-        }
+        // In a SYN,ACK only what the peer offered (RFC 7323 2.2 and 3.2, RFC 2018 section 2).
+        List<TcpOption> o = TcpOptions.syn(cfg.mss, synAck ? sackOk : cfg.sack, synAck ? tsOk : cfg.timestamps,
+                tsClock(), synAck ? tsRecent : 0, synAck ? cfg.windowScaling && peerOfferedWs : cfg.windowScaling,
+                rcvWscale);
         if (optionWriter != null) {
-            int used = 0;
-            for (TcpOption x : o) {
-                used += x.length();
-            }
-            used = (used + 3) & ~3;
-            int n = o.size();
-            optionWriter.addOptions(flags, 0, 0, null, TcpHeader.MAX_OPTIONS_LENGTH - used, o);
-            checkBudget(o, n, TcpHeader.MAX_OPTIONS_LENGTH - used);
+            TcpOptions.runHook(optionWriter, flags, 0, 0, null, TcpOptions.MAX - TcpOptions.padded(o, 0), o);
         }
         return o;
     }
 
-
-    private static void checkBudget(List<TcpOption> o, int from, int budget) {
-        int n = 0;
-        for (int i = from; i < o.size(); i++) {
-            n += o.get(i).length();
-        }
-        if (((n + 3) & ~3) > budget) {
-            throw new IllegalStateException("option hook used " + n + " bytes, budget " + budget);
-        }
-    }
-
+    /**
+     * Options of a non-SYN segment: timestamps, then the hook, then SACK blocks with what is left.
+     * Options and payload together stay within the MSS (RFC 6691).
+     */
     private List<TcpOption> dataOptions(int flags, long seq, int payload, Object tag) {
         List<TcpOption> o = new ArrayList<>(6);
-        int budget = Math.min(TcpHeader.MAX_OPTIONS_LENGTH, Math.max(0, sndMss - payload));
+        int budget = Math.min(TcpOptions.MAX, Math.max(0, sndMss - payload));
         int used = 0;
         if (tsOk) {
             o.add(new TcpOption.Nop());
@@ -1418,35 +1388,13 @@ public final class TcpConnection {
             o.add(new TcpOption.Timestamps(tsClock(), tsRecent));
             used = 12;
         }
-        int hookFrom = o.size();
+        int hookAt = o.size();
         if (optionWriter != null) {
-            int avail = Math.max(0, Math.max(budget, Math.min(TcpHeader.MAX_OPTIONS_LENGTH, used + reservedOptionBytes)) - used);
-            optionWriter.addOptions(flags, seq, payload, tag, avail, o);
-            checkBudget(o, hookFrom, avail);
-            int n = 0;
-            for (int i = hookFrom; i < o.size(); i++) {
-                n += o.get(i).length();
-            }
-            used += (n + 3) & ~3;
+            int avail = Math.max(0, Math.max(budget, Math.min(TcpOptions.MAX, used + reservedOptionBytes)) - used);
+            used += TcpOptions.runHook(optionWriter, flags, seq, payload, tag, avail, o);
         }
         if (sackOk && (rcv.hasOutOfOrder() || rcv.hasDsack())) {
-            int blocks = Math.min(4, (budget - used - 4) / 8);
-            if (blocks > 0) {
-                List<TcpOption.SackBlock> list = new ArrayList<>(blocks);
-                if (rcv.hasDsack()) {
-                    list.add(new TcpOption.SackBlock(irs + (int) rcv.dsackLeft, irs + (int) rcv.dsackRight));
-                    rcv.clearDsack();
-                }
-                int n = rcv.sackBlocks(sackScratch, blocks - list.size());
-                for (int i = 0; i < n; i++) {
-                    list.add(new TcpOption.SackBlock(irs + (int) sackScratch[2 * i], irs + (int) sackScratch[2 * i + 1]));
-                }
-                if (!list.isEmpty()) {
-                    o.add(hookFrom, new TcpOption.Sack(list));
-                    o.add(hookFrom, new TcpOption.Nop());
-                    o.add(hookFrom, new TcpOption.Nop());
-                }
-            }
+            TcpOptions.addSack(o, hookAt, budget - used, rcv, irs, sackScratch);
         }
         return o;
     }

@@ -50,6 +50,17 @@ class StateMachineScriptTest {
     }
 
     @Test
+    void closeInSynReceivedSendsFinAfterTheHandshake() {
+        Script s = Script.server(plainConfig());
+        s.send(0, seg(SYN, PEER_ISS, 0, 0));
+        s.expect(0, synAck(ISS, P));
+        s.conn.close();
+        s.state(TcpState.SYN_RECEIVED).expectNothingUntil(10_000);
+        s.send(20_000, seg(ACK, P, A, 0));
+        s.expect(20_000, fin(A, P)).state(TcpState.FIN_WAIT_1);
+    }
+
+    @Test
     void synReceivedRetransmitsSynAckOnDuplicateSyn() {
         Script s = Script.server(plainConfig());
         s.send(0, seg(SYN, PEER_ISS, 0, 0));
