@@ -109,6 +109,8 @@ public final class TcpConnection {
     private long renoSacked;        // bytes of duplicate ACKs counted as SACKed without SACK (RFC 6675 pipe)
     private final Prr prr = new Prr();
     private boolean tlpOutstanding;
+    private long tlpHighSeq = -1;   // SND.NXT when a probe retransmitted the last segment
+    private boolean tlpDsacked;
     private final Rack rack = new Rack();
 
     // ---- per-input scratch for the observer ----
@@ -907,6 +909,15 @@ public final class TcpConnection {
             dupAcks = 0;
             renoSacked = 0;
             tlpOutstanding = false;
+            if (tlpHighSeq >= 0 && ack >= tlpHighSeq) {
+                // RFC 8985 7.4: the probe's episode is over. Without a D-SACK for it, the probe
+                // repaired a real loss, which the window must answer as a congestion event.
+                if (!tlpDsacked && !inRecovery && !inLoss) {
+                    cc.onCongestionEvent(sndNxt - sndUna + acked, now);
+                    cc.onRecoveryExit(now);
+                }
+                tlpHighSeq = -1;
+            }
             if (finSent && sndUna == sndNxt) {
                 ourFinAcked();
             }
@@ -1002,6 +1013,9 @@ public final class TcpConnection {
 
     private void onDsack() {
         mib.inc(TcpMib.DSACKS_RECEIVED);
+        if (tlpHighSeq >= 0) {
+            tlpDsacked = true; // the probe was a duplicate: no loss (RFC 8985 7.4)
+        }
         rack.onDsack(sndUna, sndNxt);
     }
 
@@ -1325,6 +1339,8 @@ public final class TcpConnection {
         }
         if (sndNxt == before) {
             RtxQueue.Entry last = rtxq.last();
+            tlpHighSeq = sndNxt;
+            tlpDsacked = false;
             sendEntry(last, rtxq.size() - 1, out);
         }
     }

@@ -12,6 +12,7 @@ import static io.jmptcp.core.wire.TcpHeader.PSH;
 import static io.jmptcp.core.wire.TcpHeader.RST;
 import static io.jmptcp.core.wire.TcpHeader.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jmptcp.core.wire.TcpOption;
 import java.nio.ByteBuffer;
@@ -44,6 +45,50 @@ class TimersAndSecurityScriptTest {
         s.send(2_010_000, seg(ACK, P, A + 110, 0));
         assertEquals(210_000, s.conn.rtoMicros(), "a fresh sample ends the backoff");
         s.expectNothingUntil(10_000_000);
+    }
+
+    static Script establishedWithSack() {
+        Script s = Script.client(plainConfig().sack(true));
+        s.expect(0, syn(ISS));
+        s.send(10_000, seg(SYN | ACK, PEER_ISS, ISS + 1, 0, new TcpOption.Mss(1460), new TcpOption.SackPermitted()));
+        s.expect(10_000, ack(A, P));
+        return s;
+    }
+
+    @Test
+    void tailLossProbeThenRackRecoversTheMiddleSegment() {
+        Script s = establishedWithSack();
+        s.conn.send(ByteBuffer.wrap(new byte[3000]));
+        s.expect(10_000, new Script.Exp(ACK, A, P, 1460, null, ""), new Script.Exp(ACK, A + 1460, P, 1460, null, ""),
+                data(A + 2920, P, 80));
+        s.send(20_000, seg(ACK, P, A + 1460, 0));
+        // RFC 8985 7.2: PTO = 2 SRTT = 20 ms; nothing new to send, so the last segment is probed.
+        s.expectNothingUntil(39_999);
+        s.expect(40_000, data(A + 2920, P, 80));
+        // The probe is SACKed: RACK marks the middle segment lost at once (sent 30 ms earlier).
+        s.send(50_000, seg(ACK, P, A + 1460, 0, new TcpOption.Sack(java.util.List.of(
+                new TcpOption.SackBlock(A + 2920, A + 3000)))));
+        s.expect(50_000, new Script.Exp(ACK, A + 1460, P, 1460, null, ""));
+        s.send(60_000, seg(ACK, P, A + 3000, 0));
+        s.expectNothingUntil(2_000_000);
+        assertEquals(1, s.conn.mib().get(TcpMib.TLP_PROBES));
+        assertEquals(1, s.conn.mib().get(TcpMib.SACK_RECOVERY));
+        assertEquals(1, s.conn.mib().get(TcpMib.FAST_RETRANS));
+        assertEquals(0, s.conn.mib().get(TcpMib.RTO_EXPIRED), "no timeout needed");
+    }
+
+    @Test
+    void tailLossRepairedByTheProbeStillReducesTheWindow() {
+        Script s = establishedWithSack();
+        s.conn.send(ByteBuffer.wrap(new byte[2920]));
+        s.expect(10_000, new Script.Exp(ACK, A, P, 1460, null, ""), data(A + 1460, P, 1460));
+        s.send(20_000, seg(ACK, P, A + 1460, 0));
+        // One segment out: PTO adds the peer's delayed-ACK allowance, 20 + 40 ms.
+        s.expectNothingUntil(79_999);
+        s.expect(80_000, data(A + 1460, P, 1460));
+        assertEquals(Long.MAX_VALUE, s.conn.congestionControl().ssthresh());
+        s.send(90_000, seg(ACK, P, A + 2920, 0)); // no D-SACK: the probe repaired a loss (RFC 8985 7.4)
+        assertTrue(s.conn.congestionControl().ssthresh() < Long.MAX_VALUE, "congestion response");
     }
 
     @Test
