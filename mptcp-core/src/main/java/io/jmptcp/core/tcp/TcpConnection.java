@@ -711,7 +711,6 @@ public final class TcpConnection {
                 sndWl1 = seq;
                 sndWl2 = ack;
                 ackSyn();
-                ackedNow = 1;
             } else {
                 control.add(resetFor(seg));
                 mib.inc(TcpMib.OUT_RSTS);
