@@ -860,7 +860,7 @@ public final class TcpConnection {
         // Window update (RFC 9293 3.10.7.4, SND.WL1/SND.WL2 rule).
         long newWnd = (long) h.window() << sndWscale;
         boolean windowChanged = newWnd != sndWnd;
-        if (sndWl1 < seq || sndWl1 == seq && sndWl2 <= ack) {
+        if (ack >= sndUna && (sndWl1 < seq || sndWl1 == seq && sndWl2 <= ack)) { // SND.UNA =< SEG.ACK
             if (newWnd > sndWnd) {
                 persistBackoff = 0;
             }
