@@ -373,6 +373,17 @@ public final class TcpConnection {
         }
     }
 
+    /**
+     * Asks for a pure ACK at the next {@link #poll}, for the connection level (e.g. an MPTCP
+     * DATA_ACK or window update with no subflow data to carry it). Ignored unless synchronised.
+     */
+    public void requestAck() {
+        if (state.synchronised()) {
+            ackNow = true;
+            dirty = true;
+        }
+    }
+
     /** Half-close (RFC 9293 3.10.4): a FIN follows the queued data. */
     public void close() {
         switch (state) {

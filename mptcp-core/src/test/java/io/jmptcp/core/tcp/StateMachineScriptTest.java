@@ -307,6 +307,14 @@ class StateMachineScriptTest {
     }
 
     @Test
+    void connectionLevelCanAskForAnAck() {
+        Script s = Script.established(plainConfig());
+        s.expectNothingUntil(20_000);
+        s.conn.requestAck();
+        s.expect(20_000, ack(A, P));
+    }
+
+    @Test
     void abortSendsRst() {
         Script s = Script.established(plainConfig());
         s.conn.abort();
