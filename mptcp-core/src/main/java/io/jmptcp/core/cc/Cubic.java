@@ -124,6 +124,13 @@ public final class Cubic implements CongestionControl {
     }
 
     @Override
+    public void restore(long cwnd, long ssthresh) {
+        this.cwnd = Math.max(1, (double) cwnd / mss);
+        this.ssthresh = ssthresh == Long.MAX_VALUE ? Double.MAX_VALUE : (double) ssthresh / mss;
+        epochStart = -1; // a new epoch from the restored window (W_max keeps the pre-timeout value)
+    }
+
+    @Override
     public String name() {
         return "cubic";
     }

@@ -80,6 +80,13 @@ public final class Reno implements CongestionControl {
     }
 
     @Override
+    public void restore(long cwnd, long ssthresh) {
+        this.cwnd = Math.max(cwnd, mss);
+        this.ssthresh = ssthresh;
+        caAcked = 0;
+    }
+
+    @Override
     public String name() {
         return "reno";
     }

@@ -109,6 +109,11 @@ public final class TcpConnection {
     private long renoSacked;        // bytes of duplicate ACKs counted as SACKed without SACK (RFC 6675 pipe)
     private final Prr prr = new Prr();
     private boolean tlpOutstanding;
+    // Eifel detection of spurious timeouts (RFC 3522, response RFC 4015)
+    private boolean eifelPending;
+    private int eifelTsVal;
+    private long eifelCwnd;
+    private long eifelSsthresh;
     private long tlpHighSeq = -1;   // SND.NXT when a probe retransmitted the last segment
     private boolean tlpDsacked;
     private final Rack rack = new Rack();
@@ -900,6 +905,16 @@ public final class TcpConnection {
             if (!rtxq.isEmpty() && rtxq.first().seq < ack) {
                 rtxq.trimHead(ack);
             }
+            if (eifelPending && inLoss && ts != null && SeqNumLt(ts.tsEcr(), eifelTsVal)) {
+                // RFC 3522: the ACK echoes a timestamp older than the retransmission, so the
+                // original was delivered and the timeout was spurious. RFC 4015: restore the window
+                // and stop retransmitting what was not yet resent.
+                mib.inc(TcpMib.SPURIOUS_RTO);
+                cc.restore(eifelCwnd, eifelSsthresh);
+                inLoss = false;
+                rtxq.unmarkUnretransmittedLost();
+            }
+            eifelPending = false;
             acked = ack - sndUna;
             sndUna = ack;
             ackedNow = acked;
@@ -1137,7 +1152,14 @@ public final class TcpConnection {
         mib.inc(TcpMib.RTO_EXPIRED);
         if (state.synchronised()) {
             if (consecutiveRtos == 0) {
+                // RFC 3522 section 3.2: remember the retransmission's TSval to test the first ACK.
+                eifelPending = tsOk;
+                eifelTsVal = tsClock();
+                eifelCwnd = cwnd();
+                eifelSsthresh = cc.ssthresh();
                 cc.onRto(sndNxt - sndUna, now); // RFC 5681 (4): only on the first timeout
+            } else {
+                eifelPending = false; // the retransmission was lost as well: a real timeout
             }
             inRecovery = false;
             inLoss = true;

@@ -16,6 +16,8 @@ public enum TcpMib {
     SACK_RECOVERY,
     /** Entries into NewReno recovery (peer without SACK, RFC 6582). */
     NEWRENO_RECOVERY,
+    /** Timeouts found spurious by the timestamp echo and undone (Eifel, RFC 3522 / RFC 4015). */
+    SPURIOUS_RTO,
     /** Tail loss probes sent (RFC 8985 section 7). */
     TLP_PROBES,
     /** Challenge ACKs sent (RFC 5961). */

@@ -91,6 +91,40 @@ class TimersAndSecurityScriptTest {
         assertTrue(s.conn.congestionControl().ssthresh() < Long.MAX_VALUE, "congestion response");
     }
 
+    static Script establishedWithTimestamps() {
+        Script s = Script.client(plainConfig().timestamps(true));
+        s.expect(0, syn(ISS));
+        s.send(10_000, seg(SYN | ACK, PEER_ISS, ISS + 1, 0, new TcpOption.Mss(1460), new TcpOption.Timestamps(1000, 0)));
+        s.expect(10_000, ack(A, P));
+        return s;
+    }
+
+    @Test
+    void spuriousTimeoutIsDetectedByTheTimestampEchoAndUndone() {
+        Script s = establishedWithTimestamps();
+        long before = s.conn.cwnd();
+        s.conn.send(ByteBuffer.wrap(new byte[100]));
+        s.expect(10_000, data(A, P, 100).and("TSval 10", x -> x.header().options().contains(new TcpOption.Timestamps(10, 1000))));
+        s.expect(220_000, data(A, P, 100).and("TSval 220", x -> x.header().options().contains(new TcpOption.Timestamps(220, 1000))));
+        assertTrue(s.conn.cwnd() < before, "the timeout collapsed the window");
+        // The ACK echoes 10, the original's TSval: the original arrived, the timeout was spurious.
+        s.send(230_000, seg(ACK, P, A + 100, 0, new TcpOption.Timestamps(1010, 10)));
+        assertEquals(1, s.conn.mib().get(TcpMib.SPURIOUS_RTO));
+        assertTrue(s.conn.cwnd() >= before, "window restored (RFC 4015): " + s.conn.cwnd() + " < " + before);
+    }
+
+    @Test
+    void genuineTimeoutIsNotUndone() {
+        Script s = establishedWithTimestamps();
+        long before = s.conn.cwnd();
+        s.conn.send(ByteBuffer.wrap(new byte[100]));
+        s.expect(10_000, data(A, P, 100));
+        s.expect(220_000, data(A, P, 100));
+        s.send(230_000, seg(ACK, P, A + 100, 0, new TcpOption.Timestamps(1010, 220))); // echoes the retransmission
+        assertEquals(0, s.conn.mib().get(TcpMib.SPURIOUS_RTO));
+        assertTrue(s.conn.cwnd() < before);
+    }
+
     @Test
     void synRetryLimitGivesAClearError() {
         Script s = Script.client(plainConfig().synRetries(2));
