@@ -88,8 +88,4 @@ final class HyStartPlusPlus {
         roundAcked = 0;
         roundLength = -1;
     }
-
-    boolean inCss() {
-        return css && !done;
-    }
 }

@@ -15,14 +15,6 @@ final class Rack {
     private int reoWndPersist;
     private long dsackRoundEnd;
 
-    boolean reorderingSeen() {
-        return reorderingSeen;
-    }
-
-    int reoWndMult() {
-        return reoWndMult;
-    }
-
     /** Section 6.2 steps 2 and 3 for one newly delivered (ACKed or SACKed) entry. */
     void onDelivered(RtxQueue.Entry e, long now, long minRtt) {
         long sample = now - e.xmitTime;

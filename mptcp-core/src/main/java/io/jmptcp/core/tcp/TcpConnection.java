@@ -59,7 +59,6 @@ public final class TcpConnection {
     private long maxSndWnd;
     private int sndWscale;
     private int rcvWscale;
-    private int peerMss = DEFAULT_PEER_MSS;
     private int sndMss;
     private boolean tsOk;
     private boolean sackOk;
@@ -579,9 +578,8 @@ public final class TcpConnection {
                 ts = t;
             }
         }
-        peerMss = mss;
         peerOfferedWs = peerWs;
-        sndMss = Math.max(64, Math.min(peerMss, cfg.mss));
+        sndMss = Math.max(64, Math.min(mss, cfg.mss));
         if (cfg.windowScaling && peerWs) {
             sndWscale = peerShift;
         } else {
