@@ -413,7 +413,12 @@ public final class TcpConnection {
     /** Abort (RFC 9293 3.10.5): sends a RST and forgets the connection. */
     public void abort() {
         if (state.synchronised() || state == TcpState.SYN_RECEIVED) {
-            control.add(makeSegment(TcpHeader.RST | TcpHeader.ACK, sndNxt, List.of()));
+            // The hook may add options to the RST too (MPTCP's MP_TCPRST, RFC 8684 3.6).
+            List<TcpOption> opts = new ArrayList<>(2);
+            if (optionWriter != null) {
+                TcpOptions.runHook(optionWriter, TcpHeader.RST | TcpHeader.ACK, sndNxt, 0, null, TcpOptions.MAX, opts);
+            }
+            control.add(makeSegment(TcpHeader.RST | TcpHeader.ACK, sndNxt, opts));
             mib.inc(TcpMib.OUT_RSTS);
         }
         fail(TcpError.ABORTED);

@@ -315,6 +315,25 @@ class StateMachineScriptTest {
     }
 
     @Test
+    void optionHookSeesTheSynTheAckAndTheRst() {
+        Script s = Script.client(plainConfig());
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        s.conn.setOptionWriter((flags, seq, len, tag, budget, out) -> {
+            seen.add(io.jmptcp.core.wire.TcpHeader.flagLetters(flags) + "@" + seq + "/" + budget);
+            out.add(new TcpOption.Unknown(TcpOption.KIND_MPTCP, new byte[]{(byte) flags}));
+        }, 0);
+        s.expect(0, syn(ISS).and("hook option", x -> x.header().options().contains(
+                new TcpOption.Unknown(TcpOption.KIND_MPTCP, new byte[]{SYN}))));
+        s.send(10_000, seg(SYN | ACK, PEER_ISS, ISS + 1, 0));
+        s.expect(10_000, ack(A, P));
+        s.conn.abort();
+        s.expect(10_000, rstAck(A, P).and("hook option on the RST", x -> x.header().options().contains(
+                new TcpOption.Unknown(TcpOption.KIND_MPTCP, new byte[]{RST | ACK}))));
+        // SYN budget: 40 minus the MSS option (4) when SACK, timestamps and scaling are off.
+        assertEquals(java.util.List.of("S@0/36", "A@1/40", "RA@1/40"), seen);
+    }
+
+    @Test
     void abortSendsRst() {
         Script s = Script.established(plainConfig());
         s.conn.abort();
