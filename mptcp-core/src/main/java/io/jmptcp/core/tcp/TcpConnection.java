@@ -21,8 +21,12 @@ import java.util.function.Consumer;
  *
  * <p>Inbound processing follows RFC 9293 section 3.10.7 with RFC 5961 (blind RST/SYN/data), RFC 7323
  * (window scale, timestamps, PAWS) and RFC 2018/2883 (SACK, D-SACK). Sending, timers and loss
- * recovery (RFC 6298, RFC 8985 RACK-TLP, RFC 6582 NewReno, RFC 6937 PRR) are in the same class but
- * separate sections below.
+ * recovery (RFC 6298, RFC 8985 RACK-TLP, RFC 6582 NewReno, RFC 6937 PRR, RFC 3522/4015 Eifel) are in
+ * the same class but separate sections below; RACK, PRR, the scoreboard and option building have
+ * their own files.
+ *
+ * <p>Received payload is delivered by reference to the inbound segment's array (no copy): the
+ * runtime must not reuse an array it passed to {@link #input} while the bytes may still be unread.
  */
 public final class TcpConnection {
     /** "No deadline" for {@link #pollAt}. */
