@@ -40,6 +40,12 @@ public interface CongestionControl {
     /** Retransmission timeout (RFC 5681 (4) and the loss window of one segment). */
     void onRto(long bytesInFlight, long nowMicros);
 
+    /**
+     * The last reduction was a mistake (a spurious timeout detected with timestamps, RFC 3522 /
+     * RFC 4015): return to the window and threshold from before it.
+     */
+    void restore(long cwnd, long ssthresh);
+
     /** A short name for logs and status ("reno", "cubic"). */
     String name();
 }

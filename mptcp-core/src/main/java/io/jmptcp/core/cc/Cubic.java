@@ -2,7 +2,8 @@ package io.jmptcp.core.cc;
 
 /**
  * CUBIC (RFC 9438). Windows are kept in segments as doubles inside, bytes outside. C = 0.4,
- * beta = 0.7, fast convergence (section 4.7) and the Reno-friendly region (section 4.3).
+ * beta = 0.7, fast convergence (section 4.7) and the Reno-friendly region (section 4.3); slow start
+ * uses HyStart++ (RFC 9406), as RFC 9438 section 4.10 allows.
  */
 public final class Cubic implements CongestionControl {
     public static final CongestionControlFactory FACTORY = Cubic::new;
@@ -21,6 +22,7 @@ public final class Cubic implements CongestionControl {
     private long epochStart = -1;
     private double wEst;        // Reno-friendly estimate, segments
     private double cwndAtEpoch;
+    private final HyStartPlusPlus hystart = new HyStartPlusPlus();
 
     public Cubic(int mss, int initialSegments) {
         this.mss = mss;
@@ -50,7 +52,12 @@ public final class Cubic implements CongestionControl {
         double acked = (double) ackedBytes / mss;
         if (cwnd < ssthresh) {
             // Slow start (RFC 9438 4.10 defers to RFC 5681), at most 2 segments per ACK.
-            cwnd += Math.min(acked, 2);
+            double inc = Math.min(acked, 2);
+            switch (hystart.onAck(ackedBytes, rtt, (long) ((cwnd + inc) * mss))) {
+                case GROW -> cwnd += inc;
+                case GROW_SLOWLY -> cwnd += inc / HyStartPlusPlus.CSS_GROWTH_DIVISOR;
+                case EXIT -> ssthresh = cwnd;
+            }
             return;
         }
         if (epochStart < 0) {
@@ -85,6 +92,7 @@ public final class Cubic implements CongestionControl {
 
     @Override
     public void onCongestionEvent(long inFlight, long now) {
+        hystart.onLoss();
         reduce();
     }
 
@@ -112,6 +120,14 @@ public final class Cubic implements CongestionControl {
         // Section 4.8: as a congestion event, then cwnd = 1 segment (RFC 5681 loss window).
         reduce();
         cwnd = 1;
+        hystart.onRto();
+    }
+
+    @Override
+    public void restore(long cwnd, long ssthresh) {
+        this.cwnd = Math.max(1, (double) cwnd / mss);
+        this.ssthresh = ssthresh == Long.MAX_VALUE ? Double.MAX_VALUE : (double) ssthresh / mss;
+        epochStart = -1; // a new epoch from the restored window (W_max keeps the pre-timeout value)
     }
 
     @Override

@@ -2,7 +2,7 @@ package io.jmptcp.core.cc;
 
 /**
  * Reno congestion avoidance (RFC 5681 section 3.1) with appropriate byte counting in slow start
- * (RFC 3465, L = 2 segments).
+ * (RFC 3465, L = 2 segments) and HyStart++ (RFC 9406) to leave slow start before the queue overflows.
  */
 public final class Reno implements CongestionControl {
     public static final CongestionControlFactory FACTORY = Reno::new;
@@ -11,6 +11,7 @@ public final class Reno implements CongestionControl {
     private long cwnd;
     private long ssthresh = Long.MAX_VALUE;
     private long caAcked;
+    private final HyStartPlusPlus hystart = new HyStartPlusPlus();
 
     public Reno(int mss, int initialSegments) {
         this.mss = mss;
@@ -41,7 +42,12 @@ public final class Reno implements CongestionControl {
         }
         if (cwnd < ssthresh) {
             // RFC 5681 (2) with RFC 3465: increase by the bytes acked, at most 2*SMSS per ACK.
-            cwnd += Math.min(ackedBytes, 2L * mss);
+            long inc = Math.min(ackedBytes, 2L * mss);
+            switch (hystart.onAck(ackedBytes, rtt, cwnd + inc)) { // the window once this ACK is counted
+                case GROW -> cwnd += inc;
+                case GROW_SLOWLY -> cwnd += inc / HyStartPlusPlus.CSS_GROWTH_DIVISOR;
+                case EXIT -> ssthresh = cwnd;
+            }
             return;
         }
         // RFC 5681 (3): about one SMSS per RTT, counted in bytes (RFC 3465 section 2.1).
@@ -57,6 +63,7 @@ public final class Reno implements CongestionControl {
         // RFC 5681 (4): ssthresh = max(FlightSize / 2, 2*SMSS).
         ssthresh = Math.max(inFlight / 2, 2L * mss);
         caAcked = 0;
+        hystart.onLoss();
     }
 
     @Override
@@ -68,6 +75,14 @@ public final class Reno implements CongestionControl {
     public void onRto(long inFlight, long now) {
         ssthresh = Math.max(inFlight / 2, 2L * mss);
         cwnd = mss;
+        caAcked = 0;
+        hystart.onRto();
+    }
+
+    @Override
+    public void restore(long cwnd, long ssthresh) {
+        this.cwnd = Math.max(cwnd, mss);
+        this.ssthresh = ssthresh;
         caAcked = 0;
     }
 

@@ -1,7 +1,8 @@
 package io.jmptcp.core.tcp;
 
 /**
- * RTO computation of RFC 6298 section 2, with exponential backoff (section 5.5). Callers apply
+ * RTO computation of RFC 6298 section 2 (with Linux's placement of the minimum, see
+ * {@link #sample}), with exponential backoff (section 5.5). Callers apply
  * Karn's rule (section 3): no samples from retransmitted segments unless timestamps disambiguate.
  */
 public final class RttEstimator {
@@ -35,8 +36,11 @@ public final class RttEstimator {
             rttvar = (3 * rttvar + Math.abs(srtt - rtt)) / 4;
             srtt = (7 * srtt + rtt) / 8;
         }
-        // K = 4; G (clock granularity) is 1 microsecond here.
-        rto = Math.max(minRto, Math.min(maxRto, srtt + Math.max(1, 4 * rttvar)));
+        // RFC 6298 2.3 with K = 4 and G = 1 microsecond, except that the lower bound applies to the
+        // variance term, as Linux does (tcp_set_rto): RTO = SRTT + max(4 RTTVAR, RTO.min). Bounding
+        // the whole RTO instead lets it shrink to SRTT on a steady long path, where a delayed ACK
+        // then fires a spurious timeout.
+        rto = Math.min(maxRto, srtt + Math.max(minRto, 4 * rttvar));
         backoff = 0;
     }
 

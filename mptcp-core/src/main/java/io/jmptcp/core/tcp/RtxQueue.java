@@ -141,6 +141,17 @@ final class RtxQueue {
         }
     }
 
+    /** Forgets the loss marks of entries not yet retransmitted (after a spurious timeout). */
+    void unmarkUnretransmittedLost() {
+        for (int i = 0; i < size; i++) {
+            Entry e = get(i);
+            if (e.lost && !e.retrans) {
+                e.lost = false;
+                lostOut -= e.seqLen();
+            }
+        }
+    }
+
     void markRetransmitted(Entry e) {
         if (e.lost && !e.retrans) {
             e.retrans = true;

@@ -28,7 +28,10 @@ public final class TcpConfig {
     public int ackEvery = 2;
     /** Initial RTO (RFC 6298 2.1: 1 s). */
     public long initialRtoMicros = 1_000_000;
-    /** Lower bound of the RTO (RFC 6298 2.4 says 1 s; Linux uses 200 ms, which we follow). */
+    /**
+     * Lower bound of the RTO's variance term: RTO = SRTT + max(4 RTTVAR, this), as Linux (200 ms).
+     * RFC 6298 2.4 asks for an RTO of at least 1 s; we follow the kernel.
+     */
     public long minRtoMicros = 200_000;
     /** Upper bound of the RTO (RFC 6298 2.5: at least 60 s; Linux 120 s). */
     public long maxRtoMicros = 120_000_000;
@@ -45,6 +48,8 @@ public final class TcpConfig {
     public long timeWaitMicros = 60_000_000L;
     /** Challenge ACKs per second per connection (RFC 5961 section 7; Linux default 1000 per host). */
     public int challengeAckLimit = 100;
+    /** Minimum gap between ACKs answering unacceptable segments without data (Linux tcp_invalid_ratelimit). */
+    public long invalidAckIntervalMicros = 500_000;
     /** Initial congestion window in segments (RFC 6928: 10). */
     public int initialCwndSegments = 10;
     /** Enable tail loss probes (RFC 8985 section 7). */
@@ -75,6 +80,7 @@ public final class TcpConfig {
         c.timeWaitMicros = timeWaitMicros;
         c.challengeAckLimit = challengeAckLimit;
         c.initialCwndSegments = initialCwndSegments;
+        c.invalidAckIntervalMicros = invalidAckIntervalMicros;
         c.tailLossProbe = tailLossProbe;
         c.congestionControl = congestionControl;
         return c;

@@ -21,8 +21,12 @@ import java.util.function.Consumer;
  *
  * <p>Inbound processing follows RFC 9293 section 3.10.7 with RFC 5961 (blind RST/SYN/data), RFC 7323
  * (window scale, timestamps, PAWS) and RFC 2018/2883 (SACK, D-SACK). Sending, timers and loss
- * recovery (RFC 6298, RFC 8985 RACK-TLP, RFC 6582 NewReno, RFC 6937 PRR) are in the same class but
- * separate sections below.
+ * recovery (RFC 6298, RFC 8985 RACK-TLP, RFC 6582 NewReno, RFC 6937 PRR, RFC 3522/4015 Eifel) are in
+ * the same class but separate sections below; RACK, PRR, the scoreboard and option building have
+ * their own files.
+ *
+ * <p>Received payload is delivered by reference to the inbound segment's array (no copy): the
+ * runtime must not reuse an array it passed to {@link #input} while the bytes may still be unread.
  */
 public final class TcpConnection {
     /** "No deadline" for {@link #pollAt}. */
@@ -59,7 +63,6 @@ public final class TcpConnection {
     private long maxSndWnd;
     private int sndWscale;
     private int rcvWscale;
-    private int peerMss = DEFAULT_PEER_MSS;
     private int sndMss;
     private boolean tsOk;
     private boolean sackOk;
@@ -72,6 +75,7 @@ public final class TcpConnection {
 
     // ---- receive sequence space, 64-bit offsets from IRS ----
     private int irs;
+    private boolean irsValid;
     private final ReceiveBuffer rcv = new ReceiveBuffer();
     private long rcvAdvEdge;
     private long peerFinSeq = -1;
@@ -98,6 +102,7 @@ public final class TcpConnection {
     private int keepaliveSent;
     private long challengeWindowStart = Long.MIN_VALUE / 2;
     private int challengeCount;
+    private long lastOowAck = Long.MIN_VALUE / 2;
 
     // ---- loss recovery ----
     private boolean inRecovery;     // fast recovery (RACK or three duplicate ACKs)
@@ -105,20 +110,16 @@ public final class TcpConnection {
     private long recoveryPoint;
     private int dupAcks;
     private long renoSacked;        // bytes of duplicate ACKs counted as SACKed without SACK (RFC 6675 pipe)
-    private long prrDelivered;
-    private long prrOut;
-    private long recoverFs;
-    private long prrCwnd;
+    private final Prr prr = new Prr();
     private boolean tlpOutstanding;
-    // RACK (RFC 8985 section 6)
-    private long rackXmitTime = -1;
-    private long rackEndSeq;
-    private long rackRtt;
-    private long rackFack;
-    private boolean reorderingSeen;
-    private int reoWndMult = 1;
-    private int reoWndPersist;
-    private long dsackRoundEnd;
+    // Eifel detection of spurious timeouts (RFC 3522, response RFC 4015)
+    private boolean eifelPending;
+    private int eifelTsVal;
+    private long eifelCwnd;
+    private long eifelSsthresh;
+    private long tlpHighSeq = -1;   // SND.NXT when a probe retransmitted the last segment
+    private boolean tlpDsacked;
+    private final Rack rack = new Rack();
 
     // ---- per-input scratch for the observer ----
     private long deliveredNow;
@@ -277,7 +278,7 @@ public final class TcpConnection {
 
     /** The congestion window in force (PRR during fast recovery). */
     public long cwnd() {
-        return inRecovery ? prrCwnd : cc.cwnd();
+        return inRecovery ? prr.cwnd() : cc.cwnd();
     }
 
     /**
@@ -380,6 +381,17 @@ public final class TcpConnection {
         }
     }
 
+    /**
+     * Asks for a pure ACK at the next {@link #poll}, for the connection level (e.g. an MPTCP
+     * DATA_ACK or window update with no subflow data to carry it). Ignored unless synchronised.
+     */
+    public void requestAck() {
+        if (state.synchronised()) {
+            ackNow = true;
+            dirty = true;
+        }
+    }
+
     /** Half-close (RFC 9293 3.10.4): a FIN follows the queued data. */
     public void close() {
         switch (state) {
@@ -387,7 +399,9 @@ public final class TcpConnection {
                 state = TcpState.CLOSED;
                 clearTimers();
             }
-            case SYN_RECEIVED, ESTABLISHED -> {
+            // SYN-RECEIVED: the FIN waits for the handshake; the state changes when it completes.
+            case SYN_RECEIVED -> closeRequested = true;
+            case ESTABLISHED -> {
                 closeRequested = true;
                 state = TcpState.FIN_WAIT_1;
             }
@@ -403,7 +417,12 @@ public final class TcpConnection {
     /** Abort (RFC 9293 3.10.5): sends a RST and forgets the connection. */
     public void abort() {
         if (state.synchronised() || state == TcpState.SYN_RECEIVED) {
-            control.add(makeSegment(TcpHeader.RST | TcpHeader.ACK, sndNxt, List.of()));
+            // The hook may add options to the RST too (MPTCP's MP_TCPRST, RFC 8684 3.6).
+            List<TcpOption> opts = new ArrayList<>(2);
+            if (optionWriter != null) {
+                TcpOptions.runHook(optionWriter, TcpHeader.RST | TcpHeader.ACK, sndNxt, 0, null, TcpOptions.MAX, opts);
+            }
+            control.add(makeSegment(TcpHeader.RST | TcpHeader.ACK, sndNxt, opts));
             mib.inc(TcpMib.OUT_RSTS);
         }
         fail(TcpError.ABORTED);
@@ -422,11 +441,7 @@ public final class TcpConnection {
         dirty = true;
         InboundResult.Verdict v = process(seg);
         if (inboundObserver != null) {
-            long rel = state == TcpState.LISTEN || state == TcpState.SYN_SENT && irs == 0
-                    ? 0 : (long) (seg.header().seq() - irs);
-            if (state.synchronised() || state == TcpState.SYN_RECEIVED) {
-                rel = toRcv64(seg.header().seq());
-            }
+            long rel = irsValid ? toRcv64(seg.header().seq()) : 0;
             inboundObserver.onSegment(seg, new InboundResult(v, rel, seg.length(), deliveredNow, ackedNow, state));
         }
     }
@@ -476,6 +491,7 @@ public final class TcpConnection {
     private void passiveOpen(Segment seg) {
         TcpHeader h = seg.header();
         irs = h.seq();
+        irsValid = true;
         rcv.nxt = 1;
         lastRecvTime = now;
         readSynOptions(h, true);
@@ -513,6 +529,7 @@ public final class TcpConnection {
             return drop(TcpMib.DROP_BAD_STATE);
         }
         irs = h.seq();
+        irsValid = true;
         rcv.nxt = 1;
         lastRecvTime = now;
         readSynOptions(h, false);
@@ -570,9 +587,8 @@ public final class TcpConnection {
                 ts = t;
             }
         }
-        peerMss = mss;
         peerOfferedWs = peerWs;
-        sndMss = Math.max(64, Math.min(peerMss, cfg.mss));
+        sndMss = Math.max(64, Math.min(mss, cfg.mss));
         if (cfg.windowScaling && peerWs) {
             sndWscale = peerShift;
         } else {
@@ -630,7 +646,7 @@ public final class TcpConnection {
                     rcv.dsackLeft = dseq;
                     rcv.dsackRight = dseq + seg.length();
                 }
-                ackNow = true;
+                oowAck(seg.length(), h.has(TcpHeader.SYN));
                 return drop(TcpMib.DROP_PAWS);
             }
         }
@@ -653,7 +669,9 @@ public final class TcpConnection {
         // RFC 9293 3.10.7.4 first: sequence number acceptability.
         boolean acceptable;
         if (segLen == 0) {
-            acceptable = wnd == 0 ? seq == nxt : seq >= nxt && seq < nxt + wnd;
+            // RFC 9293 says SEG.SEQ < RCV.NXT + RCV.WND; like Linux (tcp_sequence) we also accept a
+            // bare ACK at the right edge, which is where a sender that filled our window stands.
+            acceptable = wnd == 0 ? seq == nxt : seq >= nxt && seq <= nxt + wnd;
         } else if (wnd == 0) {
             acceptable = false;
         } else {
@@ -669,7 +687,7 @@ public final class TcpConnection {
                 rcv.dsackRight = seq + len;
                 mib.inc(TcpMib.DUP_DATA_RECEIVED);
             }
-            ackNow = true;
+            oowAck(len, syn);
             if (state == TcpState.TIME_WAIT && fin) {
                 timeWaitDeadline = now + cfg.timeWaitMicros; // RFC 9293: restart the 2 MSL timeout
             }
@@ -716,7 +734,6 @@ public final class TcpConnection {
                 sndWl1 = seq;
                 sndWl2 = ack;
                 ackSyn();
-                ackedNow = 1;
             } else {
                 control.add(resetFor(seg));
                 mib.inc(TcpMib.OUT_RSTS);
@@ -790,6 +807,21 @@ public final class TcpConnection {
         timeWaitDeadline = now + cfg.timeWaitMicros;
     }
 
+    /**
+     * The duplicate ACK answering an unacceptable segment. As Linux (tcp_oow_rate_limited), those
+     * answering segments without data are rate-limited, so two ends that disagree cannot ping-pong.
+     */
+    private void oowAck(int payload, boolean syn) {
+        if (payload > 0 && !syn) {
+            ackNow = true;
+        } else if (now - lastOowAck >= cfg.invalidAckIntervalMicros) {
+            lastOowAck = now;
+            ackNow = true;
+        } else {
+            mib.inc(TcpMib.OOW_ACK_LIMITED);
+        }
+    }
+
     /** RFC 5961 section 7: challenge ACKs, rate-limited per second. */
     private void challengeAck() {
         if (now - challengeWindowStart >= 1_000_000) {
@@ -851,7 +883,7 @@ public final class TcpConnection {
         // Window update (RFC 9293 3.10.7.4, SND.WL1/SND.WL2 rule).
         long newWnd = (long) h.window() << sndWscale;
         boolean windowChanged = newWnd != sndWnd;
-        if (sndWl1 < seq || sndWl1 == seq && sndWl2 <= ack) {
+        if (ack >= sndUna && (sndWl1 < seq || sndWl1 == seq && sndWl2 <= ack)) { // SND.UNA =< SEG.ACK
             if (newWnd > sndWnd) {
                 persistBackoff = 0;
             }
@@ -880,6 +912,16 @@ public final class TcpConnection {
             if (!rtxq.isEmpty() && rtxq.first().seq < ack) {
                 rtxq.trimHead(ack);
             }
+            if (eifelPending && inLoss && ts != null && SeqNumLt(ts.tsEcr(), eifelTsVal)) {
+                // RFC 3522: the ACK echoes a timestamp older than the retransmission, so the
+                // original was delivered and the timeout was spurious. RFC 4015: restore the window
+                // and stop retransmitting what was not yet resent.
+                mib.inc(TcpMib.SPURIOUS_RTO);
+                cc.restore(eifelCwnd, eifelSsthresh);
+                inLoss = false;
+                rtxq.unmarkUnretransmittedLost();
+            }
+            eifelPending = false;
             acked = ack - sndUna;
             sndUna = ack;
             ackedNow = acked;
@@ -899,6 +941,15 @@ public final class TcpConnection {
             dupAcks = 0;
             renoSacked = 0;
             tlpOutstanding = false;
+            if (tlpHighSeq >= 0 && ack >= tlpHighSeq) {
+                // RFC 8985 7.4: the probe's episode is over. Without a D-SACK for it, the probe
+                // repaired a real loss, which the window must answer as a congestion event.
+                if (!tlpDsacked && !inRecovery && !inLoss) {
+                    cc.onCongestionEvent(sndNxt - sndUna + acked, now);
+                    cc.onRecoveryExit(now);
+                }
+                tlpHighSeq = -1;
+            }
             if (finSent && sndUna == sndNxt) {
                 ourFinAcked();
             }
@@ -926,9 +977,7 @@ public final class TcpConnection {
             if (sndUna >= recoveryPoint) {
                 inRecovery = false;
                 cc.onRecoveryExit(now);
-                if (reoWndPersist > 0 && --reoWndPersist == 0) {
-                    reoWndMult = 1;
-                }
+                rack.onRecoveryExit();
             } else {
                 prrUpdate(delivered);
             }
@@ -994,76 +1043,21 @@ public final class TcpConnection {
         return newly;
     }
 
-    /** RFC 8985 section 6.2 step 4: a D-SACK widens the reordering window, once per round trip. */
     private void onDsack() {
         mib.inc(TcpMib.DSACKS_RECEIVED);
-        // A duplicate delivery means a retransmission was spurious: the path reorders (as Linux
-        // treats a D-SACK), so stop using a zero reordering window.
-        reorderingSeen = true;
-        if (sndUna >= dsackRoundEnd) {
-            reoWndMult = Math.min(reoWndMult + 1, 64);
-            dsackRoundEnd = sndNxt;
+        if (tlpHighSeq >= 0) {
+            tlpDsacked = true; // the probe was a duplicate: no loss (RFC 8985 7.4)
         }
-        reoWndPersist = 16;
+        rack.onDsack(sndUna, sndNxt);
     }
 
-    /** RFC 8985 section 6.2 steps 2 and 3 for one newly delivered entry. */
     private void rackUpdate(RtxQueue.Entry e) {
-        long sample = now - e.xmitTime;
-        if (e.xmits > 1 && sample < rtt.minRtt()) {
-            return; // delivered before the retransmission could have been: ambiguous, skip
-        }
-        if (e.xmits == 1 && e.end() < rackFack) {
-            reorderingSeen = true;
-        }
-        rackFack = Math.max(rackFack, e.end());
-        if (rackXmitTime < 0 || e.xmitTime > rackXmitTime || e.xmitTime == rackXmitTime && e.end() > rackEndSeq) {
-            rackXmitTime = e.xmitTime;
-            rackEndSeq = e.end();
-            rackRtt = sample;
-        }
+        rack.onDelivered(e, now, rtt.minRtt());
     }
 
-    private long reoWnd() {
-        if (!reorderingSeen && (inRecovery || inLoss || dupAcks >= 3)) {
-            return 0;
-        }
-        long minRtt = rtt.minRtt() == Long.MAX_VALUE ? 0 : rtt.minRtt();
-        long w = reoWndMult * minRtt / 4;
-        long srtt = rtt.srtt();
-        return srtt > 0 ? Math.min(w, srtt) : w;
-    }
-
-    /** RFC 8985 section 6.2 step 5: mark lost what was sent a reordering window before a delivery. */
     private void rackDetectLoss() {
-        rackDeadline = NEVER;
-        if (rackXmitTime < 0) {
-            return;
-        }
-        long reo = reoWnd();
-        long timeout = 0;
-        for (int i = 0; i < rtxq.size(); i++) {
-            RtxQueue.Entry e = rtxq.get(i);
-            if (e.sacked || e.lost && !e.retrans) {
-                continue;
-            }
-            boolean before = e.xmitTime < rackXmitTime || e.xmitTime == rackXmitTime && e.end() < rackEndSeq;
-            if (!before) {
-                if (e.xmits == 1) {
-                    break; // later originals were all sent after this one
-                }
-                continue;
-            }
-            long remaining = e.xmitTime + rackRtt + reo - now;
-            if (remaining <= 0) {
-                rtxq.markLost(i, e);
-            } else {
-                timeout = Math.max(timeout, remaining);
-            }
-        }
-        if (timeout > 0) {
-            rackDeadline = now + timeout;
-        }
+        long reo = rack.reoWnd(inRecovery || inLoss, dupAcks, rtt.minRtt(), rtt.srtt());
+        rackDeadline = rack.detectLoss(rtxq, now, reo);
     }
 
     /** Three duplicate ACKs and partial ACKs for peers without SACK (RFC 5681 3.2, RFC 6582). */
@@ -1088,30 +1082,13 @@ public final class TcpConnection {
         if (sackOk) {
             mib.inc(TcpMib.SACK_RECOVERY);
         }
-        prrDelivered = 0;
-        prrOut = 0;
-        recoverFs = Math.max(pipe(), 1);
-        prrCwnd = Math.min(cc.ssthresh(), pipe() + effectiveMss());
+        prr.start(pipe(), cc.ssthresh(), effectiveMss());
         tlpDeadline = NEVER;
     }
 
-    /** Proportional Rate Reduction (RFC 6937 section 3, with slow-start reduction bound). */
+    /** Proportional Rate Reduction (RFC 6937): the window during fast recovery. */
     private void prrUpdate(long delivered) {
-        prrDelivered += delivered;
-        long pipe = pipe();
-        long ssthresh = cc.ssthresh();
-        long sndcnt;
-        if (pipe > ssthresh) {
-            sndcnt = (prrDelivered * ssthresh + recoverFs - 1) / recoverFs - prrOut;
-        } else {
-            long limit = Math.max(prrDelivered - prrOut, delivered) + effectiveMss();
-            sndcnt = Math.min(ssthresh - pipe, limit);
-        }
-        sndcnt = Math.max(sndcnt, 0);
-        if (sndcnt == 0 && prrOut == 0 && rtxq.lostOut > 0) {
-            sndcnt = effectiveMss(); // always allow the first fast retransmission
-        }
-        prrCwnd = pipe + sndcnt;
+        prr.update(delivered, pipe(), cc.ssthresh(), rtxq.lostOut, effectiveMss());
     }
 
     // =============================================================================================
@@ -1182,7 +1159,14 @@ public final class TcpConnection {
         mib.inc(TcpMib.RTO_EXPIRED);
         if (state.synchronised()) {
             if (consecutiveRtos == 0) {
+                // RFC 3522 section 3.2: remember the retransmission's TSval to test the first ACK.
+                eifelPending = tsOk;
+                eifelTsVal = tsClock();
+                eifelCwnd = cwnd();
+                eifelSsthresh = cc.ssthresh();
                 cc.onRto(sndNxt - sndUna, now); // RFC 5681 (4): only on the first timeout
+            } else {
+                eifelPending = false; // the retransmission was lost as well: a real timeout
             }
             inRecovery = false;
             inLoss = true;
@@ -1340,19 +1324,7 @@ public final class TcpConnection {
             if (len < mss && last && cfg.nagle && sndNxt > sndUna && !closeRequested) {
                 break; // Nagle (RFC 9293 3.7.4): hold a small segment while data is unacknowledged
             }
-            RtxQueue.Entry e = new RtxQueue.Entry();
-            e.seq = sndNxt;
-            e.len = len;
-            e.data = c.data;
-            e.off = c.sent;
-            e.tag = c.tag;
-            sendQ.consume(len);
-            e.fin = closeRequested && sendQ.unsent() == 0;
-            rtxq.add(e);
-            sndNxt = e.end();
-            if (e.fin) {
-                finSent = true;
-            }
+            RtxQueue.Entry e = newDataEntry(c, len);
             sendEntry(e, rtxq.size() - 1, out);
             sent = true;
             if (cfg.tailLossProbe && sackOk && !inRecovery && !inLoss && tlpDeadline == NEVER) {
@@ -1374,6 +1346,24 @@ public final class TcpConnection {
         return sent;
     }
 
+    /** Moves {@code len} bytes of the head chunk into a new retransmission-queue entry. */
+    private RtxQueue.Entry newDataEntry(SendQueue.Chunk c, int len) {
+        RtxQueue.Entry e = new RtxQueue.Entry();
+        e.seq = sndNxt;
+        e.len = len;
+        e.data = c.data;
+        e.off = c.sent;
+        e.tag = c.tag;
+        sendQ.consume(len);
+        e.fin = closeRequested && sendQ.unsent() == 0; // the FIN rides on the last data segment
+        rtxq.add(e);
+        sndNxt = e.end();
+        if (e.fin) {
+            finSent = true;
+        }
+        return e;
+    }
+
     /** RFC 8985 section 7.3: send new data if possible, else retransmit the last segment. */
     private void sendTailLossProbe(Consumer<Segment> out) {
         if (rtxq.isEmpty() || inRecovery || inLoss) {
@@ -1383,29 +1373,13 @@ public final class TcpConnection {
         tlpOutstanding = true;
         long before = sndNxt;
         if (canSendData() && sendQ.head() != null && sndUna + sndWnd - sndNxt >= effectiveMss()) {
-            // One new segment regardless of cwnd.
-            boolean wasTlp = cfg.tailLossProbe;
-            cfg.tailLossProbe = false;
             SendQueue.Chunk c = sendQ.head();
-            int len = Math.min(effectiveMss(), c.limit - c.sent);
-            RtxQueue.Entry e = new RtxQueue.Entry();
-            e.seq = sndNxt;
-            e.len = len;
-            e.data = c.data;
-            e.off = c.sent;
-            e.tag = c.tag;
-            sendQ.consume(len);
-            e.fin = closeRequested && sendQ.unsent() == 0;
-            rtxq.add(e);
-            sndNxt = e.end();
-            if (e.fin) {
-                finSent = true;
-            }
-            sendEntry(e, rtxq.size() - 1, out);
-            cfg.tailLossProbe = wasTlp;
+            sendEntry(newDataEntry(c, Math.min(effectiveMss(), c.limit - c.sent)), rtxq.size() - 1, out);
         }
         if (sndNxt == before) {
             RtxQueue.Entry last = rtxq.last();
+            tlpHighSeq = sndNxt;
+            tlpDsacked = false;
             sendEntry(last, rtxq.size() - 1, out);
         }
     }
@@ -1419,14 +1393,15 @@ public final class TcpConnection {
         e.xmits++;
         e.xmitTime = now;
         if (inRecovery) {
-            prrOut += e.seqLen();
+            prr.onSent(e.seqLen());
         }
         int flags;
         if (e.syn) {
             flags = state == TcpState.SYN_SENT ? TcpHeader.SYN : TcpHeader.SYN | TcpHeader.ACK;
         } else {
             flags = TcpHeader.ACK;
-            if (e.len > 0 && e.end() - (e.fin ? 1 : 0) == sndNxt - (finSent ? 1 : 0)) {
+            if (e.len > 0 && e == rtxq.last() && sendQ.unsent() == 0) {
+                // PSH on the segment that empties the send queue (RFC 9293 3.9.1.2).
                 flags |= TcpHeader.PSH;
             }
         }
@@ -1443,56 +1418,24 @@ public final class TcpConnection {
     private static final byte[] EMPTY = new byte[0];
 
     private List<TcpOption> synOptions(int flags) {
-        List<TcpOption> o = new ArrayList<>(8);
-        // Linux's order: MSS, SACK-permitted, timestamps, NOP, window scale (20 bytes).
-        o.add(new TcpOption.Mss(cfg.mss));
         boolean synAck = (flags & TcpHeader.ACK) != 0;
-        boolean sack = synAck ? sackOk : cfg.sack;
-        boolean ts = synAck ? tsOk : cfg.timestamps;
-        boolean ws = synAck ? cfg.windowScaling && peerOfferedWs : cfg.windowScaling;
-        if (sack) {
-            o.add(new TcpOption.SackPermitted());
-        } else if (ts) {
-            o.add(new TcpOption.Nop());
-            o.add(new TcpOption.Nop());
-        }
-        if (ts) {
-            o.add(new TcpOption.Timestamps(tsClock(), synAck ? tsRecent : 0));
-        } else if (sack) {
-            o.add(new TcpOption.Nop());
-            o.add(new TcpOption.Nop());
-        }
-        if (ws) {
-            o.add(new TcpOption.Nop());
-            o.add(new TcpOption.WindowScale(rcvWscale));
-        }
+        // In a SYN,ACK only what the peer offered (RFC 7323 2.2 and 3.2, RFC 2018 section 2).
+        List<TcpOption> o = TcpOptions.syn(cfg.mss, synAck ? sackOk : cfg.sack, synAck ? tsOk : cfg.timestamps,
+                tsClock(), synAck ? tsRecent : 0, synAck ? cfg.windowScaling && peerOfferedWs : cfg.windowScaling,
+                rcvWscale);
         if (optionWriter != null) {
-            int used = 0;
-            for (TcpOption x : o) {
-                used += x.length();
-            }
-            used = (used + 3) & ~3;
-            int n = o.size();
-            optionWriter.addOptions(flags, 0, 0, null, TcpHeader.MAX_OPTIONS_LENGTH - used, o);
-            checkBudget(o, n, TcpHeader.MAX_OPTIONS_LENGTH - used);
+            TcpOptions.runHook(optionWriter, flags, 0, 0, null, TcpOptions.MAX - TcpOptions.padded(o, 0), o);
         }
         return o;
     }
 
-
-    private static void checkBudget(List<TcpOption> o, int from, int budget) {
-        int n = 0;
-        for (int i = from; i < o.size(); i++) {
-            n += o.get(i).length();
-        }
-        if (((n + 3) & ~3) > budget) {
-            throw new IllegalStateException("option hook used " + n + " bytes, budget " + budget);
-        }
-    }
-
+    /**
+     * Options of a non-SYN segment: timestamps, then the hook, then SACK blocks with what is left.
+     * Options and payload together stay within the MSS (RFC 6691).
+     */
     private List<TcpOption> dataOptions(int flags, long seq, int payload, Object tag) {
         List<TcpOption> o = new ArrayList<>(6);
-        int budget = Math.min(TcpHeader.MAX_OPTIONS_LENGTH, Math.max(0, sndMss - payload));
+        int budget = Math.min(TcpOptions.MAX, Math.max(0, sndMss - payload));
         int used = 0;
         if (tsOk) {
             o.add(new TcpOption.Nop());
@@ -1500,35 +1443,13 @@ public final class TcpConnection {
             o.add(new TcpOption.Timestamps(tsClock(), tsRecent));
             used = 12;
         }
-        int hookFrom = o.size();
+        int hookAt = o.size();
         if (optionWriter != null) {
-            int avail = Math.max(0, Math.max(budget, Math.min(TcpHeader.MAX_OPTIONS_LENGTH, used + reservedOptionBytes)) - used);
-            optionWriter.addOptions(flags, seq, payload, tag, avail, o);
-            checkBudget(o, hookFrom, avail);
-            int n = 0;
-            for (int i = hookFrom; i < o.size(); i++) {
-                n += o.get(i).length();
-            }
-            used += (n + 3) & ~3;
+            int avail = Math.max(0, Math.max(budget, Math.min(TcpOptions.MAX, used + reservedOptionBytes)) - used);
+            used += TcpOptions.runHook(optionWriter, flags, seq, payload, tag, avail, o);
         }
         if (sackOk && (rcv.hasOutOfOrder() || rcv.hasDsack())) {
-            int blocks = Math.min(4, (budget - used - 4) / 8);
-            if (blocks > 0) {
-                List<TcpOption.SackBlock> list = new ArrayList<>(blocks);
-                if (rcv.hasDsack()) {
-                    list.add(new TcpOption.SackBlock(irs + (int) rcv.dsackLeft, irs + (int) rcv.dsackRight));
-                    rcv.clearDsack();
-                }
-                int n = rcv.sackBlocks(sackScratch, blocks - list.size());
-                for (int i = 0; i < n; i++) {
-                    list.add(new TcpOption.SackBlock(irs + (int) sackScratch[2 * i], irs + (int) sackScratch[2 * i + 1]));
-                }
-                if (!list.isEmpty()) {
-                    o.add(hookFrom, new TcpOption.Sack(list));
-                    o.add(hookFrom, new TcpOption.Nop());
-                    o.add(hookFrom, new TcpOption.Nop());
-                }
-            }
+            TcpOptions.addSack(o, hookAt, budget - used, rcv, irs, sackScratch);
         }
         return o;
     }
@@ -1587,7 +1508,9 @@ public final class TcpConnection {
         long free = freeSpace();
         if (syn) {
             int w = (int) Math.min(65535, free);
-            rcvAdvEdge = Math.max(rcvAdvEdge, nxt + w);
+            if (irsValid) { // a SYN without ACK announces a window relative to nothing yet
+                rcvAdvEdge = Math.max(rcvAdvEdge, nxt + w);
+            }
             return w;
         }
         long edge = nxt + free;

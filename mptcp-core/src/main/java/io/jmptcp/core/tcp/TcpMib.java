@@ -16,12 +16,16 @@ public enum TcpMib {
     SACK_RECOVERY,
     /** Entries into NewReno recovery (peer without SACK, RFC 6582). */
     NEWRENO_RECOVERY,
+    /** Timeouts found spurious by the timestamp echo and undone (Eifel, RFC 3522 / RFC 4015). */
+    SPURIOUS_RTO,
     /** Tail loss probes sent (RFC 8985 section 7). */
     TLP_PROBES,
     /** Challenge ACKs sent (RFC 5961). */
     CHALLENGE_ACKS,
     /** Challenge ACKs suppressed by the rate limit (RFC 5961 section 7). */
     CHALLENGE_ACK_LIMITED,
+    /** Duplicate ACKs for unacceptable data-less segments suppressed by the rate limit. */
+    OOW_ACK_LIMITED,
     /** RSTs sent. */
     OUT_RSTS,
     /** Connections reset by an accepted RST. */

@@ -74,6 +74,6 @@ public final class SimHost {
     }
 
     private void emit(Segment s) {
-        out.accept(Packet.ipv4(path, s));
+        out.accept(Packet.ipv4(path, conn.tuple(), s));
     }
 }

@@ -22,10 +22,16 @@ public final class TcpPair {
     public final Mib serverMib = new Mib();
 
     public TcpPair(TcpConfig clientCfg, TcpConfig serverCfg, Link.Config abCfg, Link.Config baCfg, long seed) {
+        this(clientCfg, serverCfg, abCfg, baCfg, seed, (int) (seed * 7919 + 1), (int) (seed * 104729 + 3),
+                (int) seed, (int) (seed >>> 3));
+    }
+
+    /** With explicit ISNs and timestamp offsets (to test the 32-bit wrap). */
+    public TcpPair(TcpConfig clientCfg, TcpConfig serverCfg, Link.Config abCfg, Link.Config baCfg, long seed,
+                   int clientIss, int serverIss, int clientTsOffset, int serverTsOffset) {
         FourTuple t = new FourTuple(addr(10, 0, 0, 1), 40000, addr(10, 0, 0, 2), 80);
-        TcpConnection c = TcpConnection.connect(clientCfg, t, (int) (seed * 7919 + 1), (int) seed, clientMib, 0);
-        TcpConnection s = TcpConnection.listen(serverCfg, t.reversed(), (int) (seed * 104729 + 3), (int) (seed >>> 3),
-                serverMib);
+        TcpConnection c = TcpConnection.connect(clientCfg, t, clientIss, clientTsOffset, clientMib, 0);
+        TcpConnection s = TcpConnection.listen(serverCfg, t.reversed(), serverIss, serverTsOffset, serverMib);
         client = new SimHost(sim, c, 0);
         server = new SimHost(sim, s, 0);
         ab = new Link(sim, 1, abCfg, seed * 31 + 1, server::receive);

@@ -169,4 +169,14 @@ class IntegrityTest {
         transfer("plain", p, 10, null, null);
         assertTrue(!p.client.connection().timestampsEnabled());
     }
+
+    @Test
+    void sequenceNumbersAndTimestampsWrapAround() {
+        // ISNs 1 MiB below 2^32 and timestamp clocks 2 s below their wrap: both wrap mid-transfer.
+        TcpConfig c = cfg();
+        TcpPair p = new TcpPair(c, c.copy(), link().loss(0.01).reorder(0.02, 4), link().loss(0.01), 11,
+                -(1 << 20), -(1 << 20) - 12345, -2000, -1500);
+        transfer("wrap", p, 11, null, null);
+        assertTrue(p.sim.now() > 2_000_000, "ran past the timestamp wrap");
+    }
 }

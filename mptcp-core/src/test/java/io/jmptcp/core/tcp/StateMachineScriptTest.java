@@ -50,6 +50,29 @@ class StateMachineScriptTest {
     }
 
     @Test
+    void closeInSynReceivedSendsFinAfterTheHandshake() {
+        Script s = Script.server(plainConfig());
+        s.send(0, seg(SYN, PEER_ISS, 0, 0));
+        s.expect(0, synAck(ISS, P));
+        s.conn.close();
+        s.state(TcpState.SYN_RECEIVED).expectNothingUntil(10_000);
+        s.send(20_000, seg(ACK, P, A, 0));
+        s.expect(20_000, fin(A, P)).state(TcpState.FIN_WAIT_1);
+    }
+
+    @Test
+    void closeInListenOrSynSentDeletesTheConnection() {
+        Script l = Script.server(plainConfig());
+        l.conn.close();
+        l.state(TcpState.CLOSED).expectNothingUntil(10_000_000);
+        Script c = Script.client(plainConfig());
+        c.expect(0, syn(ISS));
+        c.conn.close();
+        c.state(TcpState.CLOSED).expectNothingUntil(10_000_000); // no SYN retransmissions
+        assertEquals(null, c.conn.error());
+    }
+
+    @Test
     void synReceivedRetransmitsSynAckOnDuplicateSyn() {
         Script s = Script.server(plainConfig());
         s.send(0, seg(SYN, PEER_ISS, 0, 0));
@@ -148,6 +171,27 @@ class StateMachineScriptTest {
         s.expect(20_000, fin(A + 5, P + 1));
         s.send(30_000, seg(ACK, P + 1, A + 6, 0));
         s.state(TcpState.CLOSED).expectNothingUntil(200_000_000L);
+    }
+
+    @Test
+    void dataWrittenBeforeTheHandshakeCarriesTheFinalAck() {
+        Script s = Script.client(plainConfig());
+        s.conn.send(ByteBuffer.wrap(new byte[100]));
+        s.expect(0, syn(ISS)); // no data on the SYN
+        s.send(10_000, seg(SYN | ACK, PEER_ISS, ISS + 1, 0));
+        s.expect(10_000, data(A, P, 100));
+    }
+
+    @Test
+    void fullReceiveBufferAdvertisesZeroAndReadingReopensIt() {
+        Script s = Script.established(plainConfig().receiveBuffer(4000));
+        s.send(20_000, seg(ACK, P, A, 2000));
+        s.send(20_000, seg(ACK, P + 2000, A, 2000));
+        s.expect(20_000, ack(A, P + 4000).and("window 0", x -> x.header().window() == 0));
+        s.conn.read(new byte[1000], 0, 1000);
+        s.expectNothingUntil(30_000); // 1000 bytes: less than an MSS, no update (receiver SWS avoidance)
+        s.conn.read(new byte[3000], 0, 3000);
+        s.expect(30_000, ack(A, P + 4000).and("window 4000", x -> x.header().window() == 4000));
     }
 
     @Test
@@ -260,6 +304,33 @@ class StateMachineScriptTest {
         s.expect(12_000, rst(A + 5));
         s.send(13_000, seg(0, P, 0, 10)); // no ACK: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
         s.expect(13_000, rstAck(0, P + 10));
+    }
+
+    @Test
+    void connectionLevelCanAskForAnAck() {
+        Script s = Script.established(plainConfig());
+        s.expectNothingUntil(20_000);
+        s.conn.requestAck();
+        s.expect(20_000, ack(A, P));
+    }
+
+    @Test
+    void optionHookSeesTheSynTheAckAndTheRst() {
+        Script s = Script.client(plainConfig());
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        s.conn.setOptionWriter((flags, seq, len, tag, budget, out) -> {
+            seen.add(io.jmptcp.core.wire.TcpHeader.flagLetters(flags) + "@" + seq + "/" + budget);
+            out.add(new TcpOption.Unknown(TcpOption.KIND_MPTCP, new byte[]{(byte) flags}));
+        }, 0);
+        s.expect(0, syn(ISS).and("hook option", x -> x.header().options().contains(
+                new TcpOption.Unknown(TcpOption.KIND_MPTCP, new byte[]{SYN}))));
+        s.send(10_000, seg(SYN | ACK, PEER_ISS, ISS + 1, 0));
+        s.expect(10_000, ack(A, P));
+        s.conn.abort();
+        s.expect(10_000, rstAck(A, P).and("hook option on the RST", x -> x.header().options().contains(
+                new TcpOption.Unknown(TcpOption.KIND_MPTCP, new byte[]{RST | ACK}))));
+        // SYN budget: 40 minus the MSS option (4) when SACK, timestamps and scaling are off.
+        assertEquals(java.util.List.of("S@0/36", "A@1/40", "RA@1/40"), seen);
     }
 
     @Test

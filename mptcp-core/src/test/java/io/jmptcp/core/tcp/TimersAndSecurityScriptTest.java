@@ -12,6 +12,7 @@ import static io.jmptcp.core.wire.TcpHeader.PSH;
 import static io.jmptcp.core.wire.TcpHeader.RST;
 import static io.jmptcp.core.wire.TcpHeader.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jmptcp.core.wire.TcpOption;
 import java.nio.ByteBuffer;
@@ -24,20 +25,104 @@ class TimersAndSecurityScriptTest {
 
     @Test
     void rtoBacksOffExponentially() {
-        // One RTT sample of 10 ms: RTO = max(200 ms, 10 + 4 * 5) = 200 ms (RFC 6298 2.2, 2.4).
+        // One RTT sample of 10 ms: RTO = 10 + max(4 * 5, 200) = 210 ms (RFC 6298 2.2, Linux's floor).
         Script s = Script.established(plainConfig());
         s.conn.send(ByteBuffer.wrap(new byte[100]));
         s.expect(10_000, data(A, P, 100));
-        s.expectNothingUntil(209_999);
-        s.expect(210_000, data(A, P, 100));   // RFC 6298 5.4
-        s.expectNothingUntil(609_999);
-        s.expect(610_000, data(A, P, 100));   // 5.5: doubled to 400 ms
-        s.expectNothingUntil(1_409_999);
-        s.expect(1_410_000, data(A, P, 100)); // 800 ms
+        s.expectNothingUntil(219_999);
+        s.expect(220_000, data(A, P, 100));   // RFC 6298 5.4
+        s.expectNothingUntil(639_999);
+        s.expect(640_000, data(A, P, 100));   // 5.5: doubled to 420 ms
+        s.expectNothingUntil(1_479_999);
+        s.expect(1_480_000, data(A, P, 100)); // 840 ms
         assertEquals(3, s.conn.mib().get(TcpMib.RTO_EXPIRED));
         // An ACK ends the episode; Karn's rule keeps the backed-off RTO until a fresh sample.
-        s.send(1_420_000, seg(ACK, P, A + 100, 0));
+        s.send(1_490_000, seg(ACK, P, A + 100, 0));
+        s.expectNothingUntil(2_000_000);
+        assertEquals(1_680_000, s.conn.rtoMicros(), "Karn: no sample from a retransmitted segment");
+        s.conn.send(ByteBuffer.wrap(new byte[10]));
+        s.expect(2_000_000, data(A + 100, P, 10));
+        s.send(2_010_000, seg(ACK, P, A + 110, 0));
+        assertEquals(210_000, s.conn.rtoMicros(), "a fresh sample ends the backoff");
         s.expectNothingUntil(10_000_000);
+    }
+
+    static Script establishedWithSack() {
+        Script s = Script.client(plainConfig().sack(true));
+        s.expect(0, syn(ISS));
+        s.send(10_000, seg(SYN | ACK, PEER_ISS, ISS + 1, 0, new TcpOption.Mss(1460), new TcpOption.SackPermitted()));
+        s.expect(10_000, ack(A, P));
+        return s;
+    }
+
+    @Test
+    void tailLossProbeThenRackRecoversTheMiddleSegment() {
+        Script s = establishedWithSack();
+        s.conn.send(ByteBuffer.wrap(new byte[3000]));
+        s.expect(10_000, new Script.Exp(ACK, A, P, 1460, null, ""), new Script.Exp(ACK, A + 1460, P, 1460, null, ""),
+                data(A + 2920, P, 80));
+        s.send(20_000, seg(ACK, P, A + 1460, 0));
+        // RFC 8985 7.2: PTO = 2 SRTT = 20 ms; nothing new to send, so the last segment is probed.
+        s.expectNothingUntil(39_999);
+        s.expect(40_000, data(A + 2920, P, 80));
+        // The probe is SACKed: RACK marks the middle segment lost at once (sent 30 ms earlier).
+        s.send(50_000, seg(ACK, P, A + 1460, 0, new TcpOption.Sack(java.util.List.of(
+                new TcpOption.SackBlock(A + 2920, A + 3000)))));
+        s.expect(50_000, new Script.Exp(ACK, A + 1460, P, 1460, null, ""));
+        s.send(60_000, seg(ACK, P, A + 3000, 0));
+        s.expectNothingUntil(2_000_000);
+        assertEquals(1, s.conn.mib().get(TcpMib.TLP_PROBES));
+        assertEquals(1, s.conn.mib().get(TcpMib.SACK_RECOVERY));
+        assertEquals(1, s.conn.mib().get(TcpMib.FAST_RETRANS));
+        assertEquals(0, s.conn.mib().get(TcpMib.RTO_EXPIRED), "no timeout needed");
+    }
+
+    @Test
+    void tailLossRepairedByTheProbeStillReducesTheWindow() {
+        Script s = establishedWithSack();
+        s.conn.send(ByteBuffer.wrap(new byte[2920]));
+        s.expect(10_000, new Script.Exp(ACK, A, P, 1460, null, ""), data(A + 1460, P, 1460));
+        s.send(20_000, seg(ACK, P, A + 1460, 0));
+        // One segment out: PTO adds the peer's delayed-ACK allowance, 20 + 40 ms.
+        s.expectNothingUntil(79_999);
+        s.expect(80_000, data(A + 1460, P, 1460));
+        assertEquals(Long.MAX_VALUE, s.conn.congestionControl().ssthresh());
+        s.send(90_000, seg(ACK, P, A + 2920, 0)); // no D-SACK: the probe repaired a loss (RFC 8985 7.4)
+        assertTrue(s.conn.congestionControl().ssthresh() < Long.MAX_VALUE, "congestion response");
+    }
+
+    static Script establishedWithTimestamps() {
+        Script s = Script.client(plainConfig().timestamps(true));
+        s.expect(0, syn(ISS));
+        s.send(10_000, seg(SYN | ACK, PEER_ISS, ISS + 1, 0, new TcpOption.Mss(1460), new TcpOption.Timestamps(1000, 0)));
+        s.expect(10_000, ack(A, P));
+        return s;
+    }
+
+    @Test
+    void spuriousTimeoutIsDetectedByTheTimestampEchoAndUndone() {
+        Script s = establishedWithTimestamps();
+        long before = s.conn.cwnd();
+        s.conn.send(ByteBuffer.wrap(new byte[100]));
+        s.expect(10_000, data(A, P, 100).and("TSval 10", x -> x.header().options().contains(new TcpOption.Timestamps(10, 1000))));
+        s.expect(220_000, data(A, P, 100).and("TSval 220", x -> x.header().options().contains(new TcpOption.Timestamps(220, 1000))));
+        assertTrue(s.conn.cwnd() < before, "the timeout collapsed the window");
+        // The ACK echoes 10, the original's TSval: the original arrived, the timeout was spurious.
+        s.send(230_000, seg(ACK, P, A + 100, 0, new TcpOption.Timestamps(1010, 10)));
+        assertEquals(1, s.conn.mib().get(TcpMib.SPURIOUS_RTO));
+        assertTrue(s.conn.cwnd() >= before, "window restored (RFC 4015): " + s.conn.cwnd() + " < " + before);
+    }
+
+    @Test
+    void genuineTimeoutIsNotUndone() {
+        Script s = establishedWithTimestamps();
+        long before = s.conn.cwnd();
+        s.conn.send(ByteBuffer.wrap(new byte[100]));
+        s.expect(10_000, data(A, P, 100));
+        s.expect(220_000, data(A, P, 100));
+        s.send(230_000, seg(ACK, P, A + 100, 0, new TcpOption.Timestamps(1010, 220))); // echoes the retransmission
+        assertEquals(0, s.conn.mib().get(TcpMib.SPURIOUS_RTO));
+        assertTrue(s.conn.cwnd() < before);
     }
 
     @Test
@@ -58,9 +143,9 @@ class TimersAndSecurityScriptTest {
         Script s = Script.established(plainConfig().maxRetries(2));
         s.conn.send(ByteBuffer.wrap(new byte[10]));
         s.expect(10_000, data(A, P, 10));
-        s.expect(210_000, data(A, P, 10));
-        s.expect(610_000, data(A, P, 10));
-        s.advance(1_410_000).state(TcpState.CLOSED);
+        s.expect(220_000, data(A, P, 10));
+        s.expect(640_000, data(A, P, 10));
+        s.advance(1_480_000).state(TcpState.CLOSED);
         assertEquals(TcpError.RETRANSMISSION_TIMEOUT, s.conn.error());
     }
 
@@ -89,11 +174,11 @@ class TimersAndSecurityScriptTest {
         s.send(20_000, seg(ACK, P, A, 0, 0)); // window 0
         s.advance(30_000);
         s.conn.send(ByteBuffer.wrap(new byte[100]));
-        s.expectNothingUntil(229_999);
-        s.expect(230_000, ack(A - 1, P));  // probe after one RTO
-        s.expect(630_000, ack(A - 1, P));  // backed off
-        s.send(640_000, seg(ACK, P, A, 65535, 0));
-        s.expect(640_000, data(A, P, 100));
+        s.expectNothingUntil(239_999);
+        s.expect(240_000, ack(A - 1, P));  // probe after one RTO
+        s.expect(660_000, ack(A - 1, P));  // backed off
+        s.send(670_000, seg(ACK, P, A, 65535, 0));
+        s.expect(670_000, data(A, P, 100));
         assertEquals(2, s.conn.mib().get(TcpMib.WINDOW_PROBES));
     }
 
@@ -164,6 +249,24 @@ class TimersAndSecurityScriptTest {
         assertEquals(1, s.conn.mib().get(TcpMib.DROP_OUT_OF_WINDOW));
     }
 
+    @Test
+    void bareAckAtTheRightEdgeIsAcceptedAndOutOfWindowAcksAreRateLimited() {
+        // A sender that filled our 65535-byte window sends its ACKs with SEG.SEQ at the right edge;
+        // answering those with duplicate ACKs would start an ACK war between two such ends.
+        Script s = Script.established(plainConfig());
+        s.send(20_000, seg(ACK, P + 65535, A, 0));
+        s.expectNothingUntil(30_000);
+        s.send(40_000, seg(ACK, P + 70_000, A, 0));
+        s.expect(40_000, ack(A, P));
+        s.send(50_000, seg(ACK, P + 70_000, A, 0));
+        s.expectNothingUntil(60_000);
+        assertEquals(1, s.conn.mib().get(TcpMib.OOW_ACK_LIMITED));
+        s.send(540_000, seg(ACK, P + 70_000, A, 0));
+        s.expect(540_000, ack(A, P));
+        s.send(541_000, seg(ACK, P + 70_000, A, 10)); // data is always answered
+        s.expect(541_000, ack(A, P));
+    }
+
     // ---- RFC 7323 ----
 
     @Test
@@ -201,6 +304,28 @@ class TimersAndSecurityScriptTest {
         t.send(10_000, seg(SYN | ACK, PEER_ISS, ISS + 1, 65535, 0));
         t.expect(10_000, ack(A, P).and("unscaled window", x -> x.header().window() == 65535));
         assertEquals(0, t.conn.receiveWindowScale());
+    }
+
+    @Test
+    void mssIsClampedToThePathMtuAndSegmentsFollowIt() {
+        Script s = Script.client(plainConfig().pathMtu(1400, false));
+        s.expect(0, syn(ISS).and("MSS 1360", x -> x.header().options().contains(new TcpOption.Mss(1360))));
+        s.send(10_000, seg(SYN | ACK, PEER_ISS, ISS + 1, 0, new TcpOption.Mss(1460)));
+        s.expect(10_000, ack(A, P));
+        assertEquals(1360, s.conn.sendMss());
+        s.conn.send(ByteBuffer.wrap(new byte[3000]));
+        s.expect(10_000, new Script.Exp(ACK, A, P, 1360, null, ""), new Script.Exp(ACK, A + 1360, P, 1360, null, ""),
+                data(A + 2720, P, 280));
+    }
+
+    @Test
+    void peerMssBelowOursLimitsSegments() {
+        Script s = Script.client(plainConfig());
+        s.expect(0, syn(ISS));
+        s.send(10_000, seg(SYN | ACK, PEER_ISS, ISS + 1, 0, new TcpOption.Mss(500)));
+        s.expect(10_000, ack(A, P));
+        s.conn.send(ByteBuffer.wrap(new byte[600]));
+        s.expect(10_000, new Script.Exp(ACK, A, P, 500, null, ""), data(A + 500, P, 100));
     }
 
     @Test
