@@ -114,5 +114,5 @@ echo "== raw TUN ceiling (scripts/bench-tun.sh $TUN_SECONDS)"
 TUN_OUT=$("$REPO/scripts/bench-tun.sh" "$TUN_SECONDS")
 echo "$TUN_OUT"
 echo "== jmptcp against the TUN ceiling (relay: one thread writing and reading 1500-byte packets)"
-echo "$TUN_OUT" | awk -v u="$UP" -v d="$DOWN" '$1 == "relay" {
+echo "$TUN_OUT" | awk -v u="$UP" -v d="$DOWN" '$1 == "relay" && /packets\/s/ {
   printf "jmptcp upload / TUN relay     %5.1f %%\njmptcp download / TUN relay   %5.1f %%\n", 100 * u / $4, 100 * d / $4 }'
