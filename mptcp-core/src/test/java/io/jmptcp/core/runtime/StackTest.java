@@ -244,6 +244,34 @@ class StackTest {
         server.close();
     }
 
+    /** The SYN announces the MTU minus the IP and TCP headers (RFC 9293 3.7.1), per family. */
+    @Test
+    void synMssIsClampedToTheMtu() throws Exception {
+        MemoryPacketIo[] link = MemoryPacketIo.pair(1280, 64);
+        InetAddress a6 = addr("fd00::1");
+        a = new Stack(link[0], new PlainConnectionFactory(), List.of(A, a6)).start();
+        PacketBatch in = new PacketBatch(4, 1500, false);
+        int[] expected = {1280 - 40, 1280 - 60};
+        InetAddress[] remotes = {B, addr("fd00::2")};
+        for (int i = 0; i < 2; i++) {
+            InetSocketAddress remote = new InetSocketAddress(remotes[i], 80);
+            CompletableFuture.runAsync(() -> {
+                try {
+                    new MptcpSocket(a).connect(remote, 2_000);
+                } catch (IOException expectedTimeout) {
+                    // nobody answers: only the SYN matters here
+                }
+            });
+            in.clear();
+            assertTrue(link[1].receive(in, TimeUnit.SECONDS.toNanos(5)) >= 1);
+            PacketParse.Tcp syn = (PacketParse.Tcp) IpPacketCodec.parse(in.get(0), 0, in.get(0).limit());
+            assertEquals(TcpHeader.SYN, syn.header().flags());
+            var mss = io.jmptcp.core.wire.TcpOptionCodec.first(syn.header().options(),
+                    io.jmptcp.core.wire.TcpOption.Mss.class);
+            assertEquals(expected[i], mss.mss(), "MSS for " + remotes[i]);
+        }
+    }
+
     static byte[] sha(byte[] d) throws Exception {
         return MessageDigest.getInstance("SHA-256").digest(d);
     }
