@@ -142,7 +142,7 @@ class StackTest {
     }
 
     @Test
-    void accessorsAndConnectTimeout() throws Exception {
+    void connectTimesOutAtTheCallersDeadline() throws Exception {
         // A peer that never answers: the connect times out at the caller's deadline.
         MemoryPacketIo[] link = MemoryPacketIo.pair(1500, 64);
         a = new Stack(link[0], new PlainConnectionFactory(), List.of(A)).start();
