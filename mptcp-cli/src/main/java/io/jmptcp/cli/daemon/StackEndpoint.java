@@ -1,0 +1,94 @@
+package io.jmptcp.cli.daemon;
+
+import io.jmptcp.core.runtime.AsyncConnection;
+import io.jmptcp.core.runtime.ConnectionInfo;
+
+/** An {@link Endpoint} over a connection of the jmptcp stack (non-blocking API). */
+public final class StackEndpoint implements Endpoint {
+    private final AsyncConnection conn;
+    private volatile Runnable ready = () -> { };
+
+    /** Wraps {@code conn} and takes over its readiness callback. */
+    public StackEndpoint(AsyncConnection conn) {
+        this.conn = conn;
+        conn.setReadiness(this::fire);
+    }
+
+    /** For a connection whose readiness callback already calls {@link #fire()}. */
+    public static StackEndpoint adopt(AsyncConnection conn) {
+        return new StackEndpoint(conn, true);
+    }
+
+    private StackEndpoint(AsyncConnection conn, boolean adopted) {
+        this.conn = conn;
+    }
+
+    /** Runs the current callback (the loop calls this after a round that touched the connection). */
+    public void fire() {
+        ready.run();
+    }
+
+    public AsyncConnection connection() {
+        return conn;
+    }
+
+    @Override
+    public int read(byte[] dst, int off, int len) {
+        return conn.read(dst, off, len);
+    }
+
+    @Override
+    public int write(byte[] src, int off, int len) {
+        return conn.write(src, off, len);
+    }
+
+    @Override
+    public void shutdownOutput() {
+        conn.shutdownOutput();
+    }
+
+    @Override
+    public void close() {
+        conn.close();
+    }
+
+    @Override
+    public void abort() {
+        conn.abort();
+    }
+
+    @Override
+    public String failure() {
+        if (!conn.stackRunning()) {
+            return "the stack stopped";
+        }
+        return conn.state() == io.jmptcp.core.runtime.Connection.State.FAILED ? conn.failure() : null;
+    }
+
+    @Override
+    public void onReady(Runnable r) {
+        ready = r;
+    }
+
+    @Override
+    public String localHost() {
+        return host(conn.info().local());
+    }
+
+    @Override
+    public int localPort() {
+        String l = conn.info().local();
+        return Integer.parseInt(l.substring(l.lastIndexOf(':') + 1));
+    }
+
+    private static String host(String hostPort) {
+        return hostPort.substring(0, hostPort.lastIndexOf(':'));
+    }
+
+    @Override
+    public String describe() {
+        ConnectionInfo i = conn.info();
+        return "jmptcp#" + conn.id() + " " + i.local() + " -> " + i.remote() + (i.mptcp() ? " mptcp" : " tcp")
+                + " sent " + i.bytesSent() + " received " + i.bytesReceived();
+    }
+}
