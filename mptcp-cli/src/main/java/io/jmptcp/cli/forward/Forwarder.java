@@ -29,6 +29,13 @@ public final class Forwarder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
     private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
 
+    /** The outbound channel's pipeline is the bridge's alone; until then it holds nothing. */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class Nothing extends ChannelInboundHandlerAdapter {
+    }
+
+    private static final Nothing NOTHING = new Nothing();
+
     private final ForwardSpec spec;
     private final InetSocketAddress target;
     private final Bootstrap bootstrap;
@@ -47,7 +54,7 @@ public final class Forwarder implements AutoCloseable {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
-                .handler(new ChannelInboundHandlerAdapter());
+                .handler(NOTHING);
         this.listener = new AsyncListener(stack, spec.port(), 1024, this::accepted);
         LOG.info("forwarding stack port {} to {}", spec.port(), target);
     }
