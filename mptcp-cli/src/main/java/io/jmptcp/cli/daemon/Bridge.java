@@ -66,12 +66,16 @@ public final class Bridge {
         this.onFinish = onFinish;
     }
 
-    /** Installs the relay; {@code early} are bytes the channel delivered before (released by the bridge). */
-    public void start(List<ByteBuf> early) {
+    /**
+     * Installs the relay; {@code early} are bytes the channel delivered before (released by the
+     * bridge), {@code inputShut} whether the channel's peer already ended its output.
+     */
+    public void start(List<ByteBuf> early, boolean inputShut) {
         ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         ch.eventLoop().execute(() -> {
             started = true;
             pending.addAll(early);
+            chInputDone = inputShut;
             stats.inc("relays_opened_total");
             LOG.info("{}: relaying to {}", label, ep.describe());
             ch.pipeline().addLast("bridge", new Handler());

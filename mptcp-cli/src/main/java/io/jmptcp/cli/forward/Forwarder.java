@@ -74,7 +74,7 @@ public final class Forwarder implements AutoCloseable {
             }
             Bridge b = new Bridge(f.channel(), ep, stats, label, relays::remove);
             relays.add(b);
-            b.start(List.of());
+            b.start(List.of(), false);
         });
     }
 

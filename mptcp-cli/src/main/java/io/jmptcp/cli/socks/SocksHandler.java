@@ -66,6 +66,7 @@ public final class SocksHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> timeout;
     private String client = "?";
     private CompletableFuture<Endpoint> dialing;
+    private boolean inputShut;
 
     public SocksHandler(Settings settings, Upstream upstream, DaemonStats stats, Relays relays) {
         this.settings = settings;
@@ -226,7 +227,7 @@ public final class SocksHandler extends ChannelInboundHandlerAdapter {
         relays.add(b);
         List<ByteBuf> held = new ArrayList<>(early);
         early.clear();
-        b.start(held);
+        b.start(held, inputShut);
     }
 
     /** Why a domain name cannot be looked up, or null if it looks like one. */
@@ -296,6 +297,20 @@ public final class SocksHandler extends ChannelInboundHandlerAdapter {
     private void releaseEarly() {
         early.forEach(ByteBuf::release);
         early.clear();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+            if (phase == Phase.GREETING || phase == Phase.AUTH || phase == Phase.REQUEST) {
+                reject(ctx, "truncated", "the client ended its output in phase " + phase);
+            } else if (phase == Phase.CONNECTING) {
+                inputShut = true; // sent its request (and data) and half-closed: legitimate
+            }
+            ReferenceCountUtil.release(evt);
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

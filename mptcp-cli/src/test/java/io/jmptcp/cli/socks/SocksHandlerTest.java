@@ -37,6 +37,7 @@ class SocksHandlerTest {
 
     EmbeddedChannel channel(SocksHandler.Settings s) {
         ch = new EmbeddedChannel();
+        ch.freezeTime(); // the handshake timer runs on virtual time only
         SocksServer.initPipeline(ch.pipeline(), s, upstream, stats, relays);
         ch.pipeline().fireChannelActive();
         return ch;
@@ -253,6 +254,17 @@ class SocksHandlerTest {
         assertTrue(SocksHandler.badDomain("").contains("empty"));
         assertTrue(SocksHandler.badDomain("ex ample.org").contains("control"));
         assertTrue(SocksHandler.badDomain("a.".repeat(127)).contains("at most 253"));
+    }
+
+    @Test
+    void clientHalfClosingMidHandshakeIsCountedAsTruncated() {
+        open();
+        send(GREETING);
+        out();
+        send(5, 1, 0);
+        ch.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+        assertFalse(ch.isActive());
+        assertEquals(1, stats.rejected("truncated"));
     }
 
     @Test
