@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Timeout;
  * echo server on loopback. Everything between the client and the echo server is the code under test.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
+@org.junit.jupiter.api.extension.ExtendWith(io.jmptcp.cli.daemon.LeakCheck.class)
 class DaemonMemoryLinkTest {
     TwoStacks t;
 

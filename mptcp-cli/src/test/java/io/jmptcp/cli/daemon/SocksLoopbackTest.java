@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
  * or a clean close, is counted by reason, and no good connection is disturbed.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@org.junit.jupiter.api.extension.ExtendWith(io.jmptcp.cli.daemon.LeakCheck.class)
 class SocksLoopbackTest {
     TwoStacks t;
 

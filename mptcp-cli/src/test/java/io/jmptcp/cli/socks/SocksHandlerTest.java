@@ -26,6 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** The SOCKS5 handshake on an EmbeddedChannel with a fake upstream: every reply byte checked. */
+@org.junit.jupiter.api.extension.ExtendWith(io.jmptcp.cli.daemon.LeakCheck.class)
 class SocksHandlerTest {
     static final byte[] GREETING = {5, 1, 0};
     static final byte[] CONNECT_V4 = {5, 1, 0, 1, 10, 2, 1, 1, 0, 80};
