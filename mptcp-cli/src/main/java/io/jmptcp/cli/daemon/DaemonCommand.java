@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "daemon", mixinStandardHelpOptions = true,
         description = {"Run the stack with a SOCKS5 front end and/or forwarders until SIGTERM.",
             "Options may also come from --config FILE (key=value, option names without dashes; "
-                    + "the command line wins; list options take comma-separated values there)."})
+                    + "the command line wins; forward= may list several, comma-separated; address= takes one)."})
 public final class DaemonCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(DaemonCommand.class);
 
@@ -156,7 +156,7 @@ public final class DaemonCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Daemon.Config config() {
+    Daemon.Config config() {
         InetSocketAddress socksAddr = null;
         String s = socks != null ? socks : (forward.isEmpty() ? "127.0.0.1:1080" : "off");
         if (!s.equals("off")) {
