@@ -395,7 +395,7 @@ public final class MptcpConnection implements Connection {
     /** Whether this connection takes a new MP_JOIN subflow now (wire facts 3.4). */
     boolean acceptsJoin() {
         return !fallback && mptcp && remoteKeyKnown && subflows.get(0).fullyEstablished && state == State.ESTABLISHED
-                && !snd.finQueued() && (rcv == null || !rcv.finReceived()) && liveSubflows() < cfg.maxSubflows;
+                && (rcv == null || !rcv.finReceived()) && liveSubflows() < cfg.maxSubflows;
     }
 
     private int liveSubflows() {
