@@ -130,7 +130,9 @@ public final class MptcpSubflow implements SchedSubflow {
 
     @Override
     public long sendSpace() {
-        return Math.max(0, Math.min(tcp.sendableBytes() - tcp.unsent(), tcp.sendBufferSpace()));
+        long space = Math.min(tcp.sendableBytes() - tcp.unsent(), tcp.sendBufferSpace());
+        // Less than a full segment of room counts as none, so the scheduler looks elsewhere.
+        return space < tcp.effectiveMss() ? 0 : space;
     }
 
     // ---- sending ---------------------------------------------------------------------------------
