@@ -95,6 +95,9 @@ public final class MptcpConnection implements Connection {
             fallback = true; // MPTCP off, or no unique token (Linux TokenFallbackInit)
         }
         this.snd = new DataSendBuffer(localIdsn(), cfg.sendBuffer);
+        if (fallback) {
+            rcv = new DataReceiveBuffer(0, cfg.receiveBuffer);
+        }
         this.dataNxt = snd.dataEnd();
         this.sndWndEnd = dataNxt;
     }
@@ -145,6 +148,9 @@ public final class MptcpConnection implements Connection {
 
     private MptcpSubflow addSubflow(TcpConnection tcp, boolean initial, boolean activeOpen, int localId, int nonce) {
         MptcpSubflow s = new MptcpSubflow(this, tcp, initial, activeOpen, localId, nonce);
+        if (fallback) {
+            s.mappings.fallback(0); // plain TCP: subflow byte k is data byte k
+        }
         subflows.add(s);
         subflowsEver++;
         if (subflowsEver > 1) {
