@@ -20,9 +20,13 @@ class MptcpTransferSimTest {
     }
 
     static void joinThenRun(MptcpSim s, long limit) {
+        joinThenRun(s, "10.0.9.1");
+    }
+
+    static void joinThenRun(MptcpSim s, String server) {
         s.clientApp.holdOpen = true;
         s.serverApp.holdOpen = true;
-        s.connect("10.0.9.1");
+        s.connect(server);
         assertTrue(s.run(() -> s.net.client.mib().get(MptcpMib.MPJoinFourthAckRx) == 1, 5_000_000),
                 () -> "no join: " + s.clientConn);
     }
