@@ -43,6 +43,7 @@ PATHS=2
 SEED=1
 SIGNAL=1
 TIMEOUT=120
+# shellcheck disable=SC2034 # read and written through namerefs (set_path_opt, opt)
 declare -A RATE=() DELAY=() JITTER=() LOSS=() REORDER=() DUP=() NFTLOSS=() NAT=() STRIP=()
 EXEC_ARGS=()
 
@@ -53,7 +54,8 @@ set_path_opt() {
   [[ $spec == *=* ]] || die "option $3 needs PATH=VALUE, got '$spec'"
   k=${spec%%=*}; v=${spec#*=}
   [[ $k == all || $k =~ ^[1-8]$ ]] || die "$3: path must be 1..8 or 'all', got '$k'"
-  arr[$k]=$v
+  # shellcheck disable=SC2034 # arr is a nameref: this sets the caller's array
+  arr["$k"]=$v
 }
 
 while [[ $# -gt 0 ]]; do
@@ -86,8 +88,8 @@ RUN_DIR=$RUN_DIR_BASE/$PREFIX
 
 # The value of per-path option array $1 for path $2 (a path's own value wins over "all").
 opt() {
-  local -n arr=$1
-  if [[ -n ${arr[$2]:-} ]]; then echo "${arr[$2]}"; elif [[ -n ${arr[all]:-} ]]; then echo "${arr[all]}"; fi
+  local -n values=$1
+  if [[ -n ${values[$2]:-} ]]; then echo "${values[$2]}"; elif [[ -n ${values[all]:-} ]]; then echo "${values[all]}"; fi
 }
 
 # Addressing (fixed: namespaces isolate instances from each other). Path k:

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "jmptcp", mixinStandardHelpOptions = true, version = "jmptcp 0.1.0",
         description = "A userspace Multipath TCP (RFC 8684) stack over Linux TUN devices.",
         subcommands = {CommandLine.HelpCommand.class, io.jmptcp.cli.decode.DecodeCommand.class,
-            NetemCommand.class})
+            NetemCommand.class, io.jmptcp.cli.nc.NcCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -97,6 +97,11 @@ public final class TunPacketIo implements PacketIo {
 
     @Override
     public int receive(PacketBatch batch, long timeoutNanos) throws IOException {
+        if (batch.bufferSize() < config.mtu()) {
+            // read(2) on a TUN device truncates a packet longer than the buffer, silently.
+            throw new IllegalArgumentException("batch slots of " + batch.bufferSize()
+                    + " bytes cannot hold a packet of the MTU, " + config.mtu() + " bytes");
+        }
         int first = batch.size();
         readAvailable(batch);
         if (batch.size() == first && timeoutNanos > 0 && device.await(timeoutNanos)) {

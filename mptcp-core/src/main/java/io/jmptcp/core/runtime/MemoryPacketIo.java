@@ -14,7 +14,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Each direction holds at most {@code queueLimit} packets; a packet sent to a full queue is
  * dropped (and counted), as an interface queue would drop it. Packets longer than the MTU are
- * dropped too.
+ * dropped too. Each packet sent is copied into a new array: this is a test device, not a fast
+ * path.
  */
 public final class MemoryPacketIo implements PacketIo {
     private final int mtu;

@@ -21,9 +21,10 @@ public interface PacketIo extends Closeable {
     /**
      * Waits until at least one packet is available, the timeout passes, {@link #wakeup()} is
      * called or the I/O is closed, then moves as many packets as are available right now (at most
-     * {@code batch.capacity() - batch.size()}) into {@code batch}.
+     * {@code batch.capacity() - batch.size()}) into {@code batch}. The batch's slots must hold a
+     * packet of {@link #mtu()} bytes ({@code batch.bufferSize() >= mtu()}).
      *
-     * @param timeoutNanos the longest wait; 0 means do not wait (poll)
+     * @param timeoutNanos the longest wait; 0 or less means do not wait (poll)
      * @return the number of packets added to the batch (0 after a timeout or wakeup)
      * @throws java.nio.channels.ClosedChannelException if the I/O was closed
      */

@@ -15,6 +15,14 @@ public interface StackContext {
     /** The stack's own addresses; the first carries the initial subflow of outgoing connections. */
     List<InetAddress> localAddresses();
 
+    /**
+     * The largest IP packet the stack's I/O carries: connections clamp their MSS to it (RFC 9293
+     * 3.7.1: MTU minus 40 for IPv4, minus 60 for IPv6). The default is for contexts without a device.
+     */
+    default int mtu() {
+        return 1500;
+    }
+
     /** A free local port for a new subflow from {@code local} to the given remote endpoint. */
     int ephemeralPort(InetAddress local, InetAddress remote, int remotePort);
 

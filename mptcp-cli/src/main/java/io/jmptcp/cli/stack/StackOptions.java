@@ -1,0 +1,59 @@
+package io.jmptcp.cli.stack;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * The STACK options of the command-line contract (DESIGN.md section 4), as a picocli mixin shared
+ * by every command that runs a stack. Options left out are null, so the factory can tell "not
+ * given" from a default and reject what the chosen mode cannot honour.
+ */
+public final class StackOptions {
+    /** Default TUN device name. */
+    public static final String DEFAULT_TUN = "mptcp0";
+
+    /** {@code --mptcp on|off}. */
+    public enum Mode { on, off }
+
+    @Option(names = "--tun", paramLabel = "NAME", defaultValue = DEFAULT_TUN,
+            description = "TUN device, created if absent, brought up; a host route to it is added for "
+                    + "every --address (default ${DEFAULT-VALUE})")
+    public String tun = DEFAULT_TUN;
+
+    @Option(names = "--address", paramLabel = "IP",
+            description = "an address the stack owns (repeatable; IPv4 or IPv6); the first one carries "
+                    + "the initial subflow")
+    public List<String> addresses = new ArrayList<>();
+
+    @Option(names = "--mtu", paramLabel = "BYTES", defaultValue = "1500", description = "device MTU (default ${DEFAULT-VALUE})")
+    public int mtu = 1500;
+
+    @Option(names = "--mptcp", paramLabel = "on|off", defaultValue = "on",
+            description = "MPTCP (on, the default) or plain TCP (off)")
+    public Mode mptcp = Mode.on;
+
+    @Option(names = "--checksum", description = "request DSS checksums (MPTCP)")
+    public boolean checksum;
+
+    @Option(names = "--scheduler", paramLabel = "NAME",
+            description = "minrtt (default) | roundrobin | redundant | blest (MPTCP)")
+    public String scheduler;
+
+    @Option(names = "--cc", paramLabel = "NAME",
+            description = "lia (default with MPTCP) | olia | balia | cubic (default for plain TCP) | reno")
+    public String cc;
+
+    @Option(names = "--max-subflows", paramLabel = "N", description = "most subflows per connection (default 8; MPTCP)")
+    public Integer maxSubflows;
+
+    @Option(names = "--announce", description = "announce the non-initial stack addresses with ADD_ADDR (MPTCP)")
+    public boolean announce;
+
+    @Option(names = "--backup", paramLabel = "IP", description = "use this stack address only as a backup path (MPTCP)")
+    public List<String> backup = new ArrayList<>();
+
+    @Option(names = "--pcap", paramLabel = "FILE", description = "record every packet the stack sends and receives")
+    public Path pcap;
+}

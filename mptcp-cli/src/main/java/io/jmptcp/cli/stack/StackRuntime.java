@@ -1,0 +1,109 @@
+package io.jmptcp.cli.stack;
+
+import io.jmptcp.core.runtime.ConnectionFactory;
+import io.jmptcp.core.runtime.PacketIo;
+import io.jmptcp.core.runtime.Stack;
+import io.jmptcp.tun.TunConfig;
+import io.jmptcp.tun.TunPacketIo;
+import io.jmptcp.tun.pcap.PcapPacketIo;
+import io.jmptcp.tun.pcap.PcapWriter;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running stack for a command: the TUN device (created if absent, brought up, host routes for
+ * the stack addresses), the optional pcap recorder, and the {@link Stack} event loop. Closing it,
+ * explicitly or from the JVM's shutdown hook on SIGINT/SIGTERM, stops the loop and removes what
+ * was added to the host.
+ */
+public final class StackRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StackRuntime.class);
+    private static final Pattern IP_LITERAL = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*");
+
+    private final PacketIo io;
+    private final Stack stack;
+    private final Thread hook;
+    private boolean closed;
+
+    private StackRuntime(PacketIo io, Stack stack) {
+        this.io = io;
+        this.stack = stack;
+        this.hook = new Thread(this::close, "jmptcp-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    /** Parses stack addresses: IP literals only (no name lookups). */
+    public static List<InetAddress> addresses(List<String> texts) {
+        if (texts.isEmpty()) {
+            throw new IllegalArgumentException("the stack needs at least one --address");
+        }
+        List<InetAddress> out = new ArrayList<>();
+        for (String t : texts) {
+            if (!IP_LITERAL.matcher(t).matches()) {
+                throw new IllegalArgumentException("--address needs an IP address, got '" + t + "'");
+            }
+            try {
+                InetAddress a = InetAddress.getByName(t);
+                if (out.contains(a)) {
+                    throw new IllegalArgumentException("--address " + t + " given twice");
+                }
+                out.add(a);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--address needs an IP address, got '" + t + "'");
+            }
+        }
+        return out;
+    }
+
+    /** Opens the device, the recorder and the stack with {@code factory}, and starts the loop. */
+    public static StackRuntime open(StackOptions o, ConnectionFactory factory) throws IOException {
+        List<InetAddress> addrs = addresses(o.addresses);
+        List<String> texts = new ArrayList<>();
+        for (InetAddress a : addrs) {
+            texts.add(a.getHostAddress());
+        }
+        PacketIo io = TunPacketIo.open(TunConfig.of(o.tun, o.mtu, texts));
+        if (o.pcap != null) {
+            try {
+                io = new PcapPacketIo(io, PcapWriter.create(o.pcap), PcapPacketIo.wallClockMicros());
+            } catch (IOException e) {
+                io.close();
+                throw new IOException("cannot write --pcap " + o.pcap + ": " + e.getMessage(), e);
+            }
+        }
+        Stack stack = new Stack(io, factory, addrs).start();
+        return new StackRuntime(io, stack);
+    }
+
+    public Stack stack() {
+        return stack;
+    }
+
+    /** Stops the stack, completes the capture and removes the device, addresses and routes. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        stack.close();
+        LOG.info("stack counters: {}; tcp: {}", stack.counters(), stack.tcpCounters());
+        try {
+            io.close();
+        } catch (IOException e) {
+            LOG.warn("closing the device: {}", e.getMessage());
+        }
+        if (Thread.currentThread() != hook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down: the hook runs and finds us closed
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.jmptcp.core.runtime;
+
+import io.jmptcp.core.tcp.FourTuple;
+import io.jmptcp.core.tcp.Segment;
+import io.jmptcp.core.tcp.TcpConfig;
+import io.jmptcp.core.tcp.TcpConnection;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
+/**
+ * Plain TCP connections ({@code --mptcp off}). Each connection's MSS is clamped to the stack's MTU
+ * for its address family (RFC 9293 3.7.1). Outgoing connections leave from the first stack address
+ * of the remote's family.
+ */
+public final class PlainConnectionFactory implements ConnectionFactory {
+    private final TcpConfig config;
+
+    public PlainConnectionFactory(TcpConfig config) {
+        this.config = config.copy();
+    }
+
+    public PlainConnectionFactory() {
+        this(new TcpConfig());
+    }
+
+    private TcpConfig configFor(StackContext ctx, InetAddress remote) {
+        return config.copy().pathMtu(ctx.mtu(), remote instanceof Inet6Address);
+    }
+
+    @Override
+    public Connection connect(long nowMicros, StackContext ctx, InetSocketAddress remote) {
+        if (remote.isUnresolved()) {
+            throw new IllegalArgumentException("unresolved address " + remote);
+        }
+        InetAddress dst = remote.getAddress();
+        InetAddress local = null;
+        for (InetAddress a : ctx.localAddresses()) {
+            if (a.getClass() == dst.getClass()) {
+                local = a;
+                break;
+            }
+        }
+        if (local == null) {
+            throw new IllegalArgumentException("the stack has no address of the family of " + dst.getHostAddress());
+        }
+        int port = ctx.ephemeralPort(local, dst, remote.getPort());
+        FourTuple tuple = new FourTuple(local, port, dst, remote.getPort());
+        PlainConnection c = new PlainConnection(
+                TcpConnection.connect(configFor(ctx, dst), tuple, ctx.isn(), ctx.mib(), nowMicros), false);
+        ctx.bind(tuple, c);
+        return c;
+    }
+
+    @Override
+    public Accepted accept(long nowMicros, StackContext ctx, FourTuple tuple, Segment syn) {
+        PlainConnection c = new PlainConnection(TcpConnection.listen(configFor(ctx, tuple.remoteAddress()),
+                tuple, ctx.isn(), ctx.mib(), nowMicros), true);
+        ctx.bind(tuple, c);
+        return new Accepted(c, true);
+    }
+}

@@ -1,0 +1,664 @@
+package io.jmptcp.core.runtime;
+
+import io.jmptcp.core.tcp.FourTuple;
+import io.jmptcp.core.tcp.IsnGenerator;
+import io.jmptcp.core.tcp.Mib;
+import io.jmptcp.core.tcp.Segment;
+import io.jmptcp.core.tcp.TcpConnection;
+import io.jmptcp.core.wire.IpPacketCodec;
+import io.jmptcp.core.wire.PacketParse;
+import io.jmptcp.core.wire.TcpHeader;
+import io.jmptcp.core.wire.TcpOptionCodec;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime: one event-loop thread that reads IP packets from a {@link PacketIo}, demultiplexes
+ * them by 4-tuple to {@link Connection}s (or to a listener's factory for a new SYN), runs the
+ * connections' timers and writes what they emit. It is the only place in the core that reads a
+ * clock ({@link System#nanoTime()}), and it implements {@link StackContext} for the connections.
+ *
+ * <p>Threading: every connection is touched only while holding {@link #lock}; the loop holds it
+ * while it processes a batch of packets and the due timers, and writes the packets after releasing
+ * it. Application calls (the socket API) take the lock, act on the connection, mark it for the
+ * loop to poll, and wake the loop only if it is waiting. Blocking calls wait on {@link #changed},
+ * which the loop signals after each round.
+ *
+ * <p>Input checks, in order: parseable TCP in IPv4/IPv6 (else dropped and counted), IPv4 header and
+ * TCP checksums, destination is a stack address. A segment for no connection and no listener gets
+ * the RST of RFC 9293 section 3.10.7.1, unless it is itself a RST.
+ */
+public final class Stack implements StackContext, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Stack.class);
+    private static final byte[] EMPTY = new byte[0];
+    private static final int TTL = 64;
+    private static final int BATCH = 64;
+    private static final int EPHEMERAL_LOW = 32768;
+    private static final int EPHEMERAL_HIGH = 60999; // Linux ip_local_port_range
+
+    /** Guards every connection and the tables below. */
+    final ReentrantLock lock = new ReentrantLock();
+    /** Signalled after each loop round and when the stack stops. */
+    final Condition changed = lock.newCondition();
+
+    private final PacketIo io;
+    private final ConnectionFactory factory;
+    private final List<InetAddress> addresses;
+    private final Set<InetAddress> addressSet;
+    private final IsnGenerator isn;
+    private final LongSupplier random;
+    private final Mib mib = new Mib();
+    private final long[] counters = new long[StackCounter.values().length];
+    private final long epochNanos = System.nanoTime();
+
+    private final Map<FourTuple, Entry> demux = new HashMap<>();
+    private final Map<Connection, Entry> entries = new IdentityHashMap<>();
+    private final Map<Integer, Listener> listeners = new HashMap<>();
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final ArrayDeque<Entry> touched = new ArrayDeque<>();
+    private final ArrayList<Entry> due = new ArrayList<>();
+
+    private final PacketBatch batch;
+    private final Output output;
+    private final Thread thread;
+    private volatile boolean running;
+    private boolean waiting;
+    private String stopReason;
+
+    /**
+     * @param io        packet I/O; the stack does not close it
+     * @param factory   makes connections (plain TCP or MPTCP)
+     * @param addresses the stack's own addresses; the first carries outgoing connections
+     */
+    public Stack(PacketIo io, ConnectionFactory factory, List<InetAddress> addresses) {
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException("the stack needs at least one address");
+        }
+        this.io = io;
+        this.factory = factory;
+        this.addresses = List.copyOf(addresses);
+        this.addressSet = new HashSet<>(addresses);
+        SecureRandom sr = new SecureRandom();
+        byte[] secret = new byte[32];
+        sr.nextBytes(secret);
+        this.isn = new IsnGenerator(secret);
+        this.random = sr::nextLong;
+        this.batch = new PacketBatch(BATCH, io.mtu(), true);
+        this.output = new Output(io.mtu());
+        this.thread = new Thread(this::loop, "jmptcp-stack");
+        this.thread.setDaemon(true);
+    }
+
+    /** Starts the event loop. */
+    public Stack start() {
+        running = true;
+        thread.start();
+        return this;
+    }
+
+    /** Stops the event loop and waits for it; blocked socket calls fail. Idempotent. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (stopReason == null) {
+                stopReason = "the stack was closed";
+            }
+            running = false;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        io.wakeup();
+        if (thread.isAlive() && Thread.currentThread() != thread) {
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // =============================================================================================
+    // StackContext (called by connections, on the loop or under the lock)
+    // =============================================================================================
+
+    @Override
+    public List<InetAddress> localAddresses() {
+        return addresses;
+    }
+
+    @Override
+    public int mtu() {
+        return io.mtu();
+    }
+
+    @Override
+    public int ephemeralPort(InetAddress local, InetAddress remote, int remotePort) {
+        int span = EPHEMERAL_HIGH - EPHEMERAL_LOW + 1;
+        int start = ThreadLocalRandom.current().nextInt(span);
+        for (int i = 0; i < span; i++) {
+            int port = EPHEMERAL_LOW + (start + i) % span;
+            if (!listeners.containsKey(port) && !demux.containsKey(new FourTuple(local, port, remote, remotePort))) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free local port from " + local + " to " + remote + ":" + remotePort);
+    }
+
+    @Override
+    public void bind(FourTuple tuple, Connection connection) {
+        Entry e = entryFor(connection);
+        demux.put(tuple, e);
+        e.tuples.add(tuple);
+    }
+
+    @Override
+    public void unbind(FourTuple tuple) {
+        Entry e = demux.remove(tuple);
+        if (e != null) {
+            e.tuples.remove(tuple);
+        }
+    }
+
+    @Override
+    public IsnGenerator isn() {
+        return isn;
+    }
+
+    @Override
+    public LongSupplier random() {
+        return random;
+    }
+
+    @Override
+    public Mib mib() {
+        return mib;
+    }
+
+    // =============================================================================================
+    // Observability
+    // =============================================================================================
+
+    /** A copy of the runtime's counters. */
+    public Map<StackCounter, Long> counters() {
+        lock.lock();
+        try {
+            Map<StackCounter, Long> m = new java.util.EnumMap<>(StackCounter.class);
+            for (StackCounter c : StackCounter.values()) {
+                m.put(c, counters[c.ordinal()]);
+            }
+            return m;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public long counter(StackCounter c) {
+        lock.lock();
+        try {
+            return counters[c.ordinal()];
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A copy of the TCP counters of every connection of this stack. */
+    public String tcpCounters() {
+        lock.lock();
+        try {
+            return mib.toString();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Snapshots of the live connections. */
+    public List<ConnectionInfo> connections() {
+        lock.lock();
+        try {
+            List<ConnectionInfo> out = new ArrayList<>();
+            for (Entry e : entries.values()) {
+                out.add(e.conn.info());
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // =============================================================================================
+    // Application side (package-private: the socket API)
+    // =============================================================================================
+
+    /** Current time in microseconds on the stack's clock. */
+    long now() {
+        return (System.nanoTime() - epochNanos) / 1000 + 1;
+    }
+
+    /** Fails unless the loop runs; caller holds the lock. */
+    void checkRunning() throws IOException {
+        if (!running) {
+            throw new IOException(stopReason == null ? "the stack is not started" : stopReason);
+        }
+    }
+
+    /** Opens a connection; caller holds the lock. */
+    Connection connect(InetSocketAddress remote) throws IOException {
+        checkRunning();
+        Connection c = factory.connect(now(), this, remote);
+        counters[StackCounter.CONNECTIONS_OPENED.ordinal()]++;
+        touch(entryFor(c));
+        return c;
+    }
+
+    /** Starts listening on {@code port} on every stack address; caller holds the lock. */
+    Listener listen(int port, int backlog) throws IOException {
+        checkRunning();
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port must be 1..65535, got " + port);
+        }
+        if (listeners.containsKey(port)) {
+            throw new java.net.BindException("port " + port + " is already in use by a listener");
+        }
+        Listener l = new Listener(port, Math.max(1, backlog));
+        listeners.put(port, l);
+        return l;
+    }
+
+    /** Stops listening; connections not yet accepted are aborted. Caller holds the lock. */
+    void unlisten(Listener l) {
+        if (listeners.get(l.port) == l) {
+            listeners.remove(l.port);
+        }
+        l.closed = true;
+        for (Entry e : l.queue) {
+            e.listener = null;
+            e.conn.abort();
+            touch(e);
+        }
+        l.queue.clear();
+        changed.signalAll();
+    }
+
+    /** The next accepted connection of {@code l}, or null if none is ready; caller holds the lock. */
+    Connection pollAccepted(Listener l) {
+        for (var it = l.queue.iterator(); it.hasNext(); ) {
+            Entry e = it.next();
+            Connection.State s = e.conn.state();
+            if (s == Connection.State.FAILED) {
+                it.remove();
+                e.listener = null;
+            } else if (s != Connection.State.CONNECTING) {
+                it.remove();
+                e.listener = null;
+                return e.conn;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Marks a connection changed by an application call so the loop polls it, and wakes the loop
+     * if it waits. Caller holds the lock.
+     */
+    void touch(Connection c) {
+        Entry e = entries.get(c);
+        if (e != null) {
+            touch(e);
+        }
+    }
+
+    private void touch(Entry e) {
+        if (!e.touched) {
+            e.touched = true;
+            touched.add(e);
+        }
+        if (waiting && Thread.currentThread() != thread) {
+            waiting = false;
+            io.wakeup();
+        }
+    }
+
+    // =============================================================================================
+    // The event loop
+    // =============================================================================================
+
+    private void loop() {
+        try {
+            while (running) {
+                long timeoutNanos;
+                lock.lock();
+                try {
+                    timeoutNanos = touched.isEmpty() ? timeoutNanos() : 0;
+                    waiting = timeoutNanos > 0;
+                } finally {
+                    lock.unlock();
+                }
+                io.receive(batch, timeoutNanos);
+                lock.lock();
+                try {
+                    waiting = false;
+                    if (!running) {
+                        break;
+                    }
+                    round();
+                    counters[StackCounter.OUT_PACKETS.ordinal()] += output.pending();
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+                output.flush(io);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("event loop stopped: {}", e.toString(), e);
+            lock.lock();
+            try {
+                stopReason = "the stack stopped: " + e;
+                running = false;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private long timeoutNanos() {
+        Timer t;
+        while ((t = timers.peek()) != null && t.entry.scheduledAt != t.at) {
+            timers.poll(); // stale: rescheduled or forgotten since
+        }
+        if (t == null) {
+            return 1_000_000_000L; // idle: look again in a second (stop requests also wake us)
+        }
+        long wait = t.at - now();
+        return wait <= 0 ? 0 : Math.min(wait * 1000, 1_000_000_000L);
+    }
+
+    /** One round under the lock: the received packets, then the touched connections, then timers. */
+    private void round() {
+        long now = now();
+        int n = batch.size();
+        counters[StackCounter.IN_PACKETS.ordinal()] += n;
+        for (int i = 0; i < n; i++) {
+            handlePacket(now, batch.get(i));
+        }
+        batch.clear();
+        Entry e;
+        while ((e = touched.poll()) != null) {
+            e.touched = false;
+            service(now, e);
+        }
+        Timer t;
+        while ((t = timers.peek()) != null && t.at <= now) {
+            timers.poll();
+            if (t.entry.scheduledAt == t.at) {
+                t.entry.scheduledAt = TcpConnection.NEVER;
+                due.add(t.entry);
+            }
+        }
+        for (int i = 0; i < due.size(); i++) {
+            service(now, due.get(i));
+        }
+        due.clear();
+    }
+
+    private void service(long now, Entry e) {
+        if (e.forgotten) {
+            return;
+        }
+        e.conn.poll(now, output);
+        if (e.conn.finished()) {
+            forget(e);
+            return;
+        }
+        long at = e.conn.pollAt();
+        if (at != e.scheduledAt) {
+            e.scheduledAt = at;
+            if (at != TcpConnection.NEVER) {
+                timers.add(new Timer(at, e));
+            }
+        }
+    }
+
+    private void forget(Entry e) {
+        e.forgotten = true;
+        for (FourTuple t : e.tuples) {
+            demux.remove(t, e);
+        }
+        e.tuples.clear();
+        entries.remove(e.conn);
+        e.scheduledAt = TcpConnection.NEVER;
+        if (e.listener != null) {
+            e.listener.queue.remove(e);
+            e.listener = null;
+        }
+        counters[StackCounter.CONNECTIONS_FINISHED.ordinal()]++;
+    }
+
+    private Entry entryFor(Connection c) {
+        Entry e = entries.get(c);
+        if (e == null) {
+            e = new Entry(c);
+            entries.put(c, e);
+        }
+        return e;
+    }
+
+    private void count(StackCounter c) {
+        counters[c.ordinal()]++;
+    }
+
+    private void handlePacket(long now, ByteBuffer packet) {
+        PacketParse parsed = IpPacketCodec.parse(packet, 0, packet.limit());
+        if (!(parsed instanceof PacketParse.Tcp p)) {
+            count(StackCounter.DROP_REJECTED);
+            return;
+        }
+        if (!p.ipChecksumValid()) {
+            count(StackCounter.DROP_BAD_IP_CHECKSUM);
+            return;
+        }
+        if (!p.tcpChecksumValid()) {
+            count(StackCounter.DROP_BAD_TCP_CHECKSUM);
+            return;
+        }
+        if (!addressSet.contains(p.dst())) {
+            count(StackCounter.DROP_NOT_LOCAL);
+            return;
+        }
+        TcpHeader h = p.header();
+        byte[] data = EMPTY;
+        int len = p.payloadLength();
+        if (len > 0) {
+            data = new byte[len];
+            packet.get(p.payloadOffset(), data, 0, len);
+        }
+        Segment seg = new Segment(h, data, 0, len);
+        FourTuple tuple = new FourTuple(p.dst(), h.dstPort(), p.src(), h.srcPort());
+        Entry e = demux.get(tuple);
+        if (e != null) {
+            e.conn.input(now, tuple, seg);
+            touch(e);
+            return;
+        }
+        boolean rst = h.has(TcpHeader.RST);
+        if (h.has(TcpHeader.SYN) && !h.has(TcpHeader.ACK) && !rst) {
+            Listener l = listeners.get(h.dstPort());
+            if (l != null) {
+                acceptSyn(now, l, tuple, seg);
+                return;
+            }
+        }
+        count(StackCounter.NO_CONNECTION);
+        if (!rst) {
+            sendReset(tuple, seg);
+        }
+    }
+
+    private void acceptSyn(long now, Listener l, FourTuple tuple, Segment syn) {
+        if (l.queue.size() >= l.backlog) {
+            count(StackCounter.DROP_ACCEPT_QUEUE_FULL); // as Linux: drop, the peer retries the SYN
+            return;
+        }
+        ConnectionFactory.Accepted a = factory.accept(now, this, tuple, syn);
+        if (a.connection() == null) {
+            count(StackCounter.ACCEPT_REFUSED);
+            sendReset(tuple, syn);
+            return;
+        }
+        Entry e = entryFor(a.connection());
+        if (a.isNew()) {
+            counters[StackCounter.CONNECTIONS_OPENED.ordinal()]++;
+            e.listener = l;
+            l.queue.add(e);
+        }
+        a.connection().input(now, tuple, syn);
+        touch(e);
+    }
+
+    private void sendReset(FourTuple tuple, Segment seg) {
+        count(StackCounter.OUT_RSTS);
+        output.emit(tuple, TcpConnection.resetFor(seg));
+    }
+
+    // =============================================================================================
+    // Internals
+    // =============================================================================================
+
+    /** What the runtime keeps per connection. */
+    private static final class Entry {
+        final Connection conn;
+        final List<FourTuple> tuples = new ArrayList<>(1);
+        long scheduledAt = TcpConnection.NEVER;
+        boolean touched;
+        boolean forgotten;
+        Listener listener;
+
+        Entry(Connection conn) {
+            this.conn = conn;
+        }
+    }
+
+    /** A listening port: connections from SYNs, in arrival order, until the application accepts them. */
+    static final class Listener {
+        final int port;
+        final int backlog;
+        final ArrayDeque<Entry> queue = new ArrayDeque<>();
+        boolean closed;
+
+        Listener(int port, int backlog) {
+            this.port = port;
+            this.backlog = backlog;
+        }
+    }
+
+    private record Timer(long at, Entry entry) implements Comparable<Timer> {
+        @Override
+        public int compareTo(Timer o) {
+            return Long.compare(at, o.at);
+        }
+    }
+
+    /**
+     * Encodes emitted segments into a pool of direct buffers (reused round after round) and writes
+     * them after the loop released the lock.
+     */
+    private final class Output implements SegmentSink {
+        private final int mtu;
+        private ByteBuffer[] pool = new ByteBuffer[0];
+        private int count;
+        private FourTuple lastTuple;
+        private IpPacketCodec.Ipv4Fields v4;
+        private IpPacketCodec.Ipv6Fields v6;
+        private byte[] lastArray;
+        private ByteBuffer lastWrap;
+
+        Output(int mtu) {
+            this.mtu = mtu;
+        }
+
+        @Override
+        public void emit(FourTuple tuple, Segment s) {
+            TcpHeader h = s.header();
+            boolean ipv6 = tuple.localAddress() instanceof Inet6Address;
+            int size = (ipv6 ? 40 : 20) + TcpHeader.MIN_LENGTH + TcpOptionCodec.paddedLength(h.options())
+                    + s.length();
+            if (size > mtu) {
+                LOG.warn("dropping a {}-byte packet larger than the MTU {}: {}", size, mtu, s);
+                return;
+            }
+            if (count == pool.length) {
+                ByteBuffer[] bigger = java.util.Arrays.copyOf(pool, Math.max(64, pool.length * 2));
+                for (int i = pool.length; i < bigger.length; i++) {
+                    bigger[i] = ByteBuffer.allocateDirect(mtu);
+                }
+                pool = bigger;
+            }
+            ByteBuffer out = pool[count].clear();
+            ByteBuffer payload = wrap(s.data());
+            int n;
+            if (tuple != lastTuple) {
+                lastTuple = tuple;
+                v4 = null;
+                v6 = null;
+                if (ipv6) {
+                    v6 = IpPacketCodec.Ipv6Fields.of((Inet6Address) tuple.localAddress(),
+                            (Inet6Address) tuple.remoteAddress(), TTL);
+                } else {
+                    v4 = IpPacketCodec.Ipv4Fields.of((Inet4Address) tuple.localAddress(),
+                            (Inet4Address) tuple.remoteAddress(), TTL);
+                }
+            }
+            if (v6 != null) {
+                n = IpPacketCodec.emitIpv6(out, 0, v6, h, payload, s.offset(), s.length());
+            } else {
+                n = IpPacketCodec.emitIpv4(out, 0, v4, h, payload, s.offset(), s.length());
+            }
+            out.clear().limit(n);
+            count++;
+        }
+
+        private ByteBuffer wrap(byte[] data) {
+            if (data != lastArray) {
+                lastArray = data;
+                lastWrap = ByteBuffer.wrap(data);
+            }
+            return lastWrap;
+        }
+
+        int pending() {
+            return count;
+        }
+
+        /** Writes the encoded packets (loop thread, without the lock). */
+        void flush(PacketIo io) throws IOException {
+            for (int i = 0; i < count; i++) {
+                io.send(pool[i]);
+            }
+            count = 0;
+            lastArray = null;
+            lastWrap = null;
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.jmptcp.core.runtime;
+
+/** The runtime's own counters (packets before and after the engine), one comment each. */
+public enum StackCounter {
+    /** IP packets read from the PacketIo. */
+    IN_PACKETS,
+    /** IP packets written to the PacketIo. */
+    OUT_PACKETS,
+    /** Drop: not a parseable TCP segment (truncated, fragment, not TCP, bad header). */
+    DROP_REJECTED,
+    /** Drop: bad IPv4 header checksum. */
+    DROP_BAD_IP_CHECKSUM,
+    /** Drop: bad TCP checksum. */
+    DROP_BAD_TCP_CHECKSUM,
+    /** Drop: the destination is not one of the stack's addresses. */
+    DROP_NOT_LOCAL,
+    /** Drop: a SYN for a listener whose accept queue is full. */
+    DROP_ACCEPT_QUEUE_FULL,
+    /** Segments for no connection and no listener (answered with a RST unless they are RSTs). */
+    NO_CONNECTION,
+    /** RSTs the runtime sent for segments that belong to no connection (RFC 9293 3.10.7.1). */
+    OUT_RSTS,
+    /** SYNs the connection factory refused (answered with a RST). */
+    ACCEPT_REFUSED,
+    /** Connections opened (active and passive). */
+    CONNECTIONS_OPENED,
+    /** Connections forgotten once finished. */
+    CONNECTIONS_FINISHED
+}

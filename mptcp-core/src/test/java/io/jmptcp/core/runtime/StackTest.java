@@ -1,0 +1,187 @@
+package io.jmptcp.core.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jmptcp.core.tcp.TcpConfig;
+import io.jmptcp.core.wire.IpPacketCodec;
+import io.jmptcp.core.wire.PacketParse;
+import io.jmptcp.core.wire.TcpHeader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Two stacks joined by an in-memory link: sockets, demultiplexing, RSTs and input checks. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class StackTest {
+    static final InetAddress A = addr("10.0.0.1");
+    static final InetAddress B = addr("10.0.0.2");
+
+    private Stack a;
+    private Stack b;
+
+    static InetAddress addr(String s) {
+        try {
+            return InetAddress.getByName(s);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private void start(PacketIo ioA, PacketIo ioB) {
+        a = new Stack(ioA, new PlainConnectionFactory(new TcpConfig()), List.of(A)).start();
+        b = new Stack(ioB, new PlainConnectionFactory(new TcpConfig()), List.of(B)).start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    private static byte[] random(int n, long seed) {
+        byte[] d = new byte[n];
+        new SplittableRandom(seed).nextBytes(d);
+        return d;
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        return in.readAllBytes();
+    }
+
+    private static CompletableFuture<Void> writeAndShut(MptcpSocket s, byte[] data) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                OutputStream out = s.getOutputStream();
+                for (int off = 0; off < data.length; off += 50_000) {
+                    out.write(data, off, Math.min(50_000, data.length - off));
+                }
+                s.shutdownOutput();
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
+    @Test
+    void bothWaysIntactAndCleanClose() throws Exception {
+        MemoryPacketIo[] link = MemoryPacketIo.pair(1500, 4096);
+        start(link[0], link[1]);
+        byte[] up = random(3 << 20, 1);
+        byte[] down = random(2 << 20, 2);
+        MptcpServerSocket server = new MptcpServerSocket(b, 5000);
+        CompletableFuture<byte[]> serverSide = CompletableFuture.supplyAsync(() -> {
+            try {
+                MptcpSocket s = server.accept();
+                CompletableFuture<Void> w = writeAndShut(s, down);
+                byte[] got = readAll(s.getInputStream());
+                w.get();
+                assertTrue(s.awaitClosed(10_000));
+                return got;
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        MptcpSocket c = new MptcpSocket(a);
+        c.connect(new InetSocketAddress(B, 5000));
+        assertEquals(Connection.State.ESTABLISHED, c.state());
+        CompletableFuture<Void> w = writeAndShut(c, up);
+        byte[] got = readAll(c.getInputStream());
+        w.get();
+        assertTrue(c.awaitClosed(10_000), "client closed in both directions");
+        assertArrayEquals(sha(down), sha(got));
+        assertArrayEquals(sha(up), sha(serverSide.get()));
+        ConnectionInfo info = c.info();
+        assertEquals(up.length, info.bytesSent());
+        assertEquals(down.length, info.bytesReceived());
+        assertEquals(1, info.subflows().size());
+        server.close();
+    }
+
+    @Test
+    void closedPortIsRefusedWithRst() throws Exception {
+        MemoryPacketIo[] link = MemoryPacketIo.pair(1500, 64);
+        start(link[0], link[1]);
+        MptcpSocket c = new MptcpSocket(a);
+        ConnectException e = assertThrows(ConnectException.class,
+                () -> c.connect(new InetSocketAddress(B, 7)));
+        assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
+        assertEquals(1, b.counter(StackCounter.OUT_RSTS));
+        assertEquals(1, b.counter(StackCounter.NO_CONNECTION));
+    }
+
+    @Test
+    void accessorsAndConnectTimeout() throws Exception {
+        // A peer that never answers: the connect times out at the caller's deadline.
+        MemoryPacketIo[] link = MemoryPacketIo.pair(1500, 64);
+        a = new Stack(link[0], new PlainConnectionFactory(), List.of(A)).start();
+        MptcpSocket c = new MptcpSocket(a);
+        assertThrows(java.net.SocketTimeoutException.class,
+                () -> c.connect(new InetSocketAddress(B, 80), 300));
+    }
+
+    /** Raw packets into a stack: bad checksums, foreign destinations and RSTs are dropped, not answered. */
+    @Test
+    void badInputIsDroppedAndCounted() throws Exception {
+        MemoryPacketIo[] link = MemoryPacketIo.pair(1500, 64);
+        b = new Stack(link[1], new PlainConnectionFactory(), List.of(B)).start();
+        MemoryPacketIo raw = link[0];
+        ByteBuffer p = ByteBuffer.allocate(1500);
+        TcpHeader syn = new TcpHeader(40000, 9, 1000, 0, TcpHeader.SYN, 65535, 0, 0, List.of());
+        // 1. A SYN to a closed port: answered with RST/ACK, ack = seq + 1.
+        int n = IpPacketCodec.emit(p, 0, A, B, 64, syn, ByteBuffer.allocate(0), 0, 0);
+        raw.send(p.duplicate().limit(n));
+        PacketBatch in = new PacketBatch(4, 1500, false);
+        assertEquals(1, raw.receive(in, TimeUnit.SECONDS.toNanos(5)));
+        PacketParse.Tcp rst = (PacketParse.Tcp) IpPacketCodec.parse(in.get(0), 0, in.get(0).limit());
+        assertTrue(rst.tcpChecksumValid());
+        assertEquals(TcpHeader.RST | TcpHeader.ACK, rst.header().flags());
+        assertEquals(1001, rst.header().ack());
+        assertEquals(9, rst.header().srcPort());
+        in.clear();
+        // 2. The same SYN with a broken TCP checksum, 3. to an address the stack does not own,
+        // 4. a RST to a closed port, 5. garbage: none is answered.
+        ByteBuffer bad = p.duplicate().limit(n);
+        bad.put(n - 1, (byte) (bad.get(n - 1) ^ 1)); // last byte of the TCP header
+        raw.send(bad);
+        n = IpPacketCodec.emit(p, 0, A, addr("10.0.0.99"), 64, syn, ByteBuffer.allocate(0), 0, 0);
+        raw.send(p.duplicate().limit(n));
+        TcpHeader rstIn = new TcpHeader(40000, 9, 1000, 0, TcpHeader.RST, 0, 0, 0, List.of());
+        n = IpPacketCodec.emit(p, 0, A, B, 64, rstIn, ByteBuffer.allocate(0), 0, 0);
+        raw.send(p.duplicate().limit(n));
+        raw.send(ByteBuffer.wrap(new byte[] {0x45, 0, 0}));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (b.counter(StackCounter.IN_PACKETS) < 5 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(5, b.counter(StackCounter.IN_PACKETS));
+        assertEquals(1, b.counter(StackCounter.DROP_BAD_TCP_CHECKSUM));
+        assertEquals(1, b.counter(StackCounter.DROP_NOT_LOCAL));
+        assertEquals(1, b.counter(StackCounter.DROP_REJECTED));
+        assertEquals(2, b.counter(StackCounter.NO_CONNECTION));
+        assertEquals(1, b.counter(StackCounter.OUT_RSTS), "no RST in answer to a RST");
+        assertEquals(0, raw.receive(in, 0), "nothing else was sent");
+    }
+
+    static byte[] sha(byte[] d) throws Exception {
+        return MessageDigest.getInstance("SHA-256").digest(d);
+    }
+}
