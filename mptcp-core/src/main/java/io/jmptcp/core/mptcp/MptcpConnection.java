@@ -109,7 +109,7 @@ public final class MptcpConnection implements Connection {
         InetAddress local = c.firstLocal(remote.getAddress());
         int port = ctx.ephemeralPort(local, remote.getAddress(), remote.getPort());
         FourTuple t = new FourTuple(local, port, remote.getAddress(), remote.getPort());
-        TcpConnection tcp = TcpConnection.connect(c.subflowConfig(), t, ctx.isn(), c.mib, nowMicros);
+        TcpConnection tcp = TcpConnection.connect(c.subflowConfig(t.remoteAddress()), t, ctx.isn(), c.mib, nowMicros);
         c.addSubflow(tcp, true, true, 0, 0);
         return c;
     }
@@ -120,7 +120,7 @@ public final class MptcpConnection implements Connection {
         MptcpConfig c0 = mptcpSyn ? cfg : copyDisabled(cfg);
         MptcpConnection c = new MptcpConnection(ctx, c0, tokens, false,
                 new InetSocketAddress(tuple.remoteAddress(), tuple.remotePort()), nowMicros);
-        TcpConnection tcp = TcpConnection.listen(c.subflowConfig(), tuple, ctx.isn(), c.mib, nowMicros);
+        TcpConnection tcp = TcpConnection.listen(c.subflowConfig(tuple.remoteAddress()), tuple, ctx.isn(), c.mib, nowMicros);
         c.addSubflow(tcp, true, false, 0, 0);
         return c;
     }
@@ -130,8 +130,9 @@ public final class MptcpConnection implements Connection {
                 .maxSubflows(cfg.maxSubflows).sendBuffer(cfg.sendBuffer).receiveBuffer(cfg.receiveBuffer);
     }
 
-    private TcpConfig subflowConfig() {
-        TcpConfig t = cfg.tcp.copy();
+    private TcpConfig subflowConfig(InetAddress peer) {
+        // RFC 9293 3.7.1: the MSS is clamped to the stack's MTU for the subflow's family.
+        TcpConfig t = cfg.tcp.copy().pathMtu(ctx.mtu(), !(peer instanceof Inet4Address));
         t.receiveBuffer = cfg.receiveBuffer;
         t.sendBuffer = Math.max(t.sendBuffer, cfg.sendBuffer);
         return t;
@@ -418,7 +419,7 @@ public final class MptcpConnection implements Connection {
     void acceptJoin(long nowMicros, FourTuple tuple) {
         this.now = nowMicros;
         mib.inc(MptcpMib.MPJoinSynRx);
-        TcpConnection tcp = TcpConnection.listen(subflowConfig(), tuple, ctx.isn(), mib, nowMicros);
+        TcpConnection tcp = TcpConnection.listen(subflowConfig(tuple.remoteAddress()), tuple, ctx.isn(), mib, nowMicros);
         addSubflow(tcp, false, false, localId(tuple.localAddress()), nonce());
     }
 
@@ -457,7 +458,7 @@ public final class MptcpConnection implements Connection {
             }
             int port = ctx.ephemeralPort(a, remote.getAddress(), remote.getPort());
             FourTuple t = new FourTuple(a, port, remote.getAddress(), remote.getPort());
-            TcpConnection tcp = TcpConnection.connect(subflowConfig(), t, ctx.isn(), mib, now);
+            TcpConnection tcp = TcpConnection.connect(subflowConfig(t.remoteAddress()), t, ctx.isn(), mib, now);
             addSubflow(tcp, false, true, localId(a), nonce());
         }
     }
