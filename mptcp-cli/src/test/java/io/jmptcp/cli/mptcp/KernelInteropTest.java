@@ -183,6 +183,11 @@ class KernelInteropTest {
     /** jmptcp nc client to a kernel peer.py server. */
     static Outcome clientToKernel(long bytes, boolean kernelMptcp, boolean checksum, Runnable midway)
             throws Exception {
+        return clientToKernel(bytes, kernelMptcp, checksum, midway, List.of());
+    }
+
+    static Outcome clientToKernel(long bytes, boolean kernelMptcp, boolean checksum, Runnable midway,
+                                  List<String> peerExtra) throws Exception {
         int port = nextPort++;
         Path ready = tmp.resolve("ready-" + port);
         Path peerOut = tmp.resolve("peer-" + port);
@@ -192,6 +197,7 @@ class KernelInteropTest {
         if (kernelMptcp) {
             peerCmd.add("--mptcp");
         }
+        peerCmd.addAll(peerExtra);
         Process peer = start(null, peerOut, tmp.resolve("peer-err-" + port), peerCmd);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!Files.exists(ready) && System.nanoTime() < deadline && peer.isAlive()) {
@@ -345,16 +351,42 @@ class KernelInteropTest {
     @Order(6)
     void pathStopsPassingPacketsMidTransfer() throws Exception {
         try {
+            Map<String, Long> before = nstat(SRV);
             Outcome o = clientToKernel(32L << 20, true, false, () -> {
                 nft(RTR, "add table inet jmpdrop");
                 nft(RTR, "add chain inet jmpdrop fw { type filter hook forward priority -20 ; }");
-                nft(RTR, "add rule inet jmpdrop fw iifname \"" + P + "r1\" drop");
-                nft(RTR, "add rule inet jmpdrop fw oifname \"" + P + "r1\" drop");
+                nft(RTR, "add rule inet jmpdrop fw iifname \"" + P + "r1\" counter drop");
+                nft(RTR, "add rule inet jmpdrop fw oifname \"" + P + "r1\" counter drop");
             });
+            Map<String, Long> after = nstat(SRV);
             o.assertIntact(32L << 20);
-            assertTrue(o.stack("Reinjection") > 0 || o.stack("RTO_EXPIRED") > 0, o.ncLog());
+            // The path really stopped mid-transfer: the drop rules counted packets.
+            String rules = Host.run(30, List.of("ip", "netns", "exec", RTR, "nft", "list table inet jmpdrop"))
+                    .check().output();
+            Matcher m = Pattern.compile("counter packets (\\d+)").matcher(rules);
+            long dropped = 0;
+            while (m.find()) {
+                dropped += Long.parseLong(m.group(1));
+            }
+            assertTrue(dropped > 0, rules);
+            assertEquals(2, o.subflowsCarryingData(), o.ncLog());
+            assertEquals(0, delta(before, after, "DataCsumErr") + delta(before, after, "DSSNoMatchTCP"));
         } finally {
             Host.run(30, List.of("ip", "netns", "exec", RTR, "nft", "delete table inet jmpdrop"));
         }
+    }
+
+    @Test
+    @Order(7)
+    void kernelAbortReachesTheStackAsFastclose() throws Exception {
+        Map<String, Long> before = nstat(SRV);
+        Outcome o = clientToKernel(16L << 20, true, false, null, List.of("--abort-after", Integer.toString(2 << 20)));
+        Map<String, Long> after = nstat(SRV);
+        assertTrue(o.ncExit() != 0, "nc must see the reset\n" + o.ncLog());
+        assertEquals(1, delta(before, after, "MPFastcloseTx"), after.toString());
+        assertEquals(1, o.stack("MPFastcloseRx"), o.ncLog());
+        // No state left in the kernel: no MPTCP or TCP socket on the port.
+        String ss = Host.run(30, List.of("ip", "netns", "exec", SRV, "ss", "-Mtan")).check().output();
+        assertTrue(!ss.contains(":" + (nextPort - 1) + " "), ss);
     }
 }
