@@ -47,7 +47,7 @@ class KernelInteropTest {
             "\"sent\": (\\d+), \"sent_sha256\": \"([0-9a-f]+)\", \"received\": (\\d+), \"received_sha256\": \"([0-9a-f]+)\", \"mptcp\": (true|false)");
     private static Path tmp;
     private static String launcher;
-    private static int nextPort = 6000;
+    private static int nextPort = 15000; // not 6000-6063: tshark decodes those ports as X11
 
     @BeforeAll
     static void up() throws IOException {
@@ -389,5 +389,49 @@ class KernelInteropTest {
         // No state left in the kernel: no MPTCP or TCP socket on the port.
         String ss = Host.run(30, List.of("ip", "netns", "exec", SRV, "ss", "-Mtan")).check().output();
         assertTrue(!ss.contains(":" + (nextPort - 1) + " "), ss);
+    }
+
+    @Test
+    @Order(8)
+    void tsharkFindsNoMalformedOptionAndNoMissingMapping() throws Exception {
+        Host.requireNetns("tcpdump", "tshark");
+        int port = nextPort;
+        Path pcap = tmp.resolve("interop.pcap");
+        Path dumpLog = tmp.resolve("tcpdump.log");
+        Process dump = start(null, tmp.resolve("tcpdump.out"), dumpLog, List.of("ip", "netns", "exec", SRV,
+                "tcpdump", "-i", "any", "-U", "-w", pcap.toString(), "tcp", "port", Integer.toString(port)));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!Files.readString(dumpLog).contains("listening on") && dump.isAlive() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        Outcome o;
+        try {
+            o = clientToKernel(4L << 20, true, true, null);
+        } finally {
+            dump.destroy();
+            await(dump, 20);
+        }
+        o.assertIntact(4L << 20);
+        String[] analysis = {"-o", "mptcp.analyze_mappings:TRUE", "-o", "mptcp.analyze_mptcp:TRUE",
+                "-o", "mptcp.intersubflows_retransmission:TRUE"};
+        // The capture holds jmptcp data segments with DSS mappings at all (so the checks below can fail).
+        assertTrue(tshark(pcap, analysis, "ip.src == 10.3.0.0/16 && tcp.len > 0 && mptcp.dss.dsn").length() > 0);
+        assertEquals("", tshark(pcap, analysis, "_ws.malformed || _ws.malformed.expert"));
+        assertEquals("", tshark(pcap, analysis, "ip.src == 10.3.0.0/16 && tcp.len > 0 && mptcp.dss.missing_mapping"));
+    }
+
+    /** Frame numbers matching a display filter. */
+    static String tshark(Path pcap, String[] opts, String filter) {
+        List<String> cmd = new ArrayList<>(List.of("tshark", "-r", pcap.toString(), "-n"));
+        cmd.addAll(List.of(opts));
+        cmd.addAll(List.of("-Y", filter, "-T", "fields", "-e", "frame.number"));
+        Host.Result r = Host.run(120, cmd).check();
+        StringBuilder sb = new StringBuilder();
+        for (String line : r.output().split("\n")) {
+            if (line.matches("\\d+")) {
+                sb.append(line).append(' ');
+            }
+        }
+        return sb.toString().trim();
     }
 }
