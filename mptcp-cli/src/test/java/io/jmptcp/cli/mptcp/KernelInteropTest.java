@@ -183,11 +183,16 @@ class KernelInteropTest {
     /** jmptcp nc client to a kernel peer.py server. */
     static Outcome clientToKernel(long bytes, boolean kernelMptcp, boolean checksum, Runnable midway)
             throws Exception {
-        return clientToKernel(bytes, kernelMptcp, checksum, midway, List.of());
+        return clientToKernel(bytes, kernelMptcp, checksum, midway, List.of(), List.of());
     }
 
     static Outcome clientToKernel(long bytes, boolean kernelMptcp, boolean checksum, Runnable midway,
                                   List<String> peerExtra) throws Exception {
+        return clientToKernel(bytes, kernelMptcp, checksum, midway, peerExtra, List.of());
+    }
+
+    static Outcome clientToKernel(long bytes, boolean kernelMptcp, boolean checksum, Runnable midway,
+                                  List<String> peerExtra, List<String> ncExtra) throws Exception {
         int port = nextPort++;
         Path ready = tmp.resolve("ready-" + port);
         Path peerOut = tmp.resolve("peer-" + port);
@@ -207,10 +212,13 @@ class KernelInteropTest {
         Path in = input(bytes, port);
         Path out = tmp.resolve("nc-out-" + port);
         Path log = tmp.resolve("nc-log-" + port);
-        Process nc = start(in, out, log, ncArgs(checksum, "10.2.1.1", Integer.toString(port)));
+        List<String> ncCmd = ncArgs(checksum);
+        ncCmd.addAll(ncExtra);
+        ncCmd.addAll(List.of("10.2.1.1", Integer.toString(port)));
+        Process nc = start(in, out, log, ncCmd);
         if (midway != null) {
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (Files.size(out) < bytes / 4 && nc.isAlive() && System.nanoTime() < until) {
+            while (Files.size(out) < Math.min(bytes / 4, 2 << 20) && nc.isAlive() && System.nanoTime() < until) {
                 Thread.onSpinWait();
             }
             midway.run();
@@ -433,5 +441,28 @@ class KernelInteropTest {
             }
         }
         return sb.toString().trim();
+    }
+
+    @Test
+    @Order(9)
+    void fallbackWhenDssIsStrippedFromDataMidConnection() throws Exception {
+        Map<String, Long> before = nstat(SRV);
+        try {
+            // One subflow (fallback is only possible then); from the middle of the transfer on, a
+            // middlebox removes the MPTCP options from jmptcp's data segments.
+            Outcome o = clientToKernel(16L << 20, true, false, () -> {
+                nft(RTR, "add table inet jmpdss");
+                nft(RTR, "add chain inet jmpdss fw { type filter hook forward priority -10 ; }");
+                nft(RTR, "add rule inet jmpdss fw iifname \"" + P + "r1\" ip length > 200 counter reset tcp option mptcp");
+            }, List.of(), List.of("--max-subflows", "1"));
+            Map<String, Long> after = nstat(SRV);
+            String rules = Host.run(30, List.of("ip", "netns", "exec", RTR, "nft", "list table inet jmpdss")).output();
+            o.assertIntact(16L << 20);
+            assertTrue(o.ncLog().contains("fallback=true"), rules + "\n" + after + "\n" + o.ncLog());
+            assertEquals(1, o.stack("DSSFallback"), o.ncLog());
+            assertTrue(delta(before, after, "DssFallback") + delta(before, after, "DSSNoMatchTCP") >= 1, after.toString());
+        } finally {
+            Host.run(30, List.of("ip", "netns", "exec", RTR, "nft", "delete table inet jmpdss"));
+        }
     }
 }
