@@ -112,4 +112,65 @@ class MptcpIpv6AndJoinSimTest {
         assertArrayEquals(thirdAcks.get(0).hmac(), thirdAcks.get(1).hmac());
         assertEquals(1, s.net.server.mib().get(MptcpMib.MPJoinAckRx));
     }
+
+    /** A middlebox that rewrites the MPTCP options of the segments that pass. */
+    static java.util.function.UnaryOperator<io.jmptcp.core.sim.Packet> rewrite(
+            java.util.function.UnaryOperator<io.jmptcp.core.wire.TcpOption> f) {
+        return p -> {
+            Segment x = p.segment();
+            TcpHeader h = x.header();
+            List<io.jmptcp.core.wire.TcpOption> opts = h.options().stream().map(f).toList();
+            TcpHeader n = new TcpHeader(h.srcPort(), h.dstPort(), h.seq(), h.ack(), h.flags(), h.window(), 0, 0, opts);
+            return p.with(new Segment(n, x.data(), x.offset(), x.length()));
+        };
+    }
+
+    @Test
+    void joinSynAckWithWrongHmacIsResetAndTheConnectionCarriesOn() {
+        long bytes = 1 << 20;
+        MptcpSim s = new MptcpSim(List.of("10.0.1.1", "10.0.2.1"), List.of("10.0.9.1"), new MptcpConfig(),
+                new MptcpConfig(), bytes, bytes, 36);
+        s.path("10.0.1.1", "10.0.9.1", 50_000_000, 10_000);
+        MultiPathNet.Path p2 = s.path("10.0.2.1", "10.0.9.1", 50_000_000, 10_000);
+        p2.down.filter = rewrite(o -> o instanceof MptcpOption.MpJoinSynAck j
+                ? new MptcpOption.MpJoinSynAck(j.backup(), j.addressId(), j.truncatedHmac() ^ 1, j.nonce()) : o);
+        s.clientApp.holdOpen = true;
+        s.connect("10.0.9.1");
+        assertTrue(s.run(() -> s.net.client.mib().get(MptcpMib.MPJoinSynAckHMacFailure) == 1, 5_000_000));
+        s.clientApp.holdOpen = false;
+        s.net.client.step();
+        assertTrue(s.run(s::transferDone, 30_000_000), () -> s.clientConn.toString());
+        assertArrayEquals(s.clientApp.sentHash(), s.serverApp.receivedHash());
+        assertEquals(1, s.net.client.mib().get(MptcpMib.MPRstTx));
+        assertEquals(0, s.net.client.mib().get(MptcpMib.MPJoinSynAckRx));
+        assertEquals(0, s.net.server.mib().get(MptcpMib.MPJoinAckRx));
+    }
+
+    @Test
+    void joinThirdAckWithWrongHmacIsResetByTheListener() {
+        long bytes = 1 << 20;
+        MptcpSim s = new MptcpSim(List.of("10.0.1.1", "10.0.2.1"), List.of("10.0.9.1"), new MptcpConfig(),
+                new MptcpConfig(), bytes, bytes, 37);
+        s.path("10.0.1.1", "10.0.9.1", 50_000_000, 10_000);
+        MultiPathNet.Path p2 = s.path("10.0.2.1", "10.0.9.1", 50_000_000, 10_000);
+        p2.up.filter = rewrite(o -> {
+            if (o instanceof MptcpOption.MpJoinAck a) {
+                byte[] h = a.hmac();
+                h[0] ^= 1;
+                return new MptcpOption.MpJoinAck(h);
+            }
+            return o;
+        });
+        s.clientApp.holdOpen = true;
+        s.connect("10.0.9.1");
+        assertTrue(s.run(() -> s.net.server.mib().get(MptcpMib.MPJoinAckHMacFailure) == 1, 5_000_000));
+        s.clientApp.holdOpen = false;
+        s.net.client.step();
+        assertTrue(s.run(s::transferDone, 30_000_000), () -> s.clientConn.toString());
+        assertArrayEquals(s.clientApp.sentHash(), s.serverApp.receivedHash());
+        assertArrayEquals(s.serverApp.sentHash(), s.clientApp.receivedHash());
+        assertEquals(1, s.net.server.mib().get(MptcpMib.MPRstTx));
+        assertEquals(0, s.net.server.mib().get(MptcpMib.MPJoinAckRx));
+        assertEquals(0, s.net.client.mib().get(MptcpMib.MPJoinFourthAckRx));
+    }
 }
