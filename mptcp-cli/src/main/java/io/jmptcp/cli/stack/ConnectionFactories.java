@@ -77,16 +77,13 @@ public final class ConnectionFactories {
         if (o.cc != null && COUPLED.contains(o.cc)) {
             missing.add("--cc " + o.cc);
         }
-        if (o.announce) {
-            missing.add("--announce");
-        }
         if (!o.backup.isEmpty()) {
             missing.add("--backup");
         }
         if (!missing.isEmpty()) {
             throw new UnsupportedOperationException(String.join(", ", missing) + " not implemented yet");
         }
-        MptcpConfig c = new MptcpConfig().checksum(o.checksum).tcp(plainConfig(o));
+        MptcpConfig c = new MptcpConfig().checksum(o.checksum).announce(o.announce).tcp(plainConfig(o));
         if ("roundrobin".equals(o.scheduler)) {
             c.scheduler(RoundRobinScheduler::new);
         }

@@ -23,6 +23,8 @@ public final class MptcpConfig {
     public int maxSubflows = 8;
     /** Connection-level send buffer (bytes kept until DATA_ACKed). */
     public int sendBuffer = 4 << 20;
+    /** Announce the stack's non-initial addresses with ADD_ADDR once fully established. */
+    public boolean announce;
     /** Connection-level receive buffer: bounds the one window advertised on every subflow. */
     public int receiveBuffer = 4 << 20;
 
@@ -33,4 +35,5 @@ public final class MptcpConfig {
     public MptcpConfig maxSubflows(int v) { maxSubflows = v; return this; }
     public MptcpConfig sendBuffer(int v) { sendBuffer = v; return this; }
     public MptcpConfig receiveBuffer(int v) { receiveBuffer = v; return this; }
+    public MptcpConfig announce(boolean v) { announce = v; return this; }
 }

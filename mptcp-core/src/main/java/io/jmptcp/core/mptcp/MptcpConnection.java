@@ -1,5 +1,6 @@
 package io.jmptcp.core.mptcp;
 
+import io.jmptcp.core.pm.AddressSignals;
 import io.jmptcp.core.runtime.Connection;
 import io.jmptcp.core.runtime.ConnectionInfo;
 import io.jmptcp.core.runtime.SegmentSink;
@@ -62,6 +63,8 @@ public final class MptcpConnection implements Connection {
     /** Right edge of the peer's connection-level window (section 3.3.4). */
     private long sndWndEnd;
     private final ArrayDeque<long[]> reinject = new ArrayDeque<>();
+    private final AddressSignals signals = new AddressSignals(1_000_000);
+    private boolean announced;
 
     private boolean dataFinSent;
     private long dataFinDeadline = TcpConnection.NEVER;
@@ -126,7 +129,7 @@ public final class MptcpConnection implements Connection {
     }
 
     private static MptcpConfig copyDisabled(MptcpConfig cfg) {
-        return new MptcpConfig().enabled(false).checksum(cfg.checksum).scheduler(cfg.scheduler).tcp(cfg.tcp)
+        return new MptcpConfig().enabled(false).announce(cfg.announce).checksum(cfg.checksum).scheduler(cfg.scheduler).tcp(cfg.tcp)
                 .maxSubflows(cfg.maxSubflows).sendBuffer(cfg.sendBuffer).receiveBuffer(cfg.receiveBuffer);
     }
 
@@ -464,6 +467,73 @@ public final class MptcpConnection implements Connection {
     }
 
     // =============================================================================================
+    // ADD_ADDR (section 3.4.1)
+    // =============================================================================================
+
+    /** With {@code --announce}: ADD_ADDR for every stack address but the initial one, once. */
+    private void announceAddresses() {
+        if (announced || !cfg.announce || fallback || !mptcp || !remoteKeyKnown || !subflows.get(0).fullyEstablished) {
+            return;
+        }
+        announced = true;
+        InetAddress first = subflows.get(0).tuple.localAddress();
+        for (InetAddress a : ctx.localAddresses()) {
+            if (!a.equals(first)) {
+                int id = localId(a);
+                long hmac = MptcpCrypto.addAddrHmac(localKey, remoteKey, id, a, -1);
+                signals.announce(new MptcpOption.AddAddr(false, id, a, -1, hmac), now);
+            }
+        }
+    }
+
+    /** The ADD_ADDR (or echo) the next pure ACK carries instead of DSS, or null. */
+    MptcpOption.AddAddr takeAddressOption() {
+        return fallback ? null : signals.next(now);
+    }
+
+    /**
+     * A received ADD_ADDR: an echo stops our repetitions; an announcement with a valid HMAC is
+     * echoed, and the client opens a subflow to it when it has no subflow of that address family
+     * yet (so a connection gains a path of the other family, RFC 6182 section 2.2.2). Joining every
+     * announced address is the path manager's, not done here.
+     */
+    void onAddAddr(MptcpSubflow s, MptcpOption.AddAddr a) {
+        if (a.echo()) {
+            if (signals.echoed(a)) {
+                mib.inc(MptcpMib.Echo);
+            }
+            return;
+        }
+        long expected = MptcpCrypto.addAddrHmac(remoteKey, localKey, a.addressId(), a.address(), a.port());
+        if (!remoteKeyKnown || a.truncatedHmac() != expected) {
+            mib.inc(MptcpMib.OptionInvalid);
+            return;
+        }
+        mib.inc(MptcpMib.AddAddr);
+        signals.echo(a);
+        s.tcp.sendAck();
+        if (!active || fallback || state != State.ESTABLISHED || snd.finQueued() || liveSubflows() >= cfg.maxSubflows) {
+            return;
+        }
+        boolean v4 = a.address() instanceof Inet4Address;
+        for (MptcpSubflow x : subflows) {
+            if (!x.closed() && (x.tuple.remoteAddress() instanceof Inet4Address) == v4) {
+                return;
+            }
+        }
+        for (InetAddress local : ctx.localAddresses()) {
+            if ((local instanceof Inet4Address) == v4) {
+                int port = a.hasPort() ? a.port() : remote.getPort();
+                FourTuple t = new FourTuple(local, ctx.ephemeralPort(local, a.address(), port), a.address(), port);
+                TcpConnection tcp = TcpConnection.connect(subflowConfig(a.address()), t, ctx.isn(), mib, now);
+                MptcpSubflow j = addSubflow(tcp, false, true, localId(local), nonce());
+                j.remoteId = a.addressId();
+                return;
+            }
+        }
+    }
+
+    // =============================================================================================
     // Network side
     // =============================================================================================
 
@@ -505,6 +575,13 @@ public final class MptcpConnection implements Connection {
         dirty = false;
         checkTimeouts();
         createJoins();
+        announceAddresses();
+        if (signals.pending(now)) {
+            MptcpSubflow s = anyUsable();
+            if (s != null) {
+                s.tcp.sendAck();
+            }
+        }
         pushData();
         checkClose();
         for (MptcpSubflow s : subflows) {
@@ -767,6 +844,9 @@ public final class MptcpConnection implements Connection {
         }
         if (dataFinSent && !snd.finAcked()) {
             t = Math.min(t, dataFinDeadline);
+        }
+        if (anyUsable() != null) {
+            t = Math.min(t, Math.max(signals.nextDeadline(), now + 1));
         }
         return t;
     }

@@ -205,6 +205,14 @@ public final class MptcpSubflow implements SchedSubflow {
         if (!conn.hasReceiveBuffer()) {
             return;
         }
+        if (payload == 0 && (flags & TcpHeader.FIN) == 0) {
+            // Section 3.4.1 / wire facts 5.1: ADD_ADDR rides a pure ACK of its own, without DSS.
+            MptcpOption.AddAddr a = conn.takeAddressOption();
+            if (a != null && a.length() <= budget) {
+                out.add(a);
+                return;
+            }
+        }
         out.add(dss(relSeq, payload, tag));
     }
 
@@ -242,6 +250,7 @@ public final class MptcpSubflow implements SchedSubflow {
         MptcpOption.MpFail fail = null;
         MptcpOption.MpFastclose fastclose = null;
         MpTcpRst tcpRst = null;
+        MptcpOption.AddAddr addAddr = null;
         boolean anyMptcp = false;
         for (TcpOption o : h.options()) {
             if (!(o instanceof MptcpOption m)) {
@@ -264,6 +273,8 @@ public final class MptcpSubflow implements SchedSubflow {
                 fastclose = x;
             } else if (m instanceof MpTcpRst x) {
                 tcpRst = x;
+            } else if (m instanceof MptcpOption.AddAddr x) {
+                addAddr = x;
             } else if (m instanceof MptcpOption.MptcpMalformed) {
                 mib().inc(MptcpMib.OptionInvalid);
             }
@@ -300,6 +311,9 @@ public final class MptcpSubflow implements SchedSubflow {
         if (!completing && initial && !active && cap != null && cap.form() != CapableForm.SYN
                 && cap.form() != CapableForm.SYN_ACK && seg.length() > 0 && r.relativeSeq() == 1) {
             registerCapableData(cap, seg.length()); // a retransmitted MP_CAPABLE with data
+        }
+        if (addAddr != null) {
+            conn.onAddAddr(this, addAddr);
         }
         if (fail != null) {
             mib().inc(MptcpMib.MPFailRx);

@@ -173,4 +173,52 @@ class MptcpIpv6AndJoinSimTest {
         assertEquals(0, s.net.server.mib().get(MptcpMib.MPJoinAckRx));
         assertEquals(0, s.net.client.mib().get(MptcpMib.MPJoinFourthAckRx));
     }
+
+    @Test
+    void oneConnectionWithAnIpv4AndAnIpv6Subflow() {
+        long bytes = 4 << 20;
+        MptcpSim s = new MptcpSim(List.of("10.0.1.1", "fd00:1::1"), List.of("10.0.9.1", "fd00:9::1"),
+                new MptcpConfig(), new MptcpConfig().announce(true), bytes, bytes, 38);
+        s.path("10.0.1.1", "10.0.9.1", 50_000_000, 10_000);
+        s.path("fd00:1::1", "fd00:9::1", 50_000_000, 10_000);
+        List<MptcpOption.AddAddr> adds = new ArrayList<>();
+        s.net.paths.get(0).down.tap = pk -> pk.segment().header().options().stream()
+                .filter(o -> o instanceof MptcpOption.AddAddr).forEach(o -> adds.add((MptcpOption.AddAddr) o));
+        MptcpTransferSimTest.joinThenRun(s, "10.0.9.1");
+        MptcpTransferSimTest.finish(s, 30_000_000);
+        // The server announced its IPv6 address with a valid HMAC; the client echoed it and joined.
+        assertEquals(1, s.net.client.mib().get(MptcpMib.AddAddr));
+        assertEquals(1, s.net.server.mib().get(MptcpMib.Echo));
+        MptcpOption.AddAddr a = adds.get(0);
+        assertEquals("fd00:9:0:0:0:0:0:1", a.address().getHostAddress());
+        assertEquals(MptcpCrypto.addAddrHmac(s.serverConn().localKey(), s.clientConn.localKey(), a.addressId(),
+                a.address(), -1), a.truncatedHmac());
+        List<MptcpSubflow> sf = s.clientConn.subflows();
+        assertEquals(2, sf.size());
+        assertTrue(sf.get(0).tuple.remoteAddress() instanceof java.net.Inet4Address);
+        assertTrue(sf.get(1).tuple.remoteAddress() instanceof Inet6Address);
+        for (MptcpSubflow x : sf) {
+            assertTrue(x.queued() > 0 && x.subflowBytesDelivered > 0, x::toString);
+        }
+    }
+
+    @Test
+    void addAddrWithWrongHmacIsIgnored() {
+        long bytes = 1 << 20;
+        MptcpSim s = new MptcpSim(List.of("10.0.1.1", "fd00:1::1"), List.of("10.0.9.1", "fd00:9::1"),
+                new MptcpConfig(), new MptcpConfig().announce(true), bytes, bytes, 39);
+        MultiPathNet.Path p = s.path("10.0.1.1", "10.0.9.1", 50_000_000, 10_000);
+        s.path("fd00:1::1", "fd00:9::1", 50_000_000, 10_000);
+        p.down.filter = rewrite(o -> o instanceof MptcpOption.AddAddr x && !x.echo()
+                ? new MptcpOption.AddAddr(false, x.addressId(), x.address(), x.port(), x.truncatedHmac() ^ 1) : o);
+        s.clientApp.holdOpen = true;
+        s.connect("10.0.9.1");
+        assertTrue(s.run(() -> s.net.client.mib().get(MptcpMib.OptionInvalid) >= 1, 5_000_000));
+        s.clientApp.holdOpen = false;
+        s.net.client.step();
+        assertTrue(s.run(s::transferDone, 30_000_000));
+        assertEquals(0, s.net.client.mib().get(MptcpMib.AddAddr));
+        assertEquals(0, s.net.server.mib().get(MptcpMib.Echo));
+        assertEquals(1, s.clientConn.subflows().size());
+    }
 }
