@@ -402,11 +402,46 @@ public final class TcpConnection {
 
     /** Abort (RFC 9293 3.10.5): sends a RST and forgets the connection. */
     public void abort() {
+        abort(List.of());
+    }
+
+    /**
+     * Abort with options on the RST (MPTCP puts MP_TCPRST and MP_FASTCLOSE there, RFC 8684
+     * sections 3.5 and 3.6). The option writer is not consulted for the RST.
+     */
+    public void abort(List<TcpOption> rstOptions) {
         if (state.synchronised() || state == TcpState.SYN_RECEIVED) {
-            control.add(makeSegment(TcpHeader.RST | TcpHeader.ACK, sndNxt, List.of()));
+            control.add(makeSegment(TcpHeader.RST | TcpHeader.ACK, sndNxt, List.copyOf(rstOptions)));
             mib.inc(TcpMib.OUT_RSTS);
         }
         fail(TcpError.ABORTED);
+    }
+
+    /**
+     * Sends a pure ACK at the next {@link #poll} even if TCP has no reason to (MPTCP needs one for
+     * the MP_JOIN fourth ACK, DATA_ACKs of data that arrived on other subflows, window updates of
+     * the shared window and retransmitted third ACKs). Ignored unless synchronised.
+     */
+    public void sendAck() {
+        if (state.synchronised()) {
+            ackNow = true;
+            dirty = true;
+        }
+    }
+
+    /** Retransmission timeouts in a row without progress (0 once an ACK of new data arrives). */
+    public int consecutiveRtos() {
+        return consecutiveRtos;
+    }
+
+    /** SND.UNA relative to the ISS (1 once the SYN is acknowledged). */
+    public long sndUnaRelative() {
+        return sndUna;
+    }
+
+    /** SND.NXT relative to the ISS. */
+    public long sndNxtRelative() {
+        return sndNxt;
     }
 
     // =============================================================================================
