@@ -9,8 +9,8 @@
 #   scripts/demo.sh            MPTCP as set below (JMPTCP_DEMO_MPTCP overrides: on|off)
 set -euo pipefail
 
-# The stack's mode: "off" (plain TCP) until the MPTCP connection level is wired into the daemon.
-MPTCP=${JMPTCP_DEMO_MPTCP:-off}
+# The stack's mode: "on" (MPTCP) or "off" (plain TCP, one path).
+MPTCP=${JMPTCP_DEMO_MPTCP:-on}
 P=jdemo
 SIZE_MIB=20
 

@@ -26,9 +26,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * {@code jmptcp daemon --mptcp off} on the testbed against the Linux kernel: SOCKS clients and the
- * daemon in {@code ${P}-cli}, kernel servers in {@code ${P}-srv}. 1,000 concurrent SOCKS
- * connections with 64 KiB each way; status, metrics; SIGTERM during a curl download.
+ * {@code jmptcp daemon} on the testbed against the Linux kernel: SOCKS clients and the daemon in
+ * {@code ${P}-cli}, kernel servers in {@code ${P}-srv}. Plain TCP: 1,000 concurrent SOCKS
+ * connections with 64 KiB each way, status, metrics; SIGTERM during a curl download. MPTCP: curl
+ * through SOCKS to the kernel's MPTCP over two balanced paths, each carrying at least 20 %.
  */
 @Tag("netns")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -41,7 +42,7 @@ class DaemonNetnsTest {
 
     @BeforeAll
     void up() throws Exception {
-        Host.requireNetns("python3", "curl", "bash", "sha256sum");
+        Host.requireNetns("python3", "curl", "bash", "sha256sum", "mptcpize");
         tmp = Files.createTempDirectory("jdm-daemon");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -56,7 +57,7 @@ class DaemonNetnsTest {
         }
         prefix = "jdm" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100, 0xfff));
         Host.Result r = Host.run(300, List.of("env", "JMPTCP_CMD=" + jmptcp, REPO.resolve("scripts/testbed.sh").toString(),
-                "up", "--prefix", prefix, "--paths", "2", "--rate", "2=20"));
+                "up", "--prefix", prefix, "--paths", "4", "--rate", "2=20", "--rate", "3=20", "--rate", "4=20", "--no-signal"));
         assertEquals(0, r.exitCode(), r.output());
         startIn("srv", tmp.resolve("echo.log"), "python3", tmp.resolve("echo_server.py").toString(), "10.2.1.1", "7");
         Path www = Files.createDirectories(tmp.resolve("www"));
@@ -65,7 +66,10 @@ class DaemonNetnsTest {
         Files.write(www.resolve("file.bin"), file);
         startIn("srv", tmp.resolve("http.log"), "python3", "-m", "http.server", "--bind", "10.2.2.1",
                 "--directory", www.toString(), "8080");
-        await(() -> ns("srv", "ss -ltn | grep -q '10.2.1.1:7 ' && ss -ltn | grep -q '10.2.2.1:8080 '").exitCode() == 0,
+        startIn("srv", tmp.resolve("mptcp-http.log"), "mptcpize", "run", "python3", "-m", "http.server", "--bind",
+                "10.2.3.1", "--directory", www.toString(), "8081");
+        await(() -> ns("srv", "ss -ltn | grep -q '10.2.1.1:7 ' && ss -ltn | grep -q '10.2.2.1:8080 '"
+                + " && ss -ltnM | grep -q '10.2.3.1:8081 '").exitCode() == 0,
                 20, "the kernel servers to listen");
     }
 
@@ -116,7 +120,7 @@ class DaemonNetnsTest {
     }
 
     private Process daemon(String tun, String address, int socksPort, Path control, String... more) throws Exception {
-        List<String> c = new ArrayList<>(List.of(jmptcp, "daemon", "--mptcp", "off", "--tun", tun, "--address", address,
+        List<String> c = new ArrayList<>(List.of(jmptcp, "daemon", "--tun", tun, "--address", address,
                 "--socks", "127.0.0.1:" + socksPort, "--control", control.toString()));
         c.addAll(List.of(more));
         Process p = startIn("cli", tmp.resolve(tun + ".log"), c.toArray(String[]::new));
@@ -143,7 +147,7 @@ class DaemonNetnsTest {
     void thousandConcurrentSocksConnectionsToTheKernelEchoIntactWithFewThreads() throws Exception {
         String tun = prefix + "t0";
         Path control = tmp.resolve("load.sock");
-        Process d = daemon(tun, "10.3.1.1", 1080, control, "--metrics", "127.0.0.1:9100");
+        Process d = daemon(tun, "10.3.1.1", 1080, control, "--mptcp", "off", "--metrics", "127.0.0.1:9100");
         long[] maxThreads = {0};
         Thread sampler = new Thread(() -> {
             while (d.isAlive() && !Thread.currentThread().isInterrupted()) {
@@ -179,11 +183,68 @@ class DaemonNetnsTest {
         assertEquals(0, d.exitValue(), log(tun));
     }
 
+    /** Bytes the client namespace received on path k's interface (a kernel counter). */
+    private long rxBytes(int k) {
+        return Long.parseLong(ns("cli", "cat /sys/class/net/" + prefix + "c" + k + "/statistics/rx_bytes").output().trim());
+    }
+
+    @Test
+    void curlThroughSocksToTheKernelsMptcpUsesBothBalancedPathsAndStatusAgreesWithTheKernel() throws Exception {
+        String tun = prefix + "t2";
+        Path control = tmp.resolve("mptcp.sock");
+        Process d = daemon(tun, "10.3.3.1", 1082, control, "--mptcp", "on", "--address", "10.3.4.1");
+        Path out = tmp.resolve("mptcp-download.bin");
+        long rx3 = rxBytes(3);
+        long rx4 = rxBytes(4);
+        Process curl = startIn("cli", tmp.resolve("curl-mptcp.log"), "curl", "-sS", "--fail", "-o", out.toString(),
+                "--socks5-hostname", "127.0.0.1:1082", "http://10.2.3.1:8081/file.bin");
+        String last = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (curl.isAlive() && System.nanoTime() < deadline) { // subflows vanish with the connection
+            String json = StatusCommand.ask(control, "status");
+            if (json.contains("\"remote\":\"10.2.3.1:8081\"")) {
+                last = json;
+            }
+            Thread.sleep(200);
+        }
+        assertTrue(curl.waitFor(10, TimeUnit.SECONDS), "curl finished");
+        assertEquals(0, curl.exitValue(), Files.readString(tmp.resolve("curl-mptcp.log")) + log(tun));
+        Host.Result sums = ns("cli", "sha256sum " + out + " " + tmp.resolve("www/file.bin") + " | cut -d' ' -f1 | uniq | wc -l");
+        assertEquals("1", sums.output().trim(), "SHA-256 of the download matches the file");
+        double total = 20 << 20;
+        double p3 = (rxBytes(3) - rx3) / total;
+        double p4 = (rxBytes(4) - rx4) / total;
+        assertTrue(p3 >= 0.2 && p4 >= 0.2, "each path carries at least 20 %% (kernel counters): %.2f %.2f".formatted(p3, p4));
+        assertTrue(last != null, "status showed the connection during the transfer");
+        assertTrue(last.contains("\"mptcp\":true"), last);
+        Matcher m = Pattern.compile("\"local\":\"(10\\.3\\.[34]\\.1):\\d+\",\"remote\":\"10\\.2\\.3\\.1:8081\",\"state\":\"[A-Z_]+\","
+                + "\"backup\":(?:true|false),\"rtt_us\":\\d+,\"cwnd\":\\d+,\"bytes_sent\":\\d+,\"bytes_received\":(\\d+)").matcher(last);
+        long s3 = 0;
+        long s4 = 0;
+        while (m.find()) {
+            if (m.group(1).equals("10.3.3.1")) {
+                s3 += Long.parseLong(m.group(2));
+            } else {
+                s4 += Long.parseLong(m.group(2));
+            }
+        }
+        assertTrue(s3 > 0 && s4 > 0, "two subflows in " + last);
+        double share3 = (double) s3 / (s3 + s4);
+        double kernel3 = p3 / (p3 + p4);
+        assertTrue(share3 >= 0.2 && share3 <= 0.8, "status: path 3 share " + share3);
+        assertTrue(Math.abs(share3 - kernel3) < 0.15,
+                "status (%.2f) and the kernel's interface counters (%.2f) agree on path 3's share".formatted(share3, kernel3));
+        System.out.printf("MPTCP through SOCKS: path 3 %.0f %%, path 4 %.0f %% (kernel); status share of path 3 %.0f %%%n",
+                100 * p3, 100 * p4, 100 * share3);
+        d.destroy();
+        assertTrue(d.waitFor(30, TimeUnit.SECONDS));
+    }
+
     @Test
     void sigtermDuringADownloadLetsItFinishThenRemovesTheDeviceAndRoutes() throws Exception {
         String tun = prefix + "t1";
         Path control = tmp.resolve("term.sock");
-        Process d = daemon(tun, "10.3.2.1", 1081, control, "--drain-timeout", "30");
+        Process d = daemon(tun, "10.3.2.1", 1081, control, "--mptcp", "off", "--drain-timeout", "30");
         assertEquals(0, ns("cli", "ip link show " + tun + " && ip route show | grep -q '10.3.2.1 dev " + tun + "'").exitCode(),
                 "device and route while running");
         Path out = tmp.resolve("download.bin");
