@@ -81,6 +81,10 @@ public final class DaemonCommand implements Callable<Integer> {
             description = "on SIGTERM, wait this long for relays to finish (default ${DEFAULT-VALUE})")
     long drainTimeout;
 
+    @Option(names = "--max-clients", paramLabel = "N", defaultValue = "10000",
+            description = "most SOCKS clients at a time; more are closed and counted (default ${DEFAULT-VALUE})")
+    int maxClients;
+
     @Option(names = "--threads", paramLabel = "N", defaultValue = "2", description = "Netty event loop threads (default ${DEFAULT-VALUE})")
     int threads;
 
@@ -179,12 +183,12 @@ public final class DaemonCommand implements Callable<Integer> {
         if (socksAddr == null && fw.isEmpty()) {
             throw new IllegalArgumentException("nothing to do: --socks off and no --forward");
         }
-        if (handshakeTimeout < 1 || connectTimeout < 1 || drainTimeout < 0 || threads < 1 || threads > 64) {
-            throw new IllegalArgumentException("timeouts must be positive and --threads 1..64");
+        if (handshakeTimeout < 1 || connectTimeout < 1 || drainTimeout < 0 || threads < 1 || threads > 64 || maxClients < 1) {
+            throw new IllegalArgumentException("timeouts and --max-clients must be positive, --threads 1..64");
         }
         Path ctl = control.equals("off") ? null : Path.of(control);
         InetSocketAddress m = metrics == null ? null : hostPort("--metrics", metrics);
-        return new Daemon.Config(socksAddr, new SocksHandler.Settings(user, pass, handshakeTimeout), fw, ctl, m,
+        return new Daemon.Config(socksAddr, new SocksHandler.Settings(user, pass, handshakeTimeout, maxClients), fw, ctl, m,
                 connectTimeout, threads);
     }
 

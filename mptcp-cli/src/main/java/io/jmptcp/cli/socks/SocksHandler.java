@@ -47,9 +47,16 @@ public final class SocksHandler extends ChannelInboundHandlerAdapter {
     /** RFC 1035 section 2.3.4: names are at most 255 octets on the wire, 253 characters as text. */
     static final int MAX_DOMAIN = 253;
     static final int MAX_LABEL = 63;
+    /** Default cap on simultaneous SOCKS clients (handshaking and relaying). */
+    public static final int DEFAULT_MAX_CLIENTS = 10_000;
 
     /** What the handler needs from the daemon. */
-    public record Settings(String username, String password, long handshakeTimeoutMillis) {
+    public record Settings(String username, String password, long handshakeTimeoutMillis, int maxClients) {
+        /** Up to {@link #DEFAULT_MAX_CLIENTS} clients at a time. */
+        public Settings(String username, String password, long handshakeTimeoutMillis) {
+            this(username, password, handshakeTimeoutMillis, DEFAULT_MAX_CLIENTS);
+        }
+
         public boolean authRequired() {
             return username != null;
         }

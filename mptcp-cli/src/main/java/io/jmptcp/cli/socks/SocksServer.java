@@ -13,9 +13,16 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
 import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The SOCKS5 listener: a Netty server whose every child gets the codec and a {@link SocksHandler}. */
+/**
+ * The SOCKS5 listener: a Netty server whose every child gets the codec and a {@link SocksHandler};
+ * beyond {@link SocksHandler.Settings#maxClients()} at a time, new clients are closed and counted.
+ */
 public final class SocksServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SocksServer.class);
     private final Channel channel;
 
     private SocksServer(Channel channel) {
@@ -40,8 +47,18 @@ public final class SocksServer implements AutoCloseable {
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
+                    private final AtomicInteger clients = new AtomicInteger();
+
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        int n = clients.incrementAndGet();
+                        ch.closeFuture().addListener(f -> clients.decrementAndGet());
+                        if (n > s.maxClients()) {
+                            stats.reject("too_many_clients");
+                            LOG.warn("socks {}: rejected (too_many_clients): {} clients already", ch.remoteAddress(), s.maxClients());
+                            ch.close();
+                            return;
+                        }
                         initPipeline(ch.pipeline(), s, upstream, stats, relays);
                     }
                 });

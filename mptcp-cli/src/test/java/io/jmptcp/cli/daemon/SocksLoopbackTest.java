@@ -172,6 +172,34 @@ class SocksLoopbackTest {
     }
 
     @Test
+    void clientsBeyondTheCapAreClosedAndCountedAndTheCapFreesUp() throws Exception {
+        t = new TwoStacks(new SocksHandler.Settings(null, null, 10_000, 2), null, null);
+        try (Socket a = client(); Socket b = client()) {
+            a.getOutputStream().write(new byte[] {5, 1, 0});
+            assertArrayEquals(new byte[] {5, 0}, a.getInputStream().readNBytes(2));
+            b.getOutputStream().write(new byte[] {5, 1, 0});
+            assertArrayEquals(new byte[] {5, 0}, b.getInputStream().readNBytes(2));
+            try (Socket c = client()) {
+                assertEquals(0, untilClosed(c).length, "the third client is closed at once");
+            }
+            assertEquals(1, t.da.stats().rejected("too_many_clients"));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        byte[] reply = new byte[0];
+        while (System.nanoTime() < deadline) { // the two slots free up once their channels closed
+            try (Socket d = client()) {
+                d.getOutputStream().write(new byte[] {5, 1, 0});
+                reply = d.getInputStream().readNBytes(2);
+                if (reply.length == 2) {
+                    break;
+                }
+            }
+            Thread.sleep(20);
+        }
+        assertArrayEquals(new byte[] {5, 0}, reply);
+    }
+
+    @Test
     void refusedPortMapsToConnectionRefused() throws Exception {
         t = new TwoStacks();
         try (Socket s = client()) {
