@@ -203,7 +203,7 @@ class SocksLoopbackTest {
     void refusedPortMapsToConnectionRefused() throws Exception {
         t = new TwoStacks();
         try (Socket s = client()) {
-            s.getOutputStream().write(new byte[] {5, 1, 0, 5, 1, 0, 1, 10, 9, 0, 2, 0, 9}); // nobody on port 9
+            s.getOutputStream().write(new byte[] {5, 1, 0, 5, 1, 0, 1, 10, 9, 0, 2, 0, 11}); // nobody on port 11
             byte[] r = untilClosed(s);
             assertEquals(12, r.length);
             assertEquals(5, r[3], "connection refused");

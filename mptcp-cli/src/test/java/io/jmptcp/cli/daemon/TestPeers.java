@@ -74,6 +74,28 @@ public final class TestPeers {
                 }).bind(bind).sync().channel();
     }
 
+    /** A server that reads and discards everything, and never writes or closes. */
+    public static Channel holdServer(EventLoopGroup group, InetSocketAddress bind) throws InterruptedException {
+        return new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                ReferenceCountUtil.release(msg);
+                            }
+
+                            @Override
+                            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                                ReferenceCountUtil.release(evt); // a FIN changes nothing: we hold on
+                            }
+                        });
+                    }
+                }).bind(bind).sync().channel();
+    }
+
     /**
      * One SOCKS5 CONNECT to {@code target} (a.b.c.d) through {@code socks}, then {@code payload}
      * sent and half-closed; completes with the SHA-256 of what came back, or fails.

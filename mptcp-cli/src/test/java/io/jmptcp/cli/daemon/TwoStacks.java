@@ -25,6 +25,8 @@ public final class TwoStacks implements AutoCloseable {
     public static final InetAddress B = addr("10.9.0.2");
     /** The echo service as seen through SOCKS. */
     public static final InetSocketAddress ECHO = new InetSocketAddress(B, 7);
+    /** A service that reads everything and never answers nor closes. */
+    public static final InetSocketAddress HOLD = new InetSocketAddress(B, 9);
 
     public final Stack a;
     public final Stack b;
@@ -32,6 +34,7 @@ public final class TwoStacks implements AutoCloseable {
     public final Daemon db;
     public final EventLoopGroup peers;
     public final Channel echo;
+    public final Channel hold;
 
     public TwoStacks(SocksHandler.Settings socks, Path control, InetSocketAddress metrics) throws Exception {
         MemoryPacketIo[] ends = MemoryPacketIo.pair(1500, 1 << 16);
@@ -40,9 +43,12 @@ public final class TwoStacks implements AutoCloseable {
         peers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         echo = TestPeers.echoServer(peers, new InetSocketAddress("127.0.0.1", 0));
         int echoPort = ((InetSocketAddress) echo.localAddress()).getPort();
+        hold = TestPeers.holdServer(peers, new InetSocketAddress("127.0.0.1", 0));
+        int holdPort = ((InetSocketAddress) hold.localAddress()).getPort();
         da = Daemon.start(a, new Daemon.Config(new InetSocketAddress("127.0.0.1", 0), socks, List.of(), control,
                 metrics, 20_000, 2));
-        db = Daemon.start(b, new Daemon.Config(null, null, List.of(ForwardSpec.parse("7=127.0.0.1:" + echoPort)),
+        db = Daemon.start(b, new Daemon.Config(null, null, List.of(ForwardSpec.parse("7=127.0.0.1:" + echoPort),
+                ForwardSpec.parse("9=127.0.0.1:" + holdPort)),
                 null, null, 20_000, 2));
     }
 
@@ -65,6 +71,7 @@ public final class TwoStacks implements AutoCloseable {
         a.close();
         b.close();
         echo.close();
+        hold.close();
         peers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }
