@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
 public final class Bridge {
     private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);
     private static final int CHUNK = 16 * 1024;
+    /** While draining, the client's side counts as finished once it sent nothing for this long. */
+    static final long DRAIN_QUIET_MILLIS = 500;
 
     private final Channel ch;
     private final Endpoint ep;
@@ -53,6 +55,7 @@ public final class Bridge {
     private boolean finished;
     private long up;
     private long down;
+    private long lastClientBytesNanos = System.nanoTime();
 
     /**
      * @param label    for log lines, e.g. "socks 127.0.0.1:50000"
@@ -99,17 +102,27 @@ public final class Bridge {
     }
 
     /**
-     * Graceful shutdown (SIGTERM): stop reading from the channel, pass on what is queued, end the
-     * endpoint's output (DATA_FIN), and go on relaying the other way until it ends.
+     * Graceful shutdown (SIGTERM): once the channel's side has been quiet for
+     * {@link #DRAIN_QUIET_MILLIS} (a request already sent, an idle keep-alive), stop reading it,
+     * pass on what is queued, end the endpoint's output (DATA_FIN), and go on relaying the other
+     * way until it ends. A side that keeps sending is not cut short; the drain timeout aborts it.
      */
     public void drain() {
-        ch.eventLoop().execute(() -> {
-            if (!finished) {
-                chInputDone = true;
-                ch.config().setAutoRead(false);
-                pump();
-            }
-        });
+        ch.eventLoop().execute(this::drainWhenQuiet);
+    }
+
+    private void drainWhenQuiet() {
+        if (finished || chInputDone) {
+            return;
+        }
+        long quietNanos = System.nanoTime() - lastClientBytesNanos;
+        if (pending.isEmpty() && quietNanos >= TimeUnit.MILLISECONDS.toNanos(DRAIN_QUIET_MILLIS)) {
+            chInputDone = true;
+            ch.config().setAutoRead(false);
+            pump();
+        } else {
+            ch.eventLoop().schedule(this::drainWhenQuiet, 100, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Aborts both sides (the drain timed out). */
@@ -265,6 +278,7 @@ public final class Bridge {
                 ReferenceCountUtil.release(msg);
                 return;
             }
+            lastClientBytesNanos = System.nanoTime();
             pending.add(b);
             pump();
         }

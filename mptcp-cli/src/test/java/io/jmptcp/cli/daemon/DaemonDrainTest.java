@@ -72,6 +72,36 @@ class DaemonDrainTest {
     }
 
     @Test
+    void aClientStillSendingDuringTheDrainIsNotCutShort() throws Exception {
+        t = new TwoStacks();
+        try (Socket s = connect(TwoStacks.ECHO)) {
+            byte[] chunk = new byte[50_000];
+            java.util.concurrent.CompletableFuture<Void> writer = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    for (int i = 0; i < 20; i++) {
+                        s.getOutputStream().write(chunk);
+                        Thread.sleep(100); // pauses shorter than the drain's quiet time
+                    }
+                    s.shutdownOutput();
+                } catch (IOException | InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            java.util.concurrent.CompletableFuture<byte[]> reader = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return untilEof(s.getInputStream());
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            await(() -> t.da.activeRelays() == 1, "the relay");
+            assertTrue(t.da.drain(20_000), "drained in time");
+            writer.get(10, TimeUnit.SECONDS);
+            assertEquals(20 * chunk.length, reader.get(10, TimeUnit.SECONDS).length, "every byte echoed");
+        }
+    }
+
+    @Test
     void aRelayThatDoesNotFinishIsAbortedAtTheDrainTimeout() throws Exception {
         t = new TwoStacks();
         try (Socket s = connect(TwoStacks.HOLD)) {
