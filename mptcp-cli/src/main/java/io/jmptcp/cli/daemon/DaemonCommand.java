@@ -144,6 +144,9 @@ public final class DaemonCommand implements Callable<Integer> {
             }
             stop.countDown();
         };
+        // The signals are taken here rather than in a shutdown hook: the JVM runs its hooks
+        // concurrently, and StackRuntime's hook would close the stack under the drain. Once the
+        // drain is over, the normal exit runs the hooks (device and routes removed).
         for (String name : new String[] {"TERM", "INT"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(name), s -> onSignal.run());
         }

@@ -10,17 +10,19 @@ public final class StackEndpoint implements Endpoint {
 
     /** Wraps {@code conn} and takes over its readiness callback. */
     public StackEndpoint(AsyncConnection conn) {
-        this.conn = conn;
-        conn.setReadiness(this::fire);
+        this(conn, true);
     }
 
     /** For a connection whose readiness callback already calls {@link #fire()}. */
     public static StackEndpoint adopt(AsyncConnection conn) {
-        return new StackEndpoint(conn, true);
+        return new StackEndpoint(conn, false);
     }
 
-    private StackEndpoint(AsyncConnection conn, boolean adopted) {
+    private StackEndpoint(AsyncConnection conn, boolean takeReadiness) {
         this.conn = conn;
+        if (takeReadiness) {
+            conn.setReadiness(this::fire);
+        }
     }
 
     /** Runs the current callback (the loop calls this after a round that touched the connection). */
