@@ -2,10 +2,20 @@ package io.jmptcp.cli.daemon;
 
 import io.jmptcp.core.runtime.AsyncConnection;
 import io.jmptcp.core.runtime.ConnectionInfo;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** An {@link Endpoint} over a connection of the jmptcp stack (non-blocking API). */
+/**
+ * An {@link Endpoint} over a connection of the jmptcp stack (non-blocking API). At debug level it
+ * logs subflow events: a subflow appearing, changing state, going away.
+ */
 public final class StackEndpoint implements Endpoint {
+    private static final Logger LOG = LoggerFactory.getLogger(StackEndpoint.class);
     private final AsyncConnection conn;
+    /** Subflow (local -> remote) to its last logged state; only used at debug level. */
+    private Map<String, String> subflows = Map.of();
     private volatile Runnable ready = () -> { };
 
     /** Wraps {@code conn} and takes over its readiness callback. */
@@ -27,7 +37,30 @@ public final class StackEndpoint implements Endpoint {
 
     /** Runs the current callback (the loop calls this after a round that touched the connection). */
     public void fire() {
+        if (LOG.isDebugEnabled()) {
+            logSubflowEvents();
+        }
         ready.run();
+    }
+
+    private void logSubflowEvents() {
+        Map<String, String> now = new HashMap<>();
+        for (ConnectionInfo.Subflow f : conn.info().subflows()) {
+            String key = f.local() + " -> " + f.remote();
+            now.put(key, f.state() + (f.backup() ? " backup" : ""));
+            String before = subflows.get(key);
+            if (before == null) {
+                LOG.debug("jmptcp#{} subflow {} {}", conn.id(), key, now.get(key));
+            } else if (!before.equals(now.get(key))) {
+                LOG.debug("jmptcp#{} subflow {} {} -> {}", conn.id(), key, before, now.get(key));
+            }
+        }
+        for (String key : subflows.keySet()) {
+            if (!now.containsKey(key)) {
+                LOG.debug("jmptcp#{} subflow {} gone", conn.id(), key);
+            }
+        }
+        subflows = now;
     }
 
     public AsyncConnection connection() {
