@@ -22,6 +22,8 @@
 #   --seed N            seed of the link emulators (path K uses N+K; default 1)
 #   --no-signal         the server does not announce its extra addresses (no "signal" endpoints)
 #   --timeout S         how long to wait for a link emulator to come up (default 120)
+#   --server-stack      route 10.4.k.1 to the server namespace too (a jmptcp stack there, e.g. a
+#                       forward-mode daemon): router route via 10.2.k.1, server source rule, ip_forward
 # The link emulator is "jmptcp netem"; set JMPTCP_CMD to the command that runs jmptcp
 # (default: scripts/jmptcp, else java -jar mptcp-cli/target/jmptcp.jar).
 set -euo pipefail
@@ -43,6 +45,7 @@ PATHS=2
 SEED=1
 SIGNAL=1
 TIMEOUT=120
+SERVER_STACK=0
 # shellcheck disable=SC2034 # read and written through namerefs (set_path_opt, opt)
 declare -A RATE=() DELAY=() JITTER=() LOSS=() REORDER=() DUP=() NFTLOSS=() NAT=() STRIP=()
 EXEC_ARGS=()
@@ -74,6 +77,7 @@ while [[ $# -gt 0 ]]; do
     --seed) SEED=$2; shift 2 ;;
     --no-signal) SIGNAL=0; shift ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
+    --server-stack) SERVER_STACK=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) if [[ $ACTION == exec ]]; then EXEC_ARGS=("$@"); break; fi
        die "unknown option '$1' (see --help)" ;;
@@ -313,6 +317,11 @@ up() {
     ip -n "$SRV" rule add from "10.2.$k.1" lookup "$table" priority "$table"
     # Router: the stack's address k is reached through path k.
     ip -n "$RTR" route add "10.3.$k.0/24" via "10.1.$k.1" dev "$r"
+    if ((SERVER_STACK)); then
+      # A server-side jmptcp stack owns 10.4.k.1: reached over server link k, answers by it.
+      ip -n "$RTR" route add "10.4.$k.0/24" via "10.2.$k.1" dev "$u"
+      ip -n "$SRV" rule add from "10.4.$k.1" lookup "$table" priority "$((table + 50))"
+    fi
     if ((k > 1)); then
       ip -n "$CLI" mptcp endpoint add "10.1.$k.1" dev "$c" subflow
       if ((SIGNAL)); then ip -n "$SRV" mptcp endpoint add "10.2.$k.1" dev "$s" signal; fi
@@ -326,6 +335,7 @@ up() {
   done
   ip -n "$CLI" route add default via 10.1.1.254
   ip -n "$SRV" route add default via 10.2.1.254
+  if ((SERVER_STACK)); then sysctls "$SRV" net.ipv4.ip_forward=1; fi
 
   for ((k = 1; k <= PATHS; k++)); do
     if has_netem "$k"; then

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "jmptcp", mixinStandardHelpOptions = true, version = "jmptcp 0.1.0",
         description = "A userspace Multipath TCP (RFC 8684) stack over Linux TUN devices.",
         subcommands = {CommandLine.HelpCommand.class, io.jmptcp.cli.decode.DecodeCommand.class,
-            NetemCommand.class, io.jmptcp.cli.nc.NcCommand.class})
+            NetemCommand.class, io.jmptcp.cli.nc.NcCommand.class, io.jmptcp.cli.daemon.DaemonCommand.class,
+            io.jmptcp.cli.status.StatusCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -19,6 +20,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        CommandLine cl = new CommandLine(new Main());
+        io.jmptcp.cli.daemon.DaemonCommand.applyConfig(cl.getSubcommands().get("daemon"), args);
+        System.exit(cl.execute(args));
     }
 }

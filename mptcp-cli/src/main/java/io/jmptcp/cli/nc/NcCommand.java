@@ -95,14 +95,17 @@ public final class NcCommand implements Callable<Integer> {
         try (StackRuntime rt = StackRuntime.open(stackOptions, factory)) {
             MptcpSocket socket;
             if (remote == null) {
+                // The listener stays open while the connection is served: MP_JOIN SYNs for it
+                // arrive at the listening port (RFC 8684 section 3.2), as with Linux.
                 try (MptcpServerSocket server = new MptcpServerSocket(rt.stack(), listenPort)) {
                     LOG.info("listening on port {}", listenPort);
                     socket = server.accept();
+                    LOG.info("connected: {}", socket.info());
+                    return relay(socket);
                 }
-            } else {
-                socket = new MptcpSocket(rt.stack());
-                socket.connect(remote);
             }
+            socket = new MptcpSocket(rt.stack());
+            socket.connect(remote);
             LOG.info("connected: {}", socket.info());
             return relay(socket);
         } catch (IOException e) {

@@ -3,8 +3,11 @@ package io.jmptcp.cli.stack;
 import io.jmptcp.core.cc.CongestionControlFactory;
 import io.jmptcp.core.cc.Cubic;
 import io.jmptcp.core.cc.Reno;
+import io.jmptcp.core.mptcp.MptcpConfig;
+import io.jmptcp.core.mptcp.MptcpConnectionFactory;
 import io.jmptcp.core.runtime.ConnectionFactory;
 import io.jmptcp.core.runtime.PlainConnectionFactory;
+import io.jmptcp.core.sched.RoundRobinScheduler;
 import io.jmptcp.core.tcp.TcpConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +28,7 @@ public final class ConnectionFactories {
      * The factory for {@code o}.
      *
      * @throws IllegalArgumentException for a bad or inapplicable option (a usage error)
-     * @throws UnsupportedOperationException for {@code --mptcp on} until the MPTCP factory is registered
+     * @throws UnsupportedOperationException for an MPTCP option that is not implemented yet
      */
     public static ConnectionFactory forOptions(StackOptions o) {
         if (o.scheduler != null && !SCHEDULERS.contains(o.scheduler)) {
@@ -38,7 +41,7 @@ public final class ConnectionFactories {
             throw new IllegalArgumentException("--max-subflows must be 1..8, got " + o.maxSubflows);
         }
         if (o.mptcp == StackOptions.Mode.on) {
-            throw new UnsupportedOperationException("MPTCP is not built yet in this version; use --mptcp off for plain TCP");
+            return new MptcpConnectionFactory(mptcpConfig(o));
         }
         List<String> mptcpOnly = new ArrayList<>();
         if (o.checksum) {
@@ -63,6 +66,31 @@ public final class ConnectionFactories {
             throw new IllegalArgumentException(String.join(", ", mptcpOnly) + " need MPTCP; they have no meaning with --mptcp off");
         }
         return new PlainConnectionFactory(plainConfig(o));
+    }
+
+    /** The MPTCP settings: checksum, scheduler, subflow limit, per-subflow congestion control. */
+    static MptcpConfig mptcpConfig(StackOptions o) {
+        List<String> missing = new ArrayList<>();
+        if (o.scheduler != null && !o.scheduler.equals("minrtt") && !o.scheduler.equals("roundrobin")) {
+            missing.add("--scheduler " + o.scheduler);
+        }
+        if (o.cc != null && COUPLED.contains(o.cc)) {
+            missing.add("--cc " + o.cc);
+        }
+        if (!o.backup.isEmpty()) {
+            missing.add("--backup");
+        }
+        if (!missing.isEmpty()) {
+            throw new UnsupportedOperationException(String.join(", ", missing) + " not implemented yet");
+        }
+        MptcpConfig c = new MptcpConfig().checksum(o.checksum).announce(o.announce).tcp(plainConfig(o));
+        if ("roundrobin".equals(o.scheduler)) {
+            c.scheduler(RoundRobinScheduler::new);
+        }
+        if (o.maxSubflows != null) {
+            c.maxSubflows(o.maxSubflows);
+        }
+        return c;
     }
 
     /** The TCP settings of a plain connection (MSS is clamped to the MTU by the factory). */

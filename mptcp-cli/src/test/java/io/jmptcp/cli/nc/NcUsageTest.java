@@ -61,10 +61,8 @@ class NcUsageTest {
         o.cc = null;
         o.backup = List.of("10.3.2.1");
         assertThrows(IllegalArgumentException.class, () -> ConnectionFactories.forOptions(o));
-        // Until the MPTCP factory is registered, --mptcp on says so instead of falling back silently.
+        // With the MPTCP connection level merged (branch mp), --mptcp on (the default) builds it.
         StackOptions on = new StackOptions();
-        UnsupportedOperationException u = assertThrows(UnsupportedOperationException.class,
-                () -> ConnectionFactories.forOptions(on));
-        assertTrue(u.getMessage().contains("--mptcp off"), u.getMessage());
+        assertTrue(ConnectionFactories.forOptions(on) instanceof io.jmptcp.core.mptcp.MptcpConnectionFactory);
     }
 }

@@ -1,6 +1,8 @@
 package io.jmptcp.core.mptcp;
 
+import io.jmptcp.core.wire.Checksum;
 import io.jmptcp.core.wire.DataSeq;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -24,7 +26,9 @@ public final class ReceiveMappings {
         /** Some bytes had no mapping (RFC 8684 section 3.7: fall back or reset). */
         NO_MAPPING,
         /** A new mapping contradicted one already held for the same bytes. */
-        CONFLICT
+        CONFLICT,
+        /** A mapping's DSS checksum did not verify; its bytes were discarded (section 3.3.1). */
+        CHECKSUM_FAILED
     }
 
     /** Where mapped bytes go. */
@@ -33,7 +37,32 @@ public final class ReceiveMappings {
         void data(long dsn, byte[] data, int off, int len);
     }
 
-    private record Mapping(long start, long dsn, long length, boolean dataFin) {
+    /**
+     * One mapping. With a checksum (RFC 8684 section 3.3.1) the bytes are held in {@code held}
+     * until the whole mapping is in, because the checksum covers the whole mapping.
+     */
+    private static final class Mapping {
+        final long start;
+        final long dsn;
+        final long length;
+        final boolean dataFin;
+        final int ssn32;
+        final int dataLevelLength;
+        final int checksum;
+        final byte[] held;
+
+        Mapping(long start, long dsn, long length, boolean dataFin, int ssn32, int dataLevelLength,
+                boolean hasChecksum, int checksum) {
+            this.start = start;
+            this.dsn = dsn;
+            this.length = length;
+            this.dataFin = dataFin;
+            this.ssn32 = ssn32;
+            this.dataLevelLength = dataLevelLength;
+            this.checksum = checksum;
+            this.held = hasChecksum ? new byte[(int) length] : null;
+        }
+
         long end() {
             return start + length;
         }
@@ -45,7 +74,11 @@ public final class ReceiveMappings {
     private long position = 1;
     /** After an infinite mapping (DLL 0): subflow offset to DSN translation, or null. */
     private Long infiniteDelta;
+    /** DSN minus subflow offset of the latest mapping, for a fallback that keeps the stream. */
+    private Long lastDelta;
     private long unmappedBytes;
+    private long failedDsn = -1;
+    private int verifiedMappings;
 
     /**
      * Registers a mapping. {@code dataLevelLength} counts the DATA_FIN byte when {@code dataFin}
@@ -55,6 +88,15 @@ public final class ReceiveMappings {
      * @return false if the mapping conflicts with one already held
      */
     public boolean add(long dsn, int ssn, int dataLevelLength, boolean dataFin) {
+        return add(dsn, ssn, dataLevelLength, dataFin, false, 0);
+    }
+
+    /**
+     * Registers a mapping that carries a DSS checksum when {@code hasChecksum}: its bytes are held
+     * until the mapping is complete and delivered only if the checksum verifies.
+     */
+    public boolean add(long dsn, int ssn, int dataLevelLength, boolean dataFin, boolean hasChecksum,
+                       int checksum) {
         long start = DataSeq.expand32(position, ssn);
         if (dataLevelLength == 0) {
             infiniteDelta = dsn - start;
@@ -64,7 +106,8 @@ public final class ReceiveMappings {
         if (length <= 0) {
             return true;
         }
-        Mapping m = new Mapping(start, dsn, length, dataFin);
+        lastDelta = dsn - start;
+        Mapping m = new Mapping(start, dsn, length, dataFin, ssn, dataLevelLength, hasChecksum, checksum);
         if (m.end() <= position) {
             return true; // covers only bytes already delivered: a retransmission
         }
@@ -108,7 +151,14 @@ public final class ReceiveMappings {
             if (e != null && e.getValue().end() > position) {
                 Mapping m = e.getValue();
                 n = (int) Math.min(len - done, m.end() - position);
-                sink.data(m.dsn + (position - m.start), data, off + done, n);
+                if (m.held == null) {
+                    sink.data(m.dsn + (position - m.start), data, off + done, n);
+                } else {
+                    System.arraycopy(data, off + done, m.held, (int) (position - m.start), n);
+                    if (position + n >= m.end() && !verify(m, sink)) {
+                        status = Status.CHECKSUM_FAILED;
+                    }
+                }
                 if (position + n >= m.end()) {
                     mappings.remove(e.getKey());
                 }
@@ -129,6 +179,47 @@ public final class ReceiveMappings {
             mappings.pollFirstEntry();
         }
         return status;
+    }
+
+    private boolean verify(Mapping m, Sink sink) {
+        if (Checksum.dssValid(m.dsn, m.ssn32, m.dataLevelLength, m.checksum, ByteBuffer.wrap(m.held), 0,
+                m.held.length)) {
+            verifiedMappings++;
+            sink.data(m.dsn, m.held, 0, m.held.length);
+            return true;
+        }
+        failedDsn = m.dsn;
+        return false;
+    }
+
+    /** Whether the bytes at relative SSN {@code [start, start + len)} are covered by a held or infinite mapping. */
+    public boolean covers(long start, int len) {
+        if (infiniteDelta != null || start + len <= position) {
+            return true;
+        }
+        Map.Entry<Long, Mapping> e = mappings.floorEntry(Math.max(start, position));
+        return e != null && e.getValue().end() >= start + len;
+    }
+
+    /**
+     * Falls back to plain TCP on this subflow (RFC 8684 section 3.7): from now on every byte not
+     * covered by a mapping gets the DSN that continues the latest mapping, or {@code defaultDelta}
+     * + its offset when no mapping was ever seen.
+     */
+    public void fallback(long defaultDelta) {
+        if (infiniteDelta == null) {
+            infiniteDelta = lastDelta != null ? lastDelta : defaultDelta;
+        }
+    }
+
+    /** The DSN of the mapping whose checksum failed last, or -1. */
+    public long failedDsn() {
+        return failedDsn;
+    }
+
+    /** Mappings whose checksum verified. */
+    public int verifiedMappings() {
+        return verifiedMappings;
     }
 
     /** True once an infinite mapping was received: the subflow carries the stream as plain TCP. */

@@ -79,6 +79,9 @@ public final class Stack implements StackContext, AutoCloseable {
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final ArrayDeque<Entry> touched = new ArrayDeque<>();
     private final ArrayList<Entry> due = new ArrayList<>();
+    /** Readiness callbacks of the non-blocking API, run after each round (see {@link #service}). */
+    private final ArrayList<Runnable> ready = new ArrayList<>();
+    private long nextId = 1;
 
     private final PacketBatch batch;
     private final Sender sender;
@@ -256,6 +259,25 @@ public final class Stack implements StackContext, AutoCloseable {
         }
     }
 
+    /** Whether the event loop runs (false before start, after close or after it failed). */
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Snapshots of the live connections by connection id (ids count up from 1 per stack). */
+    public java.util.SortedMap<Long, ConnectionInfo> connectionsById() {
+        lock.lock();
+        try {
+            java.util.SortedMap<Long, ConnectionInfo> out = new java.util.TreeMap<>();
+            for (Entry e : entries.values()) {
+                out.put(e.id, e.conn.info());
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Snapshots of the live connections. */
     public List<ConnectionInfo> connections() {
         lock.lock();
@@ -385,6 +407,30 @@ public final class Stack implements StackContext, AutoCloseable {
     }
 
     /**
+     * Registers (or, with null, removes) the readiness callback of a connection for the
+     * non-blocking API: after every loop round in which the connection was serviced (a segment
+     * arrived, a timer fired or an application call touched it) the loop runs {@code r} on its
+     * thread, holding the lock; also once when the loop stops. Caller holds the lock.
+     */
+    void setReadiness(Connection c, Runnable r) {
+        Entry e = entries.get(c);
+        if (e != null) {
+            e.readiness = r;
+        }
+    }
+
+    /** The id of a live connection (0 once forgotten); caller holds the lock. */
+    long idOf(Connection c) {
+        Entry e = entries.get(c);
+        return e == null ? 0 : e.id;
+    }
+
+    /** Like {@link #setReadiness} for a listener: runs when one of its queued connections changed. */
+    void setAcceptReadiness(Listener l, Runnable r) {
+        l.acceptReady = r;
+    }
+
+    /**
      * Marks a connection changed by an application call so the loop polls it, and wakes the loop
      * if it waits. Caller holds the lock.
      */
@@ -434,6 +480,7 @@ public final class Stack implements StackContext, AutoCloseable {
                     if (stateChanges) {
                         changed.signalAll();
                     }
+                    runReadiness();
                 } finally {
                     lock.unlock();
                 }
@@ -456,6 +503,34 @@ public final class Stack implements StackContext, AutoCloseable {
                 lock.unlock();
             }
         }
+        lock.lock();
+        try { // tell the non-blocking users that the stack is gone
+            for (Entry e : entries.values()) {
+                if (e.readiness != null) {
+                    ready.add(e.readiness);
+                }
+            }
+            for (Listener l : listeners.values()) {
+                if (l.acceptReady != null) {
+                    ready.add(l.acceptReady);
+                }
+            }
+            runReadiness();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs the readiness callbacks collected in the round; a failing one is logged, not fatal. */
+    private void runReadiness() {
+        for (int i = 0; i < ready.size(); i++) {
+            try {
+                ready.get(i).run();
+            } catch (RuntimeException ex) {
+                LOG.warn("readiness callback failed: {}", ex.toString(), ex);
+            }
+        }
+        ready.clear();
     }
 
     private long timeoutNanos() {
@@ -503,6 +578,12 @@ public final class Stack implements StackContext, AutoCloseable {
             return;
         }
         e.conn.poll(now, output);
+        if (e.readiness != null) {
+            ready.add(e.readiness);
+        }
+        if (e.listener != null && e.listener.acceptReady != null) {
+            ready.add(e.listener.acceptReady);
+        }
         if (e.conn.finished()) {
             forget(e);
             return;
@@ -559,7 +640,7 @@ public final class Stack implements StackContext, AutoCloseable {
     private Entry entryFor(Connection c) {
         Entry e = entries.get(c);
         if (e == null) {
-            e = new Entry(c);
+            e = new Entry(c, nextId++);
             entries.put(c, e);
         }
         return e;
@@ -653,7 +734,9 @@ public final class Stack implements StackContext, AutoCloseable {
     /** What the runtime keeps per connection. */
     private static final class Entry {
         final Connection conn;
+        final long id;
         final List<FourTuple> tuples = new ArrayList<>(1);
+        Runnable readiness;
         long scheduledAt = TcpConnection.NEVER;
         boolean touched;
         boolean forgotten;
@@ -666,8 +749,9 @@ public final class Stack implements StackContext, AutoCloseable {
         int readWaiters;
         int writeWaiters;
 
-        Entry(Connection conn) {
+        Entry(Connection conn, long id) {
             this.conn = conn;
+            this.id = id;
         }
 
         void signalAll() {
@@ -686,6 +770,7 @@ public final class Stack implements StackContext, AutoCloseable {
         final int backlog;
         final ArrayDeque<Entry> queue = new ArrayDeque<>();
         boolean closed;
+        Runnable acceptReady;
 
         Listener(int port, int backlog) {
             this.port = port;

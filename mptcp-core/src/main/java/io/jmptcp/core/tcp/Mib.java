@@ -1,5 +1,6 @@
 package io.jmptcp.core.tcp;
 
+import io.jmptcp.core.mptcp.MptcpMib;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -9,6 +10,27 @@ import java.util.Map;
  */
 public final class Mib {
     private final long[] values = new long[TcpMib.values().length];
+    private final long[] mptcp = new long[MptcpMib.values().length];
+
+    public void inc(MptcpMib c) {
+        mptcp[c.ordinal()]++;
+    }
+
+    public void add(MptcpMib c, long n) {
+        mptcp[c.ordinal()] += n;
+    }
+
+    public long get(MptcpMib c) {
+        return mptcp[c.ordinal()];
+    }
+
+    public Map<MptcpMib, Long> mptcpSnapshot() {
+        Map<MptcpMib, Long> m = new EnumMap<>(MptcpMib.class);
+        for (MptcpMib c : MptcpMib.values()) {
+            m.put(c, mptcp[c.ordinal()]);
+        }
+        return m;
+    }
 
     public void inc(TcpMib c) {
         values[c.ordinal()]++;
@@ -36,6 +58,11 @@ public final class Mib {
         for (TcpMib c : TcpMib.values()) {
             if (values[c.ordinal()] != 0) {
                 sb.append(c).append('=').append(values[c.ordinal()]).append(' ');
+            }
+        }
+        for (MptcpMib c : MptcpMib.values()) {
+            if (mptcp[c.ordinal()] != 0) {
+                sb.append(c).append('=').append(mptcp[c.ordinal()]).append(' ');
             }
         }
         return sb.toString().trim();

@@ -416,16 +416,52 @@ public final class TcpConnection {
 
     /** Abort (RFC 9293 3.10.5): sends a RST and forgets the connection. */
     public void abort() {
+        abort(List.of());
+    }
+
+    /**
+     * Abort with options on the RST (MPTCP puts MP_TCPRST and MP_FASTCLOSE there, RFC 8684
+     * sections 3.5 and 3.6). Without explicit options the option writer may add some.
+     */
+    public void abort(List<TcpOption> rstOptions) {
         if (state.synchronised() || state == TcpState.SYN_RECEIVED) {
-            // The hook may add options to the RST too (MPTCP's MP_TCPRST, RFC 8684 3.6).
-            List<TcpOption> opts = new ArrayList<>(2);
-            if (optionWriter != null) {
+            // Explicit options win (MPTCP's MP_TCPRST and MP_FASTCLOSE); otherwise the hook may
+            // add its own to the RST (RFC 8684 3.6).
+            List<TcpOption> opts = new ArrayList<>(rstOptions);
+            if (opts.isEmpty() && optionWriter != null) {
                 TcpOptions.runHook(optionWriter, TcpHeader.RST | TcpHeader.ACK, sndNxt, 0, null, TcpOptions.MAX, opts);
             }
             control.add(makeSegment(TcpHeader.RST | TcpHeader.ACK, sndNxt, opts));
             mib.inc(TcpMib.OUT_RSTS);
         }
         fail(TcpError.ABORTED);
+    }
+
+    /**
+     * Sends a pure ACK at the next {@link #poll} even if TCP has no reason to (MPTCP needs one for
+     * the MP_JOIN fourth ACK, DATA_ACKs of data that arrived on other subflows, window updates of
+     * the shared window and retransmitted third ACKs). Ignored unless synchronised.
+     */
+    public void sendAck() {
+        if (state.synchronised()) {
+            ackNow = true;
+            dirty = true;
+        }
+    }
+
+    /** Retransmission timeouts in a row without progress (0 once an ACK of new data arrives). */
+    public int consecutiveRtos() {
+        return consecutiveRtos;
+    }
+
+    /** SND.UNA relative to the ISS (1 once the SYN is acknowledged). */
+    public long sndUnaRelative() {
+        return sndUna;
+    }
+
+    /** SND.NXT relative to the ISS. */
+    public long sndNxtRelative() {
+        return sndNxt;
     }
 
     // =============================================================================================

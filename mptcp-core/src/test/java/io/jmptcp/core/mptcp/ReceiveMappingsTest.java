@@ -101,4 +101,54 @@ class ReceiveMappingsTest {
         assertEquals(ReceiveMappings.Status.OK, m.deliver(bytes(8, 0), 0, 8, sink()));
         assertEquals(dsn, got.get(0)[0]);
     }
+
+    @Test
+    void checksummedMappingIsHeldUntilCompleteThenVerified() {
+        byte[] data = bytes(12, 'a');
+        long dsn = 0xf5a101d3d29d6f73L;
+        int csum = io.jmptcp.core.wire.Checksum.dss(dsn, 1, 12, java.nio.ByteBuffer.wrap(data), 0, 12);
+        ReceiveMappings m = new ReceiveMappings();
+        assertTrue(m.add(dsn, 1, 12, false, true, csum));
+        // A mapping spread over two segments: nothing is delivered before the whole mapping is in.
+        assertEquals(ReceiveMappings.Status.OK, m.deliver(data, 0, 5, sink()));
+        assertTrue(got.isEmpty());
+        assertEquals(ReceiveMappings.Status.OK, m.deliver(data, 5, 7, sink()));
+        assertEquals(1, got.size());
+        assertEquals(List.of(dsn, 12L, (long) 'a'), List.of(got.get(0)[0], got.get(0)[1], got.get(0)[2]));
+        assertEquals(1, m.verifiedMappings());
+    }
+
+    @Test
+    void badChecksumDiscardsTheMapping() {
+        byte[] data = bytes(12, 'a');
+        int csum = io.jmptcp.core.wire.Checksum.dss(5000, 1, 12, java.nio.ByteBuffer.wrap(data), 0, 12);
+        data[3] ^= 1;
+        ReceiveMappings m = new ReceiveMappings();
+        assertTrue(m.add(5000, 1, 12, false, true, csum));
+        assertEquals(ReceiveMappings.Status.CHECKSUM_FAILED, m.deliver(data, 0, 12, sink()));
+        assertTrue(got.isEmpty());
+        assertEquals(5000, m.failedDsn());
+    }
+
+    @Test
+    void coversAndFallbackContinueTheLastMapping() {
+        ReceiveMappings m = new ReceiveMappings();
+        assertTrue(m.add(1000, 1, 4, false));
+        assertTrue(m.covers(1, 4));
+        assertFalse(m.covers(1, 5));
+        assertEquals(ReceiveMappings.Status.OK, m.deliver(bytes(4, 0), 0, 4, sink()));
+        assertFalse(m.covers(5, 4));
+        m.fallback(77); // the last mapping's relation wins over the default
+        assertTrue(m.covers(5, 4));
+        assertEquals(ReceiveMappings.Status.OK, m.deliver(bytes(4, 4), 0, 4, sink()));
+        assertEquals(1004L, got.get(1)[0]);
+    }
+
+    @Test
+    void fallbackWithoutAnyMappingUsesTheDefault() {
+        ReceiveMappings m = new ReceiveMappings();
+        m.fallback(99);
+        assertEquals(ReceiveMappings.Status.OK, m.deliver(bytes(3, 0), 0, 3, sink()));
+        assertEquals(100L, got.get(0)[0]); // SSN 1 + 99
+    }
 }

@@ -86,9 +86,18 @@ public final class Link {
     /** Sees every packet offered to the link (tests use it to inspect segments). */
     public Consumer<Packet> tap;
 
-    public void send(Packet p) {
+    /** A middlebox in front of the link: rewrites a packet, or returns null to drop it. */
+    public java.util.function.UnaryOperator<Packet> filter;
+    public long droppedFilter;
+
+    public void send(Packet offered) {
         long now = sim.now();
         sent++;
+        Packet p = filter == null ? offered : filter.apply(offered);
+        if (p == null) {
+            droppedFilter++;
+            return;
+        }
         if (tap != null) {
             tap.accept(p);
         }

@@ -9,8 +9,15 @@ import io.jmptcp.core.tcp.Segment;
  * subflows can demultiplex; {@code size} is the bytes on the wire, IP header included.
  */
 public record Packet(int path, FourTuple tuple, Segment segment, int size) {
-    /** IPv4 (20) + TCP (20) + options + payload. */
-    public static Packet ipv4(int path, FourTuple tuple, Segment s) {
-        return new Packet(path, tuple, s, 40 + s.optionsLength() + s.length());
+
+    /** A segment of the subflow with this 4-tuple (sender's view), IPv4 or IPv6 by its addresses. */
+    public static Packet of(int path, FourTuple tuple, Segment s) {
+        int ip = tuple.localAddress() instanceof java.net.Inet6Address ? 40 : 20;
+        return new Packet(path, tuple, s, ip + 20 + s.optionsLength() + s.length());
+    }
+
+    /** The same packet with another segment (a middlebox rewrote it). */
+    public Packet with(Segment s) {
+        return new Packet(path, tuple, s, size - segment.optionsLength() + s.optionsLength());
     }
 }

@@ -74,6 +74,6 @@ public final class SimHost {
     }
 
     private void emit(Segment s) {
-        out.accept(Packet.ipv4(path, conn.tuple(), s));
+        out.accept(Packet.of(path, conn.tuple(), s));
     }
 }

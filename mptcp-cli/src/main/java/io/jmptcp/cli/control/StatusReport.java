@@ -1,0 +1,108 @@
+package io.jmptcp.cli.control;
+
+import io.jmptcp.cli.daemon.DaemonStats;
+import io.jmptcp.core.runtime.ConnectionInfo;
+import io.jmptcp.core.runtime.Stack;
+import io.jmptcp.core.runtime.StackCounter;
+import io.jmptcp.core.tcp.TcpMib;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SortedMap;
+
+/**
+ * What {@code jmptcp status} shows: the stack's connections with their subflows (like the kernel's
+ * MPTCP_INFO and MPTCP_SUBFLOW_ADDRS), and every counter, as JSON or as a table like {@code ss -M}.
+ */
+public final class StatusReport {
+    private final SortedMap<Long, ConnectionInfo> connections;
+    private final Map<String, Long> counters;
+    private final Map<String, Long> rejections;
+
+    public StatusReport(SortedMap<Long, ConnectionInfo> connections, Map<String, Long> counters,
+                        Map<String, Long> rejections) {
+        this.connections = connections;
+        this.counters = counters;
+        this.rejections = rejections;
+    }
+
+    /** A snapshot of a running daemon. */
+    public static StatusReport of(Stack stack, DaemonStats stats) {
+        Map<String, Long> c = new java.util.TreeMap<>();
+        stack.counters().forEach((k, v) -> c.put(name(k), v));
+        // the engine's counters are read without the stack's lock: each value is a plain long
+        for (Map.Entry<TcpMib, Long> e : stack.mib().snapshot().entrySet()) {
+            c.put("tcp_" + e.getKey().name().toLowerCase(Locale.ROOT), e.getValue());
+        }
+        c.putAll(stats.counters());
+        c.put("relays_active", stats.get("relays_opened_total") - stats.get("relays_closed_total"));
+        return new StatusReport(stack.connectionsById(), c, stats.rejections());
+    }
+
+    static String name(StackCounter c) {
+        return c.name().toLowerCase(Locale.ROOT);
+    }
+
+    public SortedMap<Long, ConnectionInfo> connections() {
+        return connections;
+    }
+
+    public Map<String, Long> counters() {
+        return counters;
+    }
+
+    public Map<String, Long> rejections() {
+        return rejections;
+    }
+
+    /** The JSON of the contract: {"connections":[...],"counters":{...}}. */
+    public String json() {
+        Json j = new Json().beginObject().key("connections").beginArray();
+        for (Map.Entry<Long, ConnectionInfo> e : connections.entrySet()) {
+            ConnectionInfo i = e.getValue();
+            j.beginObject().field("id", e.getKey()).field("local", i.local()).field("remote", i.remote())
+                    .field("state", i.state().name()).field("mptcp", i.mptcp()).field("fallback", i.fallback())
+                    .field("bytes_sent", i.bytesSent()).field("bytes_received", i.bytesReceived())
+                    .field("scheduler", i.scheduler()).field("cc", i.cc()).key("subflows").beginArray();
+            for (ConnectionInfo.Subflow s : i.subflows()) {
+                j.beginObject().field("local", s.local()).field("remote", s.remote()).field("state", s.state())
+                        .field("backup", s.backup()).field("rtt_us", s.rttMicros()).field("cwnd", s.cwndBytes())
+                        .field("bytes_sent", s.bytesSent()).field("bytes_received", s.bytesReceived())
+                        .field("retransmits", s.retransmits()).endObject();
+            }
+            j.endArray().endObject();
+        }
+        j.endArray().key("counters").beginObject();
+        counters.forEach(j::field);
+        j.key("socks_rejected_total").beginObject();
+        rejections.forEach(j::field);
+        j.endObject().endObject().endObject();
+        return j.toString();
+    }
+
+    /** A table like {@code ss -M}: one line per connection, one indented line per subflow. */
+    public String table() {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("%-5s %-12s %-44s %-44s %-6s %12s %12s %-10s %-6s%n", "ID", "State", "Local",
+                "Remote", "MPTCP", "Sent", "Received", "Scheduler", "CC"));
+        for (Map.Entry<Long, ConnectionInfo> e : connections.entrySet()) {
+            ConnectionInfo i = e.getValue();
+            String mp = i.mptcp() ? (i.fallback() ? "fallbk" : "yes") : (i.fallback() ? "fallbk" : "no");
+            b.append(String.format("%-5d %-12s %-44s %-44s %-6s %12d %12d %-10s %-6s%n", e.getKey(), i.state(),
+                    i.local(), i.remote(), mp, i.bytesSent(), i.bytesReceived(), i.scheduler(), i.cc()));
+            for (ConnectionInfo.Subflow s : i.subflows()) {
+                b.append(String.format("      subflow %s -> %s %s%s rtt %.1fms cwnd %d sent %d received %d retrans %d%n",
+                        s.local(), s.remote(), s.state(), s.backup() ? " backup" : "", s.rttMicros() / 1000.0,
+                        s.cwndBytes(), s.bytesSent(), s.bytesReceived(), s.retransmits()));
+            }
+        }
+        b.append(connections.size()).append(" connection(s)");
+        long rejected = rejections.values().stream().mapToLong(Long::longValue).sum();
+        b.append("; relays active ").append(counters.getOrDefault("relays_active", 0L))
+                .append("; socks rejected ").append(rejected);
+        if (!rejections.isEmpty()) {
+            b.append(' ').append(rejections);
+        }
+        b.append(System.lineSeparator());
+        return b.toString();
+    }
+}

@@ -1,0 +1,134 @@
+package io.jmptcp.cli.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jmptcp.cli.daemon.TwoStacks;
+import io.jmptcp.cli.socks.SocksHandler;
+import io.jmptcp.cli.status.StatusCommand;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The control socket (status JSON and table), its file handling, and the Prometheus endpoint. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ControlAndMetricsTest {
+    @TempDir
+    Path dir;
+    TwoStacks t;
+
+    @AfterEach
+    void stop() {
+        if (t != null) {
+            t.close();
+        }
+    }
+
+    @Test
+    void statusShowsALiveRelayedConnectionWithEveryKeyAndMetricsAgree() throws Exception {
+        Path control = dir.resolve("run/control.sock");
+        t = new TwoStacks(new SocksHandler.Settings(null, null, 10_000), control, new InetSocketAddress("127.0.0.1", 0));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(control)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(control.getParent())));
+        try (Socket s = new Socket("127.0.0.1", t.da.socksAddress().getPort())) {
+            s.setSoTimeout(10_000);
+            OutputStream o = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            o.write(new byte[] {5, 1, 0, 5, 1, 0, 1, 10, 9, 0, 2, 0, 7});
+            assertEquals(12, in.readNBytes(12).length);
+            byte[] data = new byte[100_000];
+            o.write(data);
+            assertEquals(data.length, in.readNBytes(data.length).length, "echoed");
+
+            String json = StatusCommand.ask(control, "status");
+            assertTrue(json.startsWith("{\"connections\":[{\"id\":"), json);
+            for (String key : new String[] {"id", "local", "remote", "state", "mptcp", "fallback", "bytes_sent",
+                "bytes_received", "scheduler", "cc", "subflows", "backup", "rtt_us", "cwnd", "retransmits", "counters"}) {
+                assertTrue(json.contains("\"" + key + "\":"), key + " in " + json);
+            }
+            Matcher m = Pattern.compile("\"bytes_sent\":(\\d+),\"bytes_received\":(\\d+),\"scheduler\"").matcher(json);
+            assertTrue(m.find(), json);
+            assertEquals(100_000, Long.parseLong(m.group(1)));
+            assertEquals(100_000, Long.parseLong(m.group(2)));
+            assertTrue(json.contains("\"state\":\"ESTABLISHED\""), json);
+            assertTrue(json.contains("\"remote\":\"10.9.0.2:7\""), json);
+
+            String table = StatusCommand.ask(control, "table");
+            assertTrue(table.contains("ESTABLISHED") && table.contains("subflow 10.9.0.1:") && table.contains("-> 10.9.0.2:7"), table);
+            assertTrue(table.contains("1 connection(s)"), table);
+
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + t.da.metricsAddress().getPort() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+            String body = r.body();
+            assertTrue(body.contains("jmptcp_socks_connected_total 1\n"), body);
+            assertTrue(Pattern.compile("jmptcp_connection_bytes_sent\\{id=\"\\d+\",local=\"10\\.9\\.0\\.1:\\d+\","
+                    + "remote=\"10\\.9\\.0\\.2:7\",state=\"ESTABLISHED\",mptcp=\"false\"\\} 100000").matcher(body).find(), body);
+            assertTrue(body.contains("# TYPE jmptcp_subflow_rtt_us gauge"), body);
+        }
+        IOException e = assertThrows(IOException.class, () -> StatusCommand.ask(control, "frobnicate"));
+        assertTrue(e.getMessage().contains("unknown command"), e.getMessage());
+    }
+
+    @Test
+    void badSocksClientsShowInStatusAndMetrics() throws Exception {
+        Path control = dir.resolve("c.sock");
+        t = new TwoStacks(new SocksHandler.Settings(null, null, 10_000), control, new InetSocketAddress("127.0.0.1", 0));
+        try (Socket s = new Socket("127.0.0.1", t.da.socksAddress().getPort())) {
+            s.getOutputStream().write(new byte[] {4, 1, 0});
+            assertEquals(-1, s.getInputStream().read());
+        }
+        String json = StatusCommand.ask(control, "status");
+        assertTrue(json.contains("\"socks_rejected_total\":{\"bad_version\":1}"), json);
+        String body = MetricsServerText.of(t);
+        assertTrue(body.contains("jmptcp_socks_rejected_total{reason=\"bad_version\"} 1"), body);
+    }
+
+    @Test
+    void aStaleSocketFileIsReplacedButALiveDaemonIsNot() throws Exception {
+        Path control = dir.resolve("s.sock");
+        var group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            Files.createFile(control); // left over from a crash
+            try (ControlServer first = ControlServer.bind(group, control, () -> new StatusReport(
+                    new java.util.TreeMap<>(), java.util.Map.of("x", 1L), java.util.Map.of()))) {
+                assertTrue(StatusCommand.ask(control, "counters").contains("\"x\":1"));
+                IOException e = assertThrows(IOException.class, () -> ControlServer.bind(group, control, () -> null));
+                assertTrue(e.getMessage().contains("another daemon"), e.getMessage());
+            }
+            assertTrue(!Files.exists(control), "removed on close");
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /** Fetches the metrics text of daemon A. */
+    static final class MetricsServerText {
+        static String of(TwoStacks t) throws Exception {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + t.da.metricsAddress().getPort() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package io.jmptcp.core.mptcp;
+
+import io.jmptcp.core.sched.MinRttScheduler;
+import io.jmptcp.core.sched.Scheduler;
+import io.jmptcp.core.tcp.TcpConfig;
+import java.util.function.Supplier;
+
+/**
+ * Options of MPTCP connections (the command line's {@code --mptcp}, {@code --checksum},
+ * {@code --scheduler}, {@code --cc}, {@code --max-subflows}). Mutable with fluent setters; each
+ * connection reads it when it is created.
+ */
+public final class MptcpConfig {
+    /** false: plain TCP only (no MP_CAPABLE on SYNs, MP_CAPABLE SYNs answered as plain TCP). */
+    public boolean enabled = true;
+    /** Request DSS checksums (MP_CAPABLE flag A, RFC 8684 section 3.1). */
+    public boolean checksum;
+    /** The packet scheduler, one instance per connection. */
+    public Supplier<Scheduler> scheduler = MinRttScheduler::new;
+    /** Subflow TCP settings, congestion control included. */
+    public TcpConfig tcp = new TcpConfig();
+    /** Most subflows per connection, the initial one included. */
+    public int maxSubflows = 8;
+    /** Connection-level send buffer (bytes kept until DATA_ACKed). */
+    public int sendBuffer = 4 << 20;
+    /** Announce the stack's non-initial addresses with ADD_ADDR once fully established. */
+    public boolean announce;
+    /** Connection-level receive buffer: bounds the one window advertised on every subflow. */
+    public int receiveBuffer = 4 << 20;
+
+    public MptcpConfig enabled(boolean v) { enabled = v; return this; }
+    public MptcpConfig checksum(boolean v) { checksum = v; return this; }
+    public MptcpConfig scheduler(Supplier<Scheduler> v) { scheduler = v; return this; }
+    public MptcpConfig tcp(TcpConfig v) { tcp = v; return this; }
+    public MptcpConfig maxSubflows(int v) { maxSubflows = v; return this; }
+    public MptcpConfig sendBuffer(int v) { sendBuffer = v; return this; }
+    public MptcpConfig receiveBuffer(int v) { receiveBuffer = v; return this; }
+    public MptcpConfig announce(boolean v) { announce = v; return this; }
+}

@@ -1,0 +1,82 @@
+package io.jmptcp.core.mptcp;
+
+import io.jmptcp.core.runtime.Connection;
+import io.jmptcp.core.runtime.ConnectionFactory;
+import io.jmptcp.core.runtime.StackContext;
+import io.jmptcp.core.tcp.FourTuple;
+import io.jmptcp.core.tcp.Segment;
+import io.jmptcp.core.wire.MptcpOption;
+import io.jmptcp.core.wire.TcpHeader;
+import io.jmptcp.core.wire.TcpOption;
+import java.net.InetSocketAddress;
+
+/**
+ * Makes MPTCP connections for one stack (Linux net/mptcp/subflow.c listener side and token.c):
+ * an active open starts the MP_CAPABLE handshake from the first stack address; a SYN with a valid
+ * MP_CAPABLE makes a new connection, one without makes a plain TCP connection (RFC 8684 section
+ * 3.7), and an MP_JOIN SYN joins the connection its token names (section 3.2). The token table is
+ * per stack: keep one factory per stack.
+ */
+public final class MptcpConnectionFactory implements ConnectionFactory {
+    private final MptcpConfig cfg;
+    private TokenTable<MptcpConnection> tokens;
+
+    public MptcpConnectionFactory(MptcpConfig cfg) {
+        this.cfg = cfg;
+    }
+
+    private TokenTable<MptcpConnection> tokens(StackContext ctx) {
+        if (tokens == null) {
+            tokens = new TokenTable<>(ctx.random());
+        }
+        return tokens;
+    }
+
+    /** Connections by token, for tests and status. */
+    public MptcpConnection lookup(int token) {
+        return tokens == null ? null : tokens.lookup(token);
+    }
+
+    @Override
+    public Connection connect(long nowMicros, StackContext ctx, InetSocketAddress remote) {
+        return MptcpConnection.connect(nowMicros, ctx, cfg, tokens(ctx), remote);
+    }
+
+    @Override
+    public Accepted accept(long nowMicros, StackContext ctx, FourTuple tuple, Segment syn) {
+        TcpHeader h = syn.header();
+        if (!h.has(TcpHeader.SYN) || h.has(TcpHeader.ACK) || h.has(TcpHeader.RST)) {
+            return Accepted.REFUSED;
+        }
+        MptcpOption.MpCapable cap = null;
+        MptcpOption.MpJoinSyn join = null;
+        for (TcpOption o : h.options()) {
+            if (o instanceof MptcpOption.MpCapable c) {
+                cap = c;
+            } else if (o instanceof MptcpOption.MpJoinSyn j) {
+                join = j;
+            }
+        }
+        if (join != null && cfg.enabled) {
+            MptcpConnection c = tokens(ctx).lookup(join.token());
+            if (c == null || !c.acceptsJoin()) {
+                // Wire facts 3.4: an unknown token or a refused join gets a RST with MP_TCPRST.
+                ctx.mib().inc(MptcpMib.MPJoinSynRejected);
+                ctx.mib().inc(MptcpMib.MPRstTx);
+                int reason = c == null ? MptcpOption.MpTcpRst.REASON_MPTCP_ERROR
+                        : MptcpOption.MpTcpRst.REASON_ADMIN_PROHIBITED;
+                return new Accepted(new JoinRefusal(ctx, tuple, reason), false);
+            }
+            c.acceptJoin(nowMicros, tuple);
+            return new Accepted(c, false);
+        }
+        // Section 3.1 and wire facts 1.2: a v1 SYN option of 4 bytes, version >= 1, H set, B clear.
+        boolean mptcp = cfg.enabled && cap != null && cap.form() == MptcpOption.CapableForm.SYN && cap.version() >= 1
+                && (cap.flags() & 0x1F) == MptcpOption.CAP_H_HMAC_SHA256
+                && (cap.flags() & MptcpOption.CAP_B_EXTENSIBILITY) == 0;
+        if (!mptcp && cfg.enabled) {
+            ctx.mib().inc(MptcpMib.MPCapableSYNRXPlain);
+        }
+        return new Accepted(MptcpConnection.accept(nowMicros, ctx, cfg, tokens(ctx), tuple, mptcp), true);
+    }
+}

@@ -1,0 +1,74 @@
+package io.jmptcp.core.mptcp;
+
+/**
+ * MPTCP counters, named after the Linux kernel's MPTcpExt counters where they mean the same thing
+ * (include/net/mptcp ... {@code mptcp_mib_field}). Read and incremented via {@link io.jmptcp.core.tcp.Mib}.
+ */
+public enum MptcpMib {
+    /** Received a SYN with a valid MP_CAPABLE. */
+    MPCapableSYNRX,
+    /** Sent a SYN with MP_CAPABLE. */
+    MPCapableSYNTX,
+    /** Received a SYN/ACK with a valid MP_CAPABLE. */
+    MPCapableSYNACKRX,
+    /** Received the third ACK (or first data) with MP_CAPABLE. */
+    MPCapableACKRX,
+    /** Server fell back: the handshake-completing ACK had no MP_CAPABLE. */
+    MPCapableFallbackACK,
+    /** Client fell back: the SYN/ACK had no valid MP_CAPABLE. */
+    MPCapableFallbackSYNACK,
+    /** A SYN without MP_CAPABLE was accepted as plain TCP. */
+    MPCapableSYNRXPlain,
+    /** Received an MP_JOIN SYN for a known token. */
+    MPJoinSynRx,
+    /** Received an MP_JOIN SYN for an unknown token, or one that was refused. */
+    MPJoinSynRejected,
+    /** Received an MP_JOIN SYN/ACK with a valid HMAC. */
+    MPJoinSynAckRx,
+    /** MP_JOIN SYN/ACK with a wrong HMAC. */
+    MPJoinSynAckHMacFailure,
+    /** Received an MP_JOIN third ACK with a valid HMAC. */
+    MPJoinAckRx,
+    /** MP_JOIN third ACK with a wrong HMAC. */
+    MPJoinAckHMacFailure,
+    /** MP_JOIN subflows that became fully established by the fourth ACK. */
+    MPJoinFourthAckRx,
+    /** A mapping contradicted one already held for the same bytes. */
+    DSSNotMatching,
+    /** Data arrived without any mapping. */
+    DSSNoMatchTCP,
+    /** Sent the infinite mapping (DLL 0). */
+    InfiniteMapTx,
+    /** Received the infinite mapping. */
+    InfiniteMapRx,
+    /** DSS checksum failures. */
+    DataCsumErr,
+    /** Bytes received at the data level more than once (trimmed). */
+    DuplicateData,
+    /** Data-level segments queued out of order. */
+    OFOQueue,
+    /** Data beyond the advertised connection-level window, dropped. */
+    NoDSSInWindow,
+    /** Connection fell back to TCP after DSS went missing on data. */
+    DSSFallback,
+    /** Data sent again on another subflow after a timeout (RFC 6182 section 5.2). */
+    Reinjection,
+    /** MP_FAIL sent. */
+    MPFailTx,
+    /** MP_FAIL received. */
+    MPFailRx,
+    /** MP_FASTCLOSE sent. */
+    MPFastcloseTx,
+    /** MP_FASTCLOSE received (and accepted). */
+    MPFastcloseRx,
+    /** MP_TCPRST sent. */
+    MPRstTx,
+    /** MP_TCPRST received. */
+    MPRstRx,
+    /** ADD_ADDR received with a valid HMAC. */
+    AddAddr,
+    /** ADD_ADDR echo received. */
+    Echo,
+    /** MPTCP options that failed validation (wrong length, version or flags) and were ignored. */
+    OptionInvalid
+}

@@ -1,0 +1,202 @@
+package io.jmptcp.core.mptcp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jmptcp.core.runtime.Connection;
+import io.jmptcp.core.sim.Packet;
+import io.jmptcp.core.tcp.Segment;
+import io.jmptcp.core.wire.MptcpOption;
+import io.jmptcp.core.wire.TcpHeader;
+import io.jmptcp.core.wire.TcpOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Fallback to plain TCP (RFC 8684 section 3.7) without losing a byte, with middleboxes in the
+ * simulator that strip MPTCP options; DSS checksums in all four combinations; MP_FASTCLOSE.
+ */
+class MptcpFallbackSimTest {
+    static final long BYTES = 2 << 20;
+
+    static MptcpSim onePath(MptcpConfig c, MptcpConfig s, long seed) {
+        MptcpSim sim = new MptcpSim(List.of("10.0.1.1"), List.of("10.0.9.1"), c, s, BYTES, BYTES, seed);
+        sim.path("10.0.1.1", "10.0.9.1", 50_000_000, 10_000);
+        return sim;
+    }
+
+    /** A middlebox that removes every MPTCP option from the segments that match. */
+    static UnaryOperator<Packet> strip(Predicate<Segment> which) {
+        return p -> {
+            Segment s = p.segment();
+            if (!which.test(s)) {
+                return p;
+            }
+            List<TcpOption> kept = new ArrayList<>();
+            for (TcpOption o : s.header().options()) {
+                if (!(o instanceof MptcpOption)) {
+                    kept.add(o);
+                }
+            }
+            TcpHeader h = s.header();
+            TcpHeader n = new TcpHeader(h.srcPort(), h.dstPort(), h.seq(), h.ack(), h.flags(), h.window(), 0, 0, kept);
+            return p.with(new Segment(n, s.data(), s.offset(), s.length()));
+        };
+    }
+
+    static void runIntact(MptcpSim s) {
+        s.connect("10.0.9.1");
+        assertTrue(s.run(s::transferDone, 60_000_000), () -> "not done: " + s.clientConn + "\n" + s.serverConn()
+                + "\n" + s.net.client.mib() + "\n" + s.net.server.mib());
+        assertEquals(BYTES, s.clientApp.received);
+        assertEquals(BYTES, s.serverApp.received);
+        assertArrayEquals(s.clientApp.sentHash(), s.serverApp.receivedHash());
+        assertArrayEquals(s.serverApp.sentHash(), s.clientApp.receivedHash());
+    }
+
+    static boolean isSyn(Segment s) {
+        return s.header().has(TcpHeader.SYN) && !s.header().has(TcpHeader.ACK);
+    }
+
+    @Test
+    void peerWithoutMptcp() {
+        MptcpSim s = onePath(new MptcpConfig(), new MptcpConfig().enabled(false), 21);
+        runIntact(s);
+        assertTrue(s.clientConn.fellBack());
+        assertFalse(s.serverConn().isMptcp());
+        assertEquals(1, s.net.client.mib().get(MptcpMib.MPCapableFallbackSYNACK));
+    }
+
+    @Test
+    void optionStrippedFromSyn() {
+        MptcpSim s = onePath(new MptcpConfig(), new MptcpConfig(), 22);
+        s.net.paths.get(0).up.filter = strip(MptcpFallbackSimTest::isSyn);
+        runIntact(s);
+        assertTrue(s.clientConn.fellBack());
+        assertFalse(s.serverConn().isMptcp());
+        assertEquals(1, s.net.client.mib().get(MptcpMib.MPCapableFallbackSYNACK));
+        assertEquals(1, s.net.server.mib().get(MptcpMib.MPCapableSYNRXPlain));
+        assertEquals(0, s.net.server.mib().get(MptcpMib.MPCapableSYNRX));
+    }
+
+    @Test
+    void optionStrippedFromSynAck() {
+        MptcpSim s = onePath(new MptcpConfig(), new MptcpConfig(), 23);
+        s.net.paths.get(0).down.filter = strip(x -> x.header().has(TcpHeader.SYN));
+        runIntact(s);
+        assertTrue(s.clientConn.fellBack());
+        assertTrue(s.serverConn().fellBack());
+        assertEquals(1, s.net.client.mib().get(MptcpMib.MPCapableFallbackSYNACK));
+        assertEquals(1, s.net.server.mib().get(MptcpMib.MPCapableFallbackACK));
+    }
+
+    @Test
+    void optionStrippedFromThirdAck() {
+        MptcpSim s = onePath(new MptcpConfig(), new MptcpConfig(), 24);
+        boolean[] first = {true};
+        s.net.paths.get(0).up.filter = strip(x -> {
+            if (!isSyn(x) && first[0]) {
+                first[0] = false;
+                return true; // the third ACK only
+            }
+            return false;
+        });
+        runIntact(s);
+        assertTrue(s.serverConn().fellBack());
+        assertTrue(s.clientConn.fellBack());
+        assertEquals(1, s.net.server.mib().get(MptcpMib.MPCapableFallbackACK));
+    }
+
+    @Test
+    void dssStrippedFromDataMidConnection() {
+        MptcpSim s = onePath(new MptcpConfig(), new MptcpConfig(), 25);
+        int[] dataSegs = {0};
+        s.net.paths.get(0).up.filter = strip(x -> x.length() > 0 && ++dataSegs[0] > 200);
+        runIntact(s);
+        assertTrue(s.serverConn().fellBack());
+        assertTrue(s.clientConn.fellBack());
+        assertEquals(1, s.net.server.mib().get(MptcpMib.DSSFallback));
+        assertEquals(1, s.net.client.mib().get(MptcpMib.DSSFallback));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"false,false", "false,true", "true,false", "true,true"})
+    void checksumInAllFourCombinations(boolean client, boolean server) {
+        MptcpSim s = onePath(new MptcpConfig().checksum(client), new MptcpConfig().checksum(server), 26);
+        List<MptcpOption.Dss> dss = new ArrayList<>();
+        s.net.paths.get(0).up.tap = p -> p.segment().header().options().stream()
+                .filter(o -> o instanceof MptcpOption.Dss d && d.hasMapping()).forEach(o -> dss.add((MptcpOption.Dss) o));
+        runIntact(s);
+        boolean expected = client || server;
+        assertEquals(expected, s.clientConn.checksumsInUse());
+        assertEquals(expected, s.serverConn().checksumsInUse());
+        assertTrue(s.clientConn.isMptcp());
+        assertFalse(dss.isEmpty());
+        assertTrue(dss.stream().allMatch(d -> d.hasChecksum() == expected));
+        assertEquals(0, s.net.client.mib().get(MptcpMib.DataCsumErr));
+        assertEquals(0, s.net.server.mib().get(MptcpMib.DataCsumErr));
+    }
+
+    @Test
+    void corruptedPayloadFailsTheChecksumAndIsNotDelivered() {
+        MptcpSim s = onePath(new MptcpConfig().checksum(true), new MptcpConfig(), 27);
+        int[] n = {0};
+        s.net.paths.get(0).up.filter = p -> {
+            Segment x = p.segment();
+            if (x.length() > 100 && ++n[0] == 50) {
+                byte[] copy = java.util.Arrays.copyOfRange(x.data(), x.offset(), x.offset() + x.length());
+                copy[10] ^= 0x55; // a middlebox rewrites the payload; the TCP checksum is fixed up
+                return p.with(new Segment(x.header(), copy, 0, copy.length));
+            }
+            return p;
+        };
+        s.connect("10.0.9.1");
+        s.run(() -> s.serverConn() != null && s.serverConn().state() == Connection.State.FAILED
+                || s.transferDone(), 60_000_000);
+        assertEquals(1, s.net.server.mib().get(MptcpMib.DataCsumErr));
+        assertEquals(1, s.net.server.mib().get(MptcpMib.MPRstTx));
+        // Nothing corrupted reached the application: what it got is a prefix of what was sent.
+        assertTrue(s.serverApp.received < BYTES);
+    }
+
+    @Test
+    void fastcloseFromClient() {
+        fastclose(true);
+    }
+
+    @Test
+    void fastcloseFromServer() {
+        fastclose(false);
+    }
+
+    private void fastclose(boolean clientAborts) {
+        MptcpSim s = new MptcpSim(List.of("10.0.1.1", "10.0.2.1"), List.of("10.0.9.1"), new MptcpConfig(),
+                new MptcpConfig(), BYTES, BYTES, 28);
+        s.path("10.0.1.1", "10.0.9.1", 50_000_000, 10_000);
+        s.path("10.0.2.1", "10.0.9.1", 50_000_000, 10_000);
+        MptcpTransferSimTest.joinThenRun(s, 0);
+        assertTrue(s.run(() -> s.serverApp.received > BYTES / 4, 10_000_000));
+        MptcpConnection aborter = clientAborts ? s.clientConn : s.serverConn();
+        MptcpConnection peer = clientAborts ? s.serverConn() : s.clientConn;
+        aborter.abort();
+        (clientAborts ? s.net.client : s.net.server).step();
+        assertTrue(s.run(() -> peer.state() == Connection.State.FAILED, 1_000_000));
+        var am = (clientAborts ? s.net.client : s.net.server).mib();
+        var pm = (clientAborts ? s.net.server : s.net.client).mib();
+        assertEquals(2, am.get(MptcpMib.MPFastcloseTx));
+        assertTrue(pm.get(MptcpMib.MPFastcloseRx) >= 1);
+        assertTrue(peer.failure().contains("MP_FASTCLOSE"), peer.failure());
+        // No state left on either side: every subflow closed and the token released.
+        assertTrue(s.run(() -> s.net.client.liveConnections() == 0 && s.net.server.liveConnections() == 0, 2_000_000),
+                () -> s.clientConn + "\n" + s.serverConn());
+        assertEquals(null, s.clientFactory.lookup(MptcpCrypto.token(s.clientConn.localKey())));
+        assertEquals(null, s.serverFactory.lookup(MptcpCrypto.token(s.serverConn().localKey())));
+    }
+}

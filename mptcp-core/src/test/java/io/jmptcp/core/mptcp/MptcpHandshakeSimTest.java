@@ -1,0 +1,76 @@
+package io.jmptcp.core.mptcp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jmptcp.core.runtime.Connection;
+import io.jmptcp.core.tcp.Mib;
+import io.jmptcp.core.wire.MptcpOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** MP_CAPABLE and MP_JOIN handshakes on the simulator, checked by counters and by the wire. */
+class MptcpHandshakeSimTest {
+
+    @Test
+    void capableHandshakeThenJoinFromSecondAddress() {
+        MptcpSim s = new MptcpSim(List.of("10.0.1.1", "10.0.2.1"), List.of("10.0.9.1"), new MptcpConfig(),
+                new MptcpConfig(), 100_000, 100_000, 1);
+        s.path("10.0.1.1", "10.0.9.1", 50_000_000, 10_000);
+        s.path("10.0.2.1", "10.0.9.1", 50_000_000, 10_000);
+        List<MptcpOption> up = new ArrayList<>();
+        s.net.paths.get(0).up.tap = p -> p.segment().header().options().stream()
+                .filter(o -> o instanceof MptcpOption).forEach(o -> up.add((MptcpOption) o));
+        s.clientApp.holdOpen = true; // Linux refuses joins after a DATA_FIN: keep it open until joined
+        s.connect("10.0.9.1");
+        assertTrue(s.run(() -> s.net.client.mib().get(MptcpMib.MPJoinFourthAckRx) == 1, 5_000_000),
+                () -> s.clientConn + "\n" + s.serverConn() + "\n" + s.net.client.mib() + "\n" + s.net.server.mib());
+        s.clientApp.holdOpen = false;
+        s.net.client.step();
+        assertTrue(s.run(s::transferDone, 20_000_000), () -> "not done: " + s.clientConn + " / " + s.serverConn());
+        assertArrayEquals(s.clientApp.sentHash(), s.serverApp.receivedHash());
+        assertArrayEquals(s.serverApp.sentHash(), s.clientApp.receivedHash());
+        assertTrue(s.clientConn.isMptcp());
+        assertTrue(s.serverConn().isMptcp());
+        assertEquals(2, s.clientConn.subflows().size());
+        Mib c = s.net.client.mib();
+        Mib sv = s.net.server.mib();
+        assertEquals(1, c.get(MptcpMib.MPCapableSYNACKRX));
+        assertEquals(1, sv.get(MptcpMib.MPCapableSYNRX));
+        assertEquals(1, sv.get(MptcpMib.MPCapableACKRX));
+        assertEquals(1, sv.get(MptcpMib.MPJoinSynRx));
+        assertEquals(1, c.get(MptcpMib.MPJoinSynAckRx));
+        assertEquals(1, sv.get(MptcpMib.MPJoinAckRx));
+        assertEquals(1, c.get(MptcpMib.MPJoinFourthAckRx));
+        assertEquals(0, c.get(MptcpMib.DataCsumErr) + sv.get(MptcpMib.DataCsumErr));
+        // The MP_CAPABLE forms Linux sends: SYN 4 bytes with H only, then a 20-byte third ACK
+        // carrying both keys, then a 22-byte MP_CAPABLE with the first data.
+        MptcpOption.MpCapable syn = (MptcpOption.MpCapable) up.get(0);
+        assertEquals(MptcpOption.CapableForm.SYN, syn.form());
+        assertEquals(0x01, syn.flags());
+        MptcpOption.MpCapable third = (MptcpOption.MpCapable) up.get(1);
+        assertEquals(MptcpOption.CapableForm.ACK, third.form());
+        assertEquals(s.clientConn.localKey(), third.senderKey());
+        assertEquals(s.serverConn().localKey(), third.receiverKey());
+        assertTrue(up.stream().anyMatch(o -> o instanceof MptcpOption.MpCapable m
+                && m.form() == MptcpOption.CapableForm.ACK_DATA));
+        // DSS afterwards: 64-bit DSN, and every one with a DATA_ACK.
+        List<MptcpOption.Dss> dss = up.stream().filter(o -> o instanceof MptcpOption.Dss)
+                .map(o -> (MptcpOption.Dss) o).toList();
+        assertFalse(dss.isEmpty());
+        assertTrue(dss.stream().allMatch(MptcpOption.Dss::hasDataAck));
+        assertTrue(dss.stream().filter(MptcpOption.Dss::hasMapping).allMatch(MptcpOption.Dss::dsn64));
+        assertTrue(dss.stream().anyMatch(d -> d.dataFin() && d.dataLevelLength() == 1 && d.ssn() == 0));
+        // The first DSN is IDSN + 1; the MP_CAPABLE data occupies it, so DSS mappings start later.
+        long firstDss = dss.stream().filter(d -> d.hasMapping() && !d.dataFin()).mapToLong(MptcpOption.Dss::dsn)
+                .min().orElseThrow();
+        long dll = up.stream().filter(o -> o instanceof MptcpOption.MpCapable m
+                && m.form() == MptcpOption.CapableForm.ACK_DATA).mapToLong(o -> ((MptcpOption.MpCapable) o)
+                .dataLevelLength()).findFirst().orElseThrow();
+        assertEquals(MptcpCrypto.idsn(s.clientConn.localKey()) + 1 + dll, firstDss);
+        assertEquals(Connection.State.CLOSED, s.clientConn.state());
+    }
+}
