@@ -65,14 +65,18 @@ public final class DataReceiveBuffer {
         return edge - ackOffset;
     }
 
-    /** The right edge (DSN) last advertised: data past it is dropped. */
+    /** The right edge (DSN) last advertised. */
     public long rightEdge() {
         return initialDsn + advertisedEdge;
     }
 
     /**
      * Takes mapped data from a subflow. Returns the number of bytes that became deliverable in
-     * order. Duplicates are trimmed; bytes beyond the advertised window are dropped and counted.
+     * order. Duplicates are trimmed. Bytes beyond the advertised right edge are still kept while
+     * they fit in one more buffer's worth: a subflow has already acknowledged them, so dropping them
+     * would leave a hole that only a connection-level retransmission could fill (a sender may
+     * overshoot the edge when it pairs a DATA_ACK with a window from another segment). Bytes past
+     * that hard limit are dropped and counted.
      */
     public int receive(long dsn, byte[] data, int off, int len) {
         long start = dsn - initialDsn;
@@ -81,10 +85,11 @@ public final class DataReceiveBuffer {
             duplicateBytes += len;
             return 0;
         }
-        if (end > advertisedEdge) {
-            long cut = end - Math.max(advertisedEdge, start);
+        long hardEdge = advertisedEdge + capacity;
+        if (end > hardEdge) {
+            long cut = end - Math.max(hardEdge, start);
             beyondWindowBytes += cut;
-            end = Math.max(advertisedEdge, start);
+            end = Math.max(hardEdge, start);
         }
         if (start < ackOffset) {
             duplicateBytes += ackOffset - start;
@@ -191,7 +196,7 @@ public final class DataReceiveBuffer {
         return duplicateBytes;
     }
 
-    /** Bytes dropped because they lay beyond the advertised window. */
+    /** Bytes dropped because they lay beyond the advertised window and the slack past it. */
     public long beyondWindowBytes() {
         return beyondWindowBytes;
     }

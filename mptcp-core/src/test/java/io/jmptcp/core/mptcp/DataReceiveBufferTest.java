@@ -43,7 +43,7 @@ class DataReceiveBufferTest {
     }
 
     @Test
-    void windowNeverShrinksAndDataBeyondItIsDropped() {
+    void windowNeverShrinksAndOnlyDataFarBeyondItIsDropped() {
         DataReceiveBuffer b = new DataReceiveBuffer(IDSN, 10);
         assertEquals(10, b.window());
         long edge = b.rightEdge();
@@ -51,11 +51,14 @@ class DataReceiveBufferTest {
         b.receive(IDSN + 1, new byte[8], 0, 8);
         assertEquals(2, b.window());
         assertEquals(edge, b.rightEdge());
-        // 4 bytes, 2 of which lie beyond the advertised edge: 2 accepted, 2 dropped.
-        assertEquals(2, b.receive(IDSN + 9, new byte[4], 0, 4));
-        assertEquals(2, b.beyondWindowBytes());
+        // 4 bytes, 2 of them past the edge: a subflow acknowledged them, so they are kept.
+        assertEquals(4, b.receive(IDSN + 9, new byte[4], 0, 4));
+        assertEquals(0, b.beyondWindowBytes());
         assertEquals(0, b.window());
-        b.read(new byte[10], 0, 10);
+        // Past one more buffer's worth beyond the edge, data is dropped and counted.
+        assertEquals(0, b.receive(IDSN + 23, new byte[4], 0, 4), "the right edge is now 12, the hard limit 22");
+        assertEquals(4, b.beyondWindowBytes());
+        b.read(new byte[12], 0, 12);
         assertEquals(10, b.window());
     }
 

@@ -48,7 +48,7 @@ class MptcpTransferSimTest {
         MptcpSim s = twoPaths(bytes, 7, new MptcpConfig(), new MptcpConfig());
         joinThenRun(s, 0);
         assertTrue(s.run(() -> s.clientApp.written == bytes && s.serverApp.written == bytes
-                && s.clientApp.received == bytes && s.serverApp.received == bytes, 60_000_000));
+                && s.clientApp.received == bytes && s.serverApp.received == bytes, 60_000_000), () -> "t=" + s.net.sim.now() + " cw=" + s.clientApp.written + " sw=" + s.serverApp.written + " cr=" + s.clientApp.received + " sr=" + s.serverApp.received + "\n" + s.clientConn + "\n" + s.serverConn() + "\n" + s.net.client.mib() + "\n" + s.net.server.mib());
         finish(s, 70_000_000);
         assertEquals(bytes, s.serverApp.received);
         assertEquals(bytes, s.clientApp.received);

@@ -45,9 +45,9 @@ class MptcpHooksScriptTest {
         s.expect(10_000, data(A, P, 100));
         assertEquals(1, s.conn.sndUnaRelative());
         assertEquals(101, s.conn.sndNxtRelative());
-        s.expect(210_000, data(A, P, 100));
+        s.expect(220_000, data(A, P, 100)); // RTO = SRTT + max(4 RTTVAR, 200 ms) after the send at 10 ms
         assertEquals(1, s.conn.consecutiveRtos());
-        s.send(220_000, seg(ACK, P, A + 100, 0));
+        s.send(230_000, seg(ACK, P, A + 100, 0));
         assertEquals(0, s.conn.consecutiveRtos());
         assertEquals(101, s.conn.sndUnaRelative());
     }
