@@ -2,7 +2,7 @@
 # The raw TUN ceiling from Java, beside kernel TCP over an unlimited veth, on this machine.
 #   scripts/bench-tun.sh [SECONDS] [PACKET_BYTES]
 # Needs root, iperf3 and the jar (built if missing). Everything runs in scratch namespaces
-# (jtun-bench-*), removed on exit. Results: docs/benchmarks-tun.md.
+# (jtun-bench-*), removed on exit. Results: docs/benchmarks.md, section "TUN ceiling".
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SECONDS_PER_TEST=${1:-5}
