@@ -280,13 +280,13 @@ public final class MptcpSubflow implements SchedSubflow {
             }
         }
         if (h.has(TcpHeader.RST)) {
-            if (r.verdict() == InboundResult.Verdict.RESET) {
-                if (tcpRst != null) {
-                    mib().inc(MptcpMib.MPRstRx);
-                }
-                if (fastclose != null) {
-                    conn.onFastclose(fastclose.receiverKey());
-                }
+            if (r.verdict() == InboundResult.Verdict.RESET && tcpRst != null) {
+                mib().inc(MptcpMib.MPRstRx);
+            }
+            // Section 3.5: MP_FASTCLOSE is authenticated by our 64-bit key, so it is honoured even
+            // on a RST outside the window (the peer's data still in flight puts its RST ahead of us).
+            if (fastclose != null) {
+                conn.onFastclose(fastclose.receiverKey());
             }
             return;
         }
