@@ -183,7 +183,7 @@ class KernelInteropTest {
     /** jmptcp nc client to a kernel peer.py server. */
     static Outcome clientToKernel(long bytes, boolean kernelMptcp, boolean checksum, Runnable midway)
             throws Exception {
-        return clientToKernel(bytes, kernelMptcp, checksum, midway, List.of(), List.of());
+        return clientToKernel(bytes, kernelMptcp, checksum, midway, List.of());
     }
 
     static Outcome clientToKernel(long bytes, boolean kernelMptcp, boolean checksum, Runnable midway,
