@@ -69,9 +69,7 @@ public final class MptcpConnection implements Connection {
     private boolean dataFinSent;
     private long dataFinDeadline = TcpConnection.NEVER;
     private int dataFinRetries;
-    private boolean peerFinAcked;
     private boolean subflowsClosed;
-    private boolean appClosed;
 
     private State state = State.CONNECTING;
     private String failure;
@@ -929,8 +927,7 @@ public final class MptcpConnection implements Connection {
 
     @Override
     public void close() {
-        appClosed = true;
-        shutdownOutput();
+        shutdownOutput(); // the DATA_FIN; the subflows close once the peer's DATA_FIN is in too
     }
 
     /** Abort: MP_FASTCLOSE with MP_TCPRST on a RST on every subflow (section 3.5, Linux 6.x). */

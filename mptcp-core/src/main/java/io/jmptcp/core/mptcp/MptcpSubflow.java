@@ -71,7 +71,6 @@ public final class MptcpSubflow implements SchedSubflow {
     /** The peer sent 64-bit DSNs: answer with 64-bit DATA_ACKs, as Linux does. */
     private boolean dataAck64;
     private TcpState lastState;
-    private boolean sawMptcpOption;
     private int lastRtos;
     /** Timed out and its data reinjected elsewhere; not scheduled until it makes progress again. */
     boolean stale;

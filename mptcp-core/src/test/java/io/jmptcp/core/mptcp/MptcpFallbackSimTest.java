@@ -115,6 +115,26 @@ class MptcpFallbackSimTest {
     }
 
     @Test
+    void thirdAckLostThenMpCapableWithDataCompletesTheHandshake() {
+        MptcpSim s = onePath(new MptcpConfig(), new MptcpConfig(), 29);
+        boolean[] dropped = {false};
+        s.net.paths.get(0).up.filter = p -> {
+            Segment x = p.segment();
+            if (!dropped[0] && !isSyn(x) && x.length() == 0) {
+                dropped[0] = true;
+                return null; // the pure third ACK is lost
+            }
+            return p;
+        };
+        runIntact(s);
+        assertTrue(dropped[0]);
+        assertTrue(s.clientConn.isMptcp());
+        assertTrue(s.serverConn().isMptcp());
+        assertEquals(1, s.net.server.mib().get(MptcpMib.MPCapableACKRX));
+        assertEquals(0, s.net.server.mib().get(MptcpMib.MPCapableFallbackACK));
+    }
+
+    @Test
     void dssStrippedFromDataMidConnection() {
         MptcpSim s = onePath(new MptcpConfig(), new MptcpConfig(), 25);
         int[] dataSegs = {0};
