@@ -128,7 +128,7 @@ public final class MptcpSocket implements Closeable {
                 outputShut = true;
                 conn.close();
                 stack.touch(conn);
-                stack.changed.signalAll();
+                stack.wakeAll(conn);
             }
         } finally {
             stack.lock.unlock();
@@ -144,7 +144,7 @@ public final class MptcpSocket implements Closeable {
             if (conn != null) {
                 conn.abort();
                 stack.touch(conn);
-                stack.changed.signalAll();
+                stack.wakeAll(conn);
             }
         } finally {
             stack.lock.unlock();
@@ -250,7 +250,7 @@ public final class MptcpSocket implements Closeable {
                         return -1;
                     }
                     stack.checkRunning();
-                    stack.changed.await();
+                    stack.awaitReadable(conn);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -307,7 +307,11 @@ public final class MptcpSocket implements Closeable {
                         continue;
                     }
                     stack.checkRunning();
-                    stack.changed.await();
+                    if (s == Connection.State.ESTABLISHED) {
+                        stack.awaitWritable(conn);
+                    } else {
+                        stack.changed.await(); // still connecting
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

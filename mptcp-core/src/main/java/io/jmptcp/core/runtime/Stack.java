@@ -6,6 +6,7 @@ import io.jmptcp.core.tcp.Mib;
 import io.jmptcp.core.tcp.Segment;
 import io.jmptcp.core.tcp.TcpConnection;
 import io.jmptcp.core.wire.IpPacketCodec;
+import io.jmptcp.core.wire.MptcpOption;
 import io.jmptcp.core.wire.PacketParse;
 import io.jmptcp.core.wire.TcpHeader;
 import io.jmptcp.core.wire.TcpOptionCodec;
@@ -83,6 +84,7 @@ public final class Stack implements StackContext, AutoCloseable {
     private final Thread thread;
     private volatile boolean running;
     private boolean waiting;
+    private boolean stateChanges;
     private String stopReason;
 
     /**
@@ -126,6 +128,9 @@ public final class Stack implements StackContext, AutoCloseable {
             }
             running = false;
             changed.signalAll();
+            for (Entry e : entries.values()) {
+                e.signalAll();
+            }
         } finally {
             lock.unlock();
         }
@@ -318,6 +323,49 @@ public final class Stack implements StackContext, AutoCloseable {
         return null;
     }
 
+    /** Blocks until the loop reports news for a reader of {@code c}; caller holds the lock. */
+    void awaitReadable(Connection c) throws InterruptedException {
+        Entry e = entries.get(c);
+        if (e == null) {
+            return; // forgotten: its state is final, the caller sees it
+        }
+        if (e.readCond == null) {
+            e.readCond = lock.newCondition();
+        }
+        e.readWaiters++;
+        try {
+            e.readCond.await();
+        } finally {
+            e.readWaiters--;
+        }
+    }
+
+    /** Blocks until the loop reports send-buffer space (or a state change) for {@code c}; caller holds the lock. */
+    void awaitWritable(Connection c) throws InterruptedException {
+        Entry e = entries.get(c);
+        if (e == null) {
+            return;
+        }
+        if (e.writeCond == null) {
+            e.writeCond = lock.newCondition();
+        }
+        e.writeWaiters++;
+        try {
+            e.writeCond.await();
+        } finally {
+            e.writeWaiters--;
+        }
+    }
+
+    /** Wakes every thread blocked on {@code c} (after a local close or abort); caller holds the lock. */
+    void wakeAll(Connection c) {
+        Entry e = entries.get(c);
+        if (e != null) {
+            e.signalAll();
+        }
+        changed.signalAll();
+    }
+
     /**
      * Marks a connection changed by an application call so the loop polls it, and wakes the loop
      * if it waits. Caller holds the lock.
@@ -362,9 +410,12 @@ public final class Stack implements StackContext, AutoCloseable {
                     if (!running) {
                         break;
                     }
+                    stateChanges = false;
                     round();
                     counters[StackCounter.OUT_PACKETS.ordinal()] += output.pending();
-                    changed.signalAll();
+                    if (stateChanges) {
+                        changed.signalAll();
+                    }
                 } finally {
                     lock.unlock();
                 }
@@ -377,6 +428,9 @@ public final class Stack implements StackContext, AutoCloseable {
                 stopReason = "the stack stopped: " + e;
                 running = false;
                 changed.signalAll();
+                for (Entry x : entries.values()) {
+                    x.signalAll();
+                }
             } finally {
                 lock.unlock();
             }
@@ -432,6 +486,7 @@ public final class Stack implements StackContext, AutoCloseable {
             forget(e);
             return;
         }
+        wakeWaiters(e);
         long at = e.conn.pollAt();
         if (at != e.scheduledAt) {
             e.scheduledAt = at;
@@ -441,7 +496,31 @@ public final class Stack implements StackContext, AutoCloseable {
         }
     }
 
+    /**
+     * Wakes the threads blocked on this connection if what they wait for may have happened: a
+     * reader on news or readable bytes, a writer on free send buffer, anyone on a state change
+     * (waiters for connect, accept and close wait on {@link #changed}). Waking only then keeps a
+     * blocked reader from spinning on every round of an upload.
+     */
+    private void wakeWaiters(Entry e) {
+        Connection.State s = e.conn.state();
+        boolean stateChanged = s != e.lastState;
+        e.lastState = s;
+        if (stateChanged) {
+            stateChanges = true;
+        }
+        if (e.readWaiters > 0 && (e.news || stateChanged || e.conn.readable() > 0)) {
+            e.readCond.signalAll();
+        }
+        if (e.writeWaiters > 0 && (stateChanged || e.conn.writable() > 0)) {
+            e.writeCond.signalAll();
+        }
+        e.news = false;
+    }
+
     private void forget(Entry e) {
+        e.signalAll();
+        stateChanges = true;
         e.forgotten = true;
         for (FourTuple t : e.tuples) {
             demux.remove(t, e);
@@ -499,6 +578,10 @@ public final class Stack implements StackContext, AutoCloseable {
         Entry e = demux.get(tuple);
         if (e != null) {
             e.conn.input(now, tuple, seg);
+            if (len > 0 || (h.flags() & (TcpHeader.FIN | TcpHeader.RST | TcpHeader.SYN)) != 0
+                    || TcpOptionCodec.first(h.options(), MptcpOption.class) != null) {
+                e.news = true; // MPTCP options may carry a DATA_FIN: the reader looks
+            }
             touch(e);
             return;
         }
@@ -554,9 +637,25 @@ public final class Stack implements StackContext, AutoCloseable {
         boolean touched;
         boolean forgotten;
         Listener listener;
+        /** Input this round that a waiting reader may care about (data, FIN, RST, MPTCP options). */
+        boolean news;
+        Connection.State lastState;
+        Condition readCond;
+        Condition writeCond;
+        int readWaiters;
+        int writeWaiters;
 
         Entry(Connection conn) {
             this.conn = conn;
+        }
+
+        void signalAll() {
+            if (readCond != null) {
+                readCond.signalAll();
+            }
+            if (writeCond != null) {
+                writeCond.signalAll();
+            }
         }
     }
 

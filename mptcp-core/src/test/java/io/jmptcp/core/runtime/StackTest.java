@@ -181,6 +181,97 @@ class StackTest {
         assertEquals(0, raw.receive(in, 0), "nothing else was sent");
     }
 
+    @Test
+    void blockedReaderSeesResetAndStackClose() throws Exception {
+        MemoryPacketIo[] link = MemoryPacketIo.pair(1500, 256);
+        start(link[0], link[1]);
+        MptcpServerSocket server = new MptcpServerSocket(b, 5001);
+        MptcpSocket c = new MptcpSocket(a);
+        c.connect(new InetSocketAddress(B, 5001));
+        MptcpSocket s = server.accept();
+        // The server aborts: the client's blocked read ends with "connection reset by peer".
+        CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> {
+            try {
+                return "read " + c.getInputStream().read(new byte[10]);
+            } catch (IOException e) {
+                return e.getMessage();
+            }
+        });
+        s.abort();
+        assertEquals("connection reset by peer", read.get(10, TimeUnit.SECONDS));
+        assertEquals(Connection.State.FAILED, c.state());
+        // A second pair: closing the stack fails a blocked read instead of leaving it hanging.
+        MptcpSocket c2 = new MptcpSocket(a);
+        c2.connect(new InetSocketAddress(B, 5001));
+        CompletableFuture<String> read2 = CompletableFuture.supplyAsync(() -> {
+            try {
+                return "read " + c2.getInputStream().read(new byte[10]);
+            } catch (IOException e) {
+                return e.getMessage();
+            }
+        });
+        a.close(); // whether the reader blocked first or not, it ends with the same error
+        assertEquals("the stack was closed", read2.get(10, TimeUnit.SECONDS));
+        server.close();
+    }
+
+    @Test
+    void ipv6BothWays() throws Exception {
+        InetAddress a6 = addr("fd00::1");
+        InetAddress b6 = addr("fd00::2");
+        MemoryPacketIo[] link = MemoryPacketIo.pair(1500, 4096);
+        a = new Stack(link[0], new PlainConnectionFactory(), List.of(A, a6)).start();
+        b = new Stack(link[1], new PlainConnectionFactory(), List.of(b6)).start();
+        MptcpServerSocket server = new MptcpServerSocket(b, 6000);
+        byte[] up = random(300_000, 3);
+        CompletableFuture<byte[]> got = CompletableFuture.supplyAsync(() -> {
+            try {
+                MptcpSocket s = server.accept();
+                byte[] d = readAll(s.getInputStream());
+                s.close();
+                return d;
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        MptcpSocket c = new MptcpSocket(a);
+        c.connect(new InetSocketAddress(b6, 6000));
+        assertTrue(c.info().local().startsWith("fd00:0:0:0:0:0:0:1:"), c.info().local());
+        writeAndShut(c, up).get();
+        assertEquals(-1, c.getInputStream().read());
+        assertArrayEquals(sha(up), sha(got.get(30, TimeUnit.SECONDS)));
+        assertTrue(c.awaitClosed(10_000));
+        server.close();
+    }
+
+    /** The SYN announces the MTU minus the IP and TCP headers (RFC 9293 3.7.1), per family. */
+    @Test
+    void synMssIsClampedToTheMtu() throws Exception {
+        MemoryPacketIo[] link = MemoryPacketIo.pair(1280, 64);
+        InetAddress a6 = addr("fd00::1");
+        a = new Stack(link[0], new PlainConnectionFactory(), List.of(A, a6)).start();
+        PacketBatch in = new PacketBatch(4, 1500, false);
+        int[] expected = {1280 - 40, 1280 - 60};
+        InetAddress[] remotes = {B, addr("fd00::2")};
+        for (int i = 0; i < 2; i++) {
+            InetSocketAddress remote = new InetSocketAddress(remotes[i], 80);
+            CompletableFuture.runAsync(() -> {
+                try {
+                    new MptcpSocket(a).connect(remote, 2_000);
+                } catch (IOException expectedTimeout) {
+                    // nobody answers: only the SYN matters here
+                }
+            });
+            in.clear();
+            assertTrue(link[1].receive(in, TimeUnit.SECONDS.toNanos(5)) >= 1);
+            PacketParse.Tcp syn = (PacketParse.Tcp) IpPacketCodec.parse(in.get(0), 0, in.get(0).limit());
+            assertEquals(TcpHeader.SYN, syn.header().flags());
+            var mss = io.jmptcp.core.wire.TcpOptionCodec.first(syn.header().options(),
+                    io.jmptcp.core.wire.TcpOption.Mss.class);
+            assertEquals(expected[i], mss.mss(), "MSS for " + remotes[i]);
+        }
+    }
+
     static byte[] sha(byte[] d) throws Exception {
         return MessageDigest.getInstance("SHA-256").digest(d);
     }

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Single-path goodput: jmptcp (plain TCP, `jmptcp nc --mptcp off`) beside kernel TCP over the same
+# unlimited testbed path (veths through the router namespace: no tbf, no emulator), then the raw
+# TUN ceiling (scripts/bench-tun.sh). Results: docs/benchmarks.md.
+#   scripts/bench.sh [MIB=1024] [TUN_SECONDS=5]
+# Needs root, python3, iperf3. Uses testbed prefix jrtb (torn down on exit).
+# JMPTCP_JAVA_OPTS is passed to the jmptcp JVM (e.g. a JFR recording for a profile).
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MIB=${1:-1024}
+TUN_SECONDS=${2:-5}
+P=jrtb
+BYTES=$((MIB * 1024 * 1024))
+JAR=$REPO/mptcp-cli/target/jmptcp.jar
+WORK=$(mktemp -d /tmp/jmptcp-bench.XXXXXX)
+
+cleanup() {
+  "$REPO/scripts/testbed.sh" down --prefix "$P" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+for prog in python3 iperf3; do
+  command -v "$prog" >/dev/null || { echo "bench: $prog is missing" >&2; exit 1; }
+done
+if [[ ! -f $JAR ]] || [[ -n $(find "$REPO"/mptcp-*/src/main "$REPO"/pom.xml "$REPO"/mptcp-*/pom.xml -newer "$JAR" -type f -print -quit) ]]; then
+  echo "bench: building the jar" >&2
+  (cd "$REPO" && mvn -B -q -DskipTests package) >&2
+fi
+
+# A TCP sink that times the transfer from its first byte to EOF (so process start-up is not
+# counted), or with --send N a source that sends N zero bytes. Prints bytes and Gbit/s.
+cat > "$WORK/sink.py" <<'PY'
+import socket, sys, time
+port, send = int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 0
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", port)); s.listen(1)
+open(sys.argv[3] if len(sys.argv) > 3 else "/dev/null", "w").close()
+c, _ = s.accept()
+if send:
+    buf = bytes(1 << 20); left = send; t0 = time.perf_counter()
+    while left > 0:
+        n = c.send(buf[:min(left, len(buf))]); left -= n
+    c.shutdown(socket.SHUT_WR)
+    while c.recv(1 << 16): pass
+    t1 = time.perf_counter(); got = send
+else:
+    buf = bytearray(1 << 20); got = 0; t0 = None
+    while True:
+        n = c.recv_into(buf)
+        if not n: break
+        if t0 is None: t0 = time.perf_counter()
+        got += n
+    t1 = time.perf_counter()
+print(f"{got} {got * 8 / (t1 - t0) / 1e9:.3f}")
+PY
+
+"$REPO/scripts/testbed.sh" up --prefix "$P" --paths 1 >/dev/null
+echo "== machine: $(nproc) CPUs, $(uname -r), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== single path, unlimited (testbed $P path 1: veth -> router -> veth), ${MIB} MiB per transfer"
+
+# Runs the sink in the server namespace on port $1 (extra args: --send bytes), waits until it listens.
+start_sink() {
+  local port=$1 send=${2:-0}
+  rm -f "$WORK/ready"
+  ip netns exec "$P-srv" python3 "$WORK/sink.py" "$port" "$send" "$WORK/ready" > "$WORK/sink.$port" &
+  SINK_PID=$!
+  local deadline=$((SECONDS + 10))
+  until [[ -f $WORK/ready ]]; do
+    ((SECONDS < deadline)) || { echo "bench: sink did not start" >&2; exit 1; }
+    sleep 0.05
+  done
+}
+gbit() { wait "$SINK_PID"; awk '{ print $2 }' "$WORK/sink.$1"; }
+
+start_sink 7001
+head -c "$BYTES" /dev/zero | ip netns exec "$P-cli" python3 -c '
+import socket, sys
+s = socket.create_connection(("10.2.1.1", 7001), source_address=("10.1.1.1", 0))
+while True:
+    b = sys.stdin.buffer.read1(1 << 20)
+    if not b: break
+    s.sendall(b)
+s.shutdown(socket.SHUT_WR); s.recv(1)'
+KERNEL=$(gbit 7001)
+printf 'kernel TCP  upload    %7.3f Gbit/s\n' "$KERNEL"
+
+ip netns exec "$P-srv" iperf3 -s -1 -D -B 10.2.1.1
+deadline=$((SECONDS + 10))
+until ip netns exec "$P-srv" ss -ltn | grep -q ':5201'; do ((SECONDS < deadline)) || exit 1; sleep 0.05; done
+IPERF=$(ip netns exec "$P-cli" iperf3 -c 10.2.1.1 -B 10.1.1.1 -t 5 -J |
+  python3 -c 'import json,sys; print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))')
+printf 'kernel TCP  iperf3    %7.3f Gbit/s  (5 s, for reference)\n' "$IPERF"
+
+NC=(ip netns exec "$P-cli" java ${JMPTCP_JAVA_OPTS:-} -jar "$JAR" nc --mptcp off --tun "${P}t0" --address 10.3.1.1)
+start_sink 7002
+head -c "$BYTES" /dev/zero | "${NC[@]}" 10.2.1.1 7002 > /dev/null 2> "$WORK/nc-up.err" || { cat "$WORK/nc-up.err" >&2; exit 1; }
+UP=$(gbit 7002)
+printf 'jmptcp      upload    %7.3f Gbit/s\n' "$UP"
+
+start_sink 7003 "$BYTES"
+"${NC[@]}" 10.2.1.1 7003 < /dev/null > /dev/null 2> "$WORK/nc-down.err" || { cat "$WORK/nc-down.err" >&2; exit 1; }
+DOWN=$(gbit 7003)
+printf 'jmptcp      download  %7.3f Gbit/s\n' "$DOWN"
+grep -h 'stack counters' "$WORK/nc-up.err" "$WORK/nc-down.err" | sed 's/^.*stack counters/  counters/' || true
+
+echo "== ratios"
+awk -v u="$UP" -v d="$DOWN" -v k="$KERNEL" 'BEGIN {
+  printf "jmptcp upload / kernel TCP    %5.1f %%\n", 100 * u / k
+  printf "jmptcp download / kernel TCP  %5.1f %%\n", 100 * d / k }'
+
+echo
+echo "== raw TUN ceiling (scripts/bench-tun.sh $TUN_SECONDS)"
+TUN_OUT=$("$REPO/scripts/bench-tun.sh" "$TUN_SECONDS")
+echo "$TUN_OUT"
+echo "== jmptcp against the TUN ceiling (relay: one thread writing and reading 1500-byte packets)"
+echo "$TUN_OUT" | awk -v u="$UP" -v d="$DOWN" '$1 == "relay" && /packets\/s/ {
+  printf "jmptcp upload / TUN relay     %5.1f %%\njmptcp download / TUN relay   %5.1f %%\n", 100 * u / $4, 100 * d / $4 }'
