@@ -61,10 +61,15 @@ class NcUsageTest {
         o.cc = null;
         o.backup = List.of("10.3.2.1");
         assertThrows(IllegalArgumentException.class, () -> ConnectionFactories.forOptions(o));
-        // Until the MPTCP factory is registered, --mptcp on says so instead of falling back silently.
+        // --mptcp on (the default) makes MPTCP connections; options not implemented yet say so.
         StackOptions on = new StackOptions();
+        on.checksum = true;
+        on.maxSubflows = 2;
+        on.announce = true;
+        assertTrue(ConnectionFactories.forOptions(on) instanceof io.jmptcp.core.mptcp.MptcpConnectionFactory);
+        on.scheduler = "blest";
         UnsupportedOperationException u = assertThrows(UnsupportedOperationException.class,
                 () -> ConnectionFactories.forOptions(on));
-        assertTrue(u.getMessage().contains("--mptcp off"), u.getMessage());
+        assertTrue(u.getMessage().contains("--scheduler blest"), u.getMessage());
     }
 }
