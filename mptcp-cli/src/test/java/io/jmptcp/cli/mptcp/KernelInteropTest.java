@@ -256,8 +256,9 @@ class KernelInteropTest {
                 + delta(before, after, "DSSNoMatchTCP"));
         assertEquals(2, o.subflowsCarryingData(), o.ncLog());
         assertEquals(1, o.stack("MPJoinFourthAckRx"), o.ncLog());
-        // The kernel announced 10.2.2.1 (a "signal" endpoint): the stack checked the HMAC and echoed it.
-        assertEquals(1, o.stack("AddAddr"), o.ncLog());
+        // The kernel announced 10.2.2.1 (a "signal" endpoint): the stack checked the HMAC and echoed
+        // it (the kernel may repeat the announcement before the echo arrives).
+        assertTrue(o.stack("AddAddr") >= 1, o.ncLog());
         assertTrue(delta(before, after, "EchoAdd") >= 1, after.toString());
     }
 
