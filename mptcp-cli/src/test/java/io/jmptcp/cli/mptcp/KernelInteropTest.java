@@ -109,7 +109,11 @@ class KernelInteropTest {
     }
 
     static Path input(long bytes, long seed) throws IOException {
-        Path f = tmp.resolve("in-" + bytes + "-" + seed);
+        return input(bytes, seed, tmp);
+    }
+
+    static Path input(long bytes, long seed, Path dir) throws IOException {
+        Path f = dir.resolve("in-" + bytes + "-" + seed);
         if (!Files.exists(f)) {
             Random r = new Random(seed);
             byte[] b = new byte[1 << 20];
