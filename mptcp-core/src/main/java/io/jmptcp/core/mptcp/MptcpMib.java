@@ -37,6 +37,8 @@ public enum MptcpMib {
     DSSNotMatching,
     /** Data arrived without any mapping. */
     DSSNoMatchTCP,
+    /** Sent the infinite mapping (DLL 0). */
+    InfiniteMapTx,
     /** Received the infinite mapping. */
     InfiniteMapRx,
     /** DSS checksum failures. */
@@ -51,6 +53,8 @@ public enum MptcpMib {
     DSSFallback,
     /** Data sent again on another subflow after a timeout (RFC 6182 section 5.2). */
     Reinjection,
+    /** MP_FAIL sent. */
+    MPFailTx,
     /** MP_FAIL received. */
     MPFailRx,
     /** MP_FASTCLOSE sent. */
