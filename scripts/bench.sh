@@ -92,7 +92,8 @@ IPERF=$(ip netns exec "$P-cli" iperf3 -c 10.2.1.1 -B 10.1.1.1 -t 5 -J |
   python3 -c 'import json,sys; print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))')
 printf 'kernel TCP  iperf3    %7.3f Gbit/s  (5 s, for reference)\n' "$IPERF"
 
-NC=(ip netns exec "$P-cli" java ${JMPTCP_JAVA_OPTS:-} -jar "$JAR" nc --mptcp off --tun "${P}t0" --address 10.3.1.1)
+read -ra JAVA_OPTS <<< "${JMPTCP_JAVA_OPTS:-}"
+NC=(ip netns exec "$P-cli" java "${JAVA_OPTS[@]}" -jar "$JAR" nc --mptcp off --tun "${P}t0" --address 10.3.1.1)
 start_sink 7002
 head -c "$BYTES" /dev/zero | "${NC[@]}" 10.2.1.1 7002 > /dev/null 2> "$WORK/nc-up.err" || { cat "$WORK/nc-up.err" >&2; exit 1; }
 UP=$(gbit 7002)

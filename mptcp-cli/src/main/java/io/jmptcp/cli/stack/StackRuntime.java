@@ -76,7 +76,7 @@ public final class StackRuntime implements AutoCloseable {
                 throw new IOException("cannot write --pcap " + o.pcap + ": " + e.getMessage(), e);
             }
         }
-        Stack stack = new Stack(io, factory, addrs).start();
+        Stack stack = new Stack(io, factory, addrs, true).start(); // TUN: writes from a second thread
         return new StackRuntime(io, stack);
     }
 

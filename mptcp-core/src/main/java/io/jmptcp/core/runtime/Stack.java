@@ -54,6 +54,7 @@ public final class Stack implements StackContext, AutoCloseable {
     private static final byte[] EMPTY = new byte[0];
     private static final int TTL = 64;
     private static final int BATCH = 64;
+    private static final int SENDER_SLOTS = 4096;
     private static final int EPHEMERAL_LOW = 32768;
     private static final int EPHEMERAL_HIGH = 60999; // Linux ip_local_port_range
 
@@ -80,6 +81,7 @@ public final class Stack implements StackContext, AutoCloseable {
     private final ArrayList<Entry> due = new ArrayList<>();
 
     private final PacketBatch batch;
+    private final Sender sender;
     private final Output output;
     private final Thread thread;
     private volatile boolean running;
@@ -93,6 +95,15 @@ public final class Stack implements StackContext, AutoCloseable {
      * @param addresses the stack's own addresses; the first carries outgoing connections
      */
     public Stack(PacketIo io, ConnectionFactory factory, List<InetAddress> addresses) {
+        this(io, factory, addresses, false);
+    }
+
+    /**
+     * @param senderThread write packets from a second thread ({@link Sender}): faster on a TUN
+     *                     device, whose writes carry the kernel's forwarding work; the I/O must
+     *                     allow {@code send} concurrently with {@code receive}
+     */
+    public Stack(PacketIo io, ConnectionFactory factory, List<InetAddress> addresses, boolean senderThread) {
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("the stack needs at least one address");
         }
@@ -106,6 +117,7 @@ public final class Stack implements StackContext, AutoCloseable {
         this.isn = new IsnGenerator(secret);
         this.random = sr::nextLong;
         this.batch = new PacketBatch(BATCH, io.mtu(), true);
+        this.sender = senderThread ? new Sender(io, SENDER_SLOTS, io.mtu()) : null;
         this.output = new Output(io.mtu());
         this.thread = new Thread(this::loop, "jmptcp-stack");
         this.thread.setDaemon(true);
@@ -114,6 +126,9 @@ public final class Stack implements StackContext, AutoCloseable {
     /** Starts the event loop. */
     public Stack start() {
         running = true;
+        if (sender != null) {
+            sender.start();
+        }
         thread.start();
         return this;
     }
@@ -141,6 +156,9 @@ public final class Stack implements StackContext, AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (sender != null) {
+            sender.stop();
         }
     }
 
@@ -422,6 +440,9 @@ public final class Stack implements StackContext, AutoCloseable {
                 output.flush(io);
             }
         } catch (IOException | RuntimeException e) {
+            if (sender != null) {
+                sender.stop();
+            }
             LOG.error("event loop stopped: {}", e.toString(), e);
             lock.lock();
             try {
@@ -707,14 +728,23 @@ public final class Stack implements StackContext, AutoCloseable {
                 LOG.warn("dropping a {}-byte packet larger than the MTU {}: {}", size, mtu, s);
                 return;
             }
-            if (count == pool.length) {
+            if (sender == null && count == pool.length) {
                 ByteBuffer[] bigger = java.util.Arrays.copyOf(pool, Math.max(64, pool.length * 2));
                 for (int i = pool.length; i < bigger.length; i++) {
                     bigger[i] = ByteBuffer.allocateDirect(mtu);
                 }
                 pool = bigger;
             }
-            ByteBuffer out = pool[count].clear();
+            ByteBuffer out;
+            if (sender != null) {
+                try {
+                    out = sender.next();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            } else {
+                out = pool[count].clear();
+            }
             ByteBuffer payload = wrap(s.data());
             int n;
             if (tuple != lastTuple) {
@@ -735,6 +765,9 @@ public final class Stack implements StackContext, AutoCloseable {
                 n = IpPacketCodec.emitIpv4(out, 0, v4, h, payload, s.offset(), s.length());
             }
             out.clear().limit(n);
+            if (sender != null) {
+                sender.commit();
+            }
             count++;
         }
 
@@ -752,8 +785,13 @@ public final class Stack implements StackContext, AutoCloseable {
 
         /** Writes the encoded packets (loop thread, without the lock). */
         void flush(PacketIo io) throws IOException {
-            for (int i = 0; i < count; i++) {
-                io.send(pool[i]);
+            if (sender != null) {
+                sender.publish();
+                sender.checkFailure();
+            } else {
+                for (int i = 0; i < count; i++) {
+                    io.send(pool[i]);
+                }
             }
             count = 0;
             lastArray = null;

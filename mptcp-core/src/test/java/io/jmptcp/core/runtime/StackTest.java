@@ -43,8 +43,12 @@ class StackTest {
     }
 
     private void start(PacketIo ioA, PacketIo ioB) {
-        a = new Stack(ioA, new PlainConnectionFactory(new TcpConfig()), List.of(A)).start();
-        b = new Stack(ioB, new PlainConnectionFactory(new TcpConfig()), List.of(B)).start();
+        start(ioA, ioB, false);
+    }
+
+    private void start(PacketIo ioA, PacketIo ioB, boolean senderThread) {
+        a = new Stack(ioA, new PlainConnectionFactory(new TcpConfig()), List.of(A), senderThread).start();
+        b = new Stack(ioB, new PlainConnectionFactory(new TcpConfig()), List.of(B), senderThread).start();
     }
 
     @AfterEach
@@ -83,8 +87,17 @@ class StackTest {
 
     @Test
     void bothWaysIntactAndCleanClose() throws Exception {
+        bothWays(false);
+    }
+
+    @Test
+    void bothWaysWithSenderThreads() throws Exception {
+        bothWays(true);
+    }
+
+    private void bothWays(boolean senderThread) throws Exception {
         MemoryPacketIo[] link = MemoryPacketIo.pair(1500, 4096);
-        start(link[0], link[1]);
+        start(link[0], link[1], senderThread);
         byte[] up = random(3 << 20, 1);
         byte[] down = random(2 << 20, 2);
         MptcpServerSocket server = new MptcpServerSocket(b, 5000);
@@ -129,7 +142,7 @@ class StackTest {
     }
 
     @Test
-    void accessorsAndConnectTimeout() throws Exception {
+    void connectTimesOutAtTheCallersDeadline() throws Exception {
         // A peer that never answers: the connect times out at the caller's deadline.
         MemoryPacketIo[] link = MemoryPacketIo.pair(1500, 64);
         a = new Stack(link[0], new PlainConnectionFactory(), List.of(A)).start();
