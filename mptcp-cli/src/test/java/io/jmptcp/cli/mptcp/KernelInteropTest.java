@@ -109,7 +109,11 @@ class KernelInteropTest {
     }
 
     static Path input(long bytes, long seed) throws IOException {
-        Path f = tmp.resolve("in-" + bytes + "-" + seed);
+        return input(bytes, seed, tmp);
+    }
+
+    static Path input(long bytes, long seed, Path dir) throws IOException {
+        Path f = dir.resolve("in-" + bytes + "-" + seed);
         if (!Files.exists(f)) {
             Random r = new Random(seed);
             byte[] b = new byte[1 << 20];
@@ -183,16 +187,17 @@ class KernelInteropTest {
     /** jmptcp nc client to a kernel peer.py server. */
     static Outcome clientToKernel(long bytes, boolean kernelMptcp, boolean checksum, Runnable midway)
             throws Exception {
-        return clientToKernel(bytes, kernelMptcp, checksum, midway, List.of(), List.of());
+        return clientToKernel(bytes, kernelMptcp, checksum, midway, List.of());
     }
 
     static Outcome clientToKernel(long bytes, boolean kernelMptcp, boolean checksum, Runnable midway,
                                   List<String> peerExtra) throws Exception {
-        return clientToKernel(bytes, kernelMptcp, checksum, midway, peerExtra, List.of());
+        return clientToKernel(bytes, kernelMptcp, checksum, midway, peerExtra, List.of(), Math.min(bytes / 4, 2 << 20));
     }
 
+    /** {@code midway} runs once nc has received {@code midwayAt} bytes from the peer. */
     static Outcome clientToKernel(long bytes, boolean kernelMptcp, boolean checksum, Runnable midway,
-                                  List<String> peerExtra, List<String> ncExtra) throws Exception {
+                                  List<String> peerExtra, List<String> ncExtra, long midwayAt) throws Exception {
         int port = nextPort++;
         Path ready = tmp.resolve("ready-" + port);
         Path peerOut = tmp.resolve("peer-" + port);
@@ -218,7 +223,7 @@ class KernelInteropTest {
         Process nc = start(in, out, log, ncCmd);
         if (midway != null) {
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (Files.size(out) < Math.min(bytes / 4, 2 << 20) && nc.isAlive() && System.nanoTime() < until) {
+            while (Files.size(out) < midwayAt && nc.isAlive() && System.nanoTime() < until) {
                 Thread.onSpinWait();
             }
             midway.run();
@@ -255,8 +260,9 @@ class KernelInteropTest {
                 + delta(before, after, "DSSNoMatchTCP"));
         assertEquals(2, o.subflowsCarryingData(), o.ncLog());
         assertEquals(1, o.stack("MPJoinFourthAckRx"), o.ncLog());
-        // The kernel announced 10.2.2.1 (a "signal" endpoint): the stack checked the HMAC and echoed it.
-        assertEquals(1, o.stack("AddAddr"), o.ncLog());
+        // The kernel announced 10.2.2.1 (a "signal" endpoint): the stack checked the HMAC and echoed
+        // it (the kernel may repeat the announcement before the echo arrives).
+        assertTrue(o.stack("AddAddr") >= 1, o.ncLog());
         assertTrue(delta(before, after, "EchoAdd") >= 1, after.toString());
     }
 
@@ -453,14 +459,15 @@ class KernelInteropTest {
         try {
             // One subflow (fallback is only possible then); from the middle of the transfer on, a
             // middlebox removes the MPTCP options from jmptcp's data segments.
-            Outcome o = clientToKernel(16L << 20, true, false, () -> {
+            Outcome o = clientToKernel(32L << 20, true, false, () -> {
                 nft(RTR, "add table inet jmpdss");
                 nft(RTR, "add chain inet jmpdss fw { type filter hook forward priority -10 ; }");
                 nft(RTR, "add rule inet jmpdss fw iifname \"" + P + "r1\" ip length > 200 counter reset tcp option mptcp");
-            }, List.of(), List.of("--max-subflows", "1"));
+            }, List.of(), List.of("--max-subflows", "1"), 256 << 10);
             Map<String, Long> after = nstat(SRV);
             String rules = Host.run(30, List.of("ip", "netns", "exec", RTR, "nft", "list table inet jmpdss")).output();
-            o.assertIntact(16L << 20);
+            o.assertIntact(32L << 20);
+            assertTrue(!rules.contains("counter packets 0 "), "the middlebox never stripped anything: " + rules);
             assertTrue(o.ncLog().contains("fallback=true"), rules + "\n" + after + "\n" + o.ncLog());
             assertEquals(1, o.stack("DSSFallback"), o.ncLog());
             assertTrue(delta(before, after, "DssFallback") + delta(before, after, "DSSNoMatchTCP") >= 1, after.toString());

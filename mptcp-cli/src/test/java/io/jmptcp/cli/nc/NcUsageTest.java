@@ -61,8 +61,15 @@ class NcUsageTest {
         o.cc = null;
         o.backup = List.of("10.3.2.1");
         assertThrows(IllegalArgumentException.class, () -> ConnectionFactories.forOptions(o));
-        // With the MPTCP connection level merged (branch mp), --mptcp on (the default) builds it.
+        // --mptcp on (the default) makes MPTCP connections; options not implemented yet say so.
         StackOptions on = new StackOptions();
+        on.checksum = true;
+        on.maxSubflows = 2;
+        on.announce = true;
         assertTrue(ConnectionFactories.forOptions(on) instanceof io.jmptcp.core.mptcp.MptcpConnectionFactory);
+        on.scheduler = "blest";
+        UnsupportedOperationException u = assertThrows(UnsupportedOperationException.class,
+                () -> ConnectionFactories.forOptions(on));
+        assertTrue(u.getMessage().contains("--scheduler blest"), u.getMessage());
     }
 }

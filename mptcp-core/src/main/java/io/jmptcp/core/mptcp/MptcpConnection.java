@@ -64,14 +64,16 @@ public final class MptcpConnection implements Connection {
     private long sndWndEnd;
     private final ArrayDeque<long[]> reinject = new ArrayDeque<>();
     private final AddressSignals signals = new AddressSignals(1_000_000);
+    /** An MP_FAIL to send (section 3.7) and its DSN. */
+    private boolean mpFailPending;
+    private long mpFailDsn;
+    private boolean infiniteMappingDue;
     private boolean announced;
 
     private boolean dataFinSent;
     private long dataFinDeadline = TcpConnection.NEVER;
     private int dataFinRetries;
-    private boolean peerFinAcked;
     private boolean subflowsClosed;
-    private boolean appClosed;
 
     private State state = State.CONNECTING;
     private String failure;
@@ -373,14 +375,61 @@ public final class MptcpConnection implements Connection {
         }
     }
 
-    void onChecksumFailure(MptcpSubflow s) {
-        // Section 3.7: the subflow is closed with a RST when other subflows can carry the data,
-        // which the sender then reinjects; with one subflow the connection cannot continue intact.
-        s.reset(MpTcpRst.REASON_MIDDLEBOX_INTERFERENCE);
+    /**
+     * A DSS checksum failed (section 3.7). With other subflows the subflow is reset (reason 0x06)
+     * and the sender reinjects the data elsewhere. On the only subflow, when fallback is still
+     * possible, the bytes are taken as TCP delivered them (a middlebox rewrote them), MP_FAIL
+     * names the mapping, and the connection falls back to TCP. Returns whether the subflow goes on.
+     */
+    boolean onChecksumFailure(MptcpSubflow s, long dsn, byte[] bytes) {
+        if (!fallbackAllowed || !s.initial || subflows.size() != 1 || fallback) {
+            s.reset(MpTcpRst.REASON_MIDDLEBOX_INTERFERENCE);
+            return false;
+        }
+        onData(dsn, bytes, 0, bytes.length);
+        mpFailPending = true;
+        mpFailDsn = dsn;
+        mib.inc(MptcpMib.MPFailTx);
+        enterFallback();
+        s.tcp.sendAck();
+        return true;
     }
 
-    void onMpFail(MptcpSubflow s) {
-        s.reset(MpTcpRst.REASON_MPTCP_ERROR);
+    /**
+     * MP_FAIL received (section 3.7). If we sent none, the peer's receiver found a bad checksum:
+     * answer with MP_FAIL, put the infinite mapping on the next data segment and fall back. If we
+     * sent one, this is the answer. Where fallback is impossible the subflow is reset.
+     */
+    void onMpFail(MptcpSubflow s, long dsn) {
+        if (fallback) {
+            return;
+        }
+        if (!fallbackAllowed || !s.initial || subflows.size() != 1) {
+            s.reset(MpTcpRst.REASON_MIDDLEBOX_INTERFERENCE);
+            return;
+        }
+        mpFailPending = true;
+        mpFailDsn = dsn;
+        mib.inc(MptcpMib.MPFailTx);
+        infiniteMappingDue = true;
+        enterFallback();
+        s.tcp.sendAck();
+    }
+
+    /** The MP_FAIL the next segment carries (once), or null. */
+    MptcpOption.MpFail takeMpFail(int budget) {
+        if (!mpFailPending || budget < 12) {
+            return null;
+        }
+        mpFailPending = false;
+        return new MptcpOption.MpFail(mpFailDsn);
+    }
+
+    /** Whether the next data segment carries the infinite mapping (once). */
+    boolean takeInfiniteMapping() {
+        boolean due = infiniteMappingDue;
+        infiniteMappingDue = false;
+        return due;
     }
 
     /** MP_FASTCLOSE (section 3.5): accepted only with our own key. */
@@ -929,8 +978,7 @@ public final class MptcpConnection implements Connection {
 
     @Override
     public void close() {
-        appClosed = true;
-        shutdownOutput();
+        shutdownOutput(); // the DATA_FIN; the subflows close once the peer's DATA_FIN is in too
     }
 
     /** Abort: MP_FASTCLOSE with MP_TCPRST on a RST on every subflow (section 3.5, Linux 6.x). */

@@ -71,7 +71,6 @@ public final class MptcpSubflow implements SchedSubflow {
     /** The peer sent 64-bit DSNs: answer with 64-bit DATA_ACKs, as Linux does. */
     private boolean dataAck64;
     private TcpState lastState;
-    private boolean sawMptcpOption;
     private int lastRtos;
     /** Timed out and its data reinjected elsewhere; not scheduled until it makes progress again. */
     boolean stale;
@@ -163,7 +162,20 @@ public final class MptcpSubflow implements SchedSubflow {
     /** The TCP option hook: what Linux's mptcp_established_options / mptcp_syn_options emit. */
     private void writeOptions(int flags, long relSeq, int payload, Object tag, int budget, List<TcpOption> out) {
         if (conn.isFallback()) {
-            return; // RFC 8684 section 3.7: after fallback no MPTCP option is sent
+            // Section 3.7: after fallback no MPTCP option is sent, except the MP_FAIL and the
+            // infinite mapping that carry the fallback itself.
+            MptcpOption.MpFail mpFail = conn.takeMpFail(budget);
+            if (mpFail != null) {
+                out.add(mpFail);
+                budget -= mpFail.length();
+            }
+            if (payload > 0 && tag instanceof Chunk c && budget >= 28 && conn.takeInfiniteMapping()) {
+                long dsn = c.dsn() + (relSeq - c.ssn());
+                out.add(new Dss(true, dataAck64, conn.dataAck(), true, true, dsn, (int) relSeq, 0, false,
+                        conn.checksum(), 0));
+                mib().inc(MptcpMib.InfiniteMapTx);
+            }
+            return;
         }
         int capFlags = CAP_FLAGS | (conn.checksumWanted() ? MptcpOption.CAP_A_CHECKSUM : 0);
         if ((flags & TcpHeader.SYN) != 0) {
@@ -280,18 +292,22 @@ public final class MptcpSubflow implements SchedSubflow {
             }
         }
         if (h.has(TcpHeader.RST)) {
-            if (r.verdict() == InboundResult.Verdict.RESET) {
-                if (tcpRst != null) {
-                    mib().inc(MptcpMib.MPRstRx);
-                }
-                if (fastclose != null) {
-                    conn.onFastclose(fastclose.receiverKey());
-                }
+            if (r.verdict() == InboundResult.Verdict.RESET && tcpRst != null) {
+                mib().inc(MptcpMib.MPRstRx);
+            }
+            // Section 3.5: MP_FASTCLOSE is authenticated by our 64-bit key, so it is honoured even
+            // on a RST outside the window (the peer's data still in flight puts its RST ahead of us).
+            if (fastclose != null) {
+                conn.onFastclose(fastclose.receiverKey());
             }
             return;
         }
         if (r.verdict() != InboundResult.Verdict.ACCEPTED) {
             return;
+        }
+        if (fail != null) {
+            mib().inc(MptcpMib.MPFailRx);
+            conn.onMpFail(this, fail.dsn());
         }
         if (conn.isFallback()) {
             drain();
@@ -314,11 +330,6 @@ public final class MptcpSubflow implements SchedSubflow {
         }
         if (addAddr != null) {
             conn.onAddAddr(this, addAddr);
-        }
-        if (fail != null) {
-            mib().inc(MptcpMib.MPFailRx);
-            conn.onMpFail(this);
-            return;
         }
         if (fastclose != null) {
             conn.onFastclose(fastclose.receiverKey());
@@ -514,8 +525,10 @@ public final class MptcpSubflow implements SchedSubflow {
             ReceiveMappings.Status st = mappings.deliver(c.data(), c.offset(), c.length(), conn::onData);
             if (st == ReceiveMappings.Status.CHECKSUM_FAILED) {
                 mib().inc(MptcpMib.DataCsumErr);
-                conn.onChecksumFailure(this);
-                return;
+                if (!conn.onChecksumFailure(this, mappings.failedDsn(), mappings.failedBytes())) {
+                    return;
+                }
+                continue;
             }
             if (st != ReceiveMappings.Status.OK) {
                 mib().inc(MptcpMib.DSSNoMatchTCP);

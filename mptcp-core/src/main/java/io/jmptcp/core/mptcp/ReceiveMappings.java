@@ -78,6 +78,7 @@ public final class ReceiveMappings {
     private Long lastDelta;
     private long unmappedBytes;
     private long failedDsn = -1;
+    private byte[] failedBytes;
     private int verifiedMappings;
 
     /**
@@ -189,6 +190,7 @@ public final class ReceiveMappings {
             return true;
         }
         failedDsn = m.dsn;
+        failedBytes = m.held;
         return false;
     }
 
@@ -215,6 +217,11 @@ public final class ReceiveMappings {
     /** The DSN of the mapping whose checksum failed last, or -1. */
     public long failedDsn() {
         return failedDsn;
+    }
+
+    /** The bytes of the mapping whose checksum failed last (what TCP delivered), or null. */
+    public byte[] failedBytes() {
+        return failedBytes;
     }
 
     /** Mappings whose checksum verified. */

@@ -115,6 +115,26 @@ class MptcpFallbackSimTest {
     }
 
     @Test
+    void thirdAckLostThenMpCapableWithDataCompletesTheHandshake() {
+        MptcpSim s = onePath(new MptcpConfig(), new MptcpConfig(), 29);
+        boolean[] dropped = {false};
+        s.net.paths.get(0).up.filter = p -> {
+            Segment x = p.segment();
+            if (!dropped[0] && !isSyn(x) && x.length() == 0) {
+                dropped[0] = true;
+                return null; // the pure third ACK is lost
+            }
+            return p;
+        };
+        runIntact(s);
+        assertTrue(dropped[0]);
+        assertTrue(s.clientConn.isMptcp());
+        assertTrue(s.serverConn().isMptcp());
+        assertEquals(1, s.net.server.mib().get(MptcpMib.MPCapableACKRX));
+        assertEquals(0, s.net.server.mib().get(MptcpMib.MPCapableFallbackACK));
+    }
+
+    @Test
     void dssStrippedFromDataMidConnection() {
         MptcpSim s = onePath(new MptcpConfig(), new MptcpConfig(), 25);
         int[] dataSegs = {0};
@@ -144,26 +164,63 @@ class MptcpFallbackSimTest {
         assertEquals(0, s.net.server.mib().get(MptcpMib.DataCsumErr));
     }
 
-    @Test
-    void corruptedPayloadFailsTheChecksumAndIsNotDelivered() {
-        MptcpSim s = onePath(new MptcpConfig().checksum(true), new MptcpConfig(), 27);
+    /** A middlebox that flips one payload byte of the {@code nth} data segment (an ALG rewriting data). */
+    static UnaryOperator<Packet> corruptNth(int nth) {
         int[] n = {0};
-        s.net.paths.get(0).up.filter = p -> {
+        return p -> {
             Segment x = p.segment();
-            if (x.length() > 100 && ++n[0] == 50) {
+            if (x.length() > 100 && ++n[0] == nth) {
                 byte[] copy = java.util.Arrays.copyOfRange(x.data(), x.offset(), x.offset() + x.length());
-                copy[10] ^= 0x55; // a middlebox rewrites the payload; the TCP checksum is fixed up
+                copy[10] ^= 0x55; // the TCP checksum is fixed up, only the DSS checksum can tell
                 return p.with(new Segment(x.header(), copy, 0, copy.length));
             }
             return p;
         };
+    }
+
+    @Test
+    void checksumFailureOnTheOnlySubflowSendsMpFailAndFallsBack() {
+        MptcpSim s = onePath(new MptcpConfig().checksum(true), new MptcpConfig(), 27);
+        s.net.paths.get(0).up.filter = corruptNth(50);
+        List<TcpOption> down = new ArrayList<>();
+        List<MptcpOption.Dss> up = new ArrayList<>();
+        s.net.paths.get(0).down.tap = p -> down.addAll(p.segment().header().options());
+        s.net.paths.get(0).up.tap = p -> p.segment().header().options().stream()
+                .filter(o -> o instanceof MptcpOption.Dss).forEach(o -> up.add((MptcpOption.Dss) o));
         s.connect("10.0.9.1");
-        s.run(() -> s.serverConn() != null && s.serverConn().state() == Connection.State.FAILED
-                || s.transferDone(), 60_000_000);
+        assertTrue(s.run(s::transferDone, 60_000_000), () -> s.clientConn + "\n" + s.serverConn() + "\n"
+                + s.net.client.mib() + "\n" + s.net.server.mib());
+        // Section 3.7: the receiver names the mapping in MP_FAIL, the sender answers with MP_FAIL and
+        // an infinite mapping, both fall back; the stream goes on as TCP delivered it (one byte changed).
         assertEquals(1, s.net.server.mib().get(MptcpMib.DataCsumErr));
-        assertEquals(1, s.net.server.mib().get(MptcpMib.MPRstTx));
-        // Nothing corrupted reached the application: what it got is a prefix of what was sent.
-        assertTrue(s.serverApp.received < BYTES);
+        assertEquals(1, s.net.server.mib().get(MptcpMib.MPFailTx));
+        assertEquals(1, s.net.client.mib().get(MptcpMib.MPFailRx));
+        assertEquals(1, s.net.client.mib().get(MptcpMib.MPFailTx));
+        assertEquals(1, s.net.client.mib().get(MptcpMib.InfiniteMapTx));
+        assertTrue(down.stream().anyMatch(o -> o instanceof MptcpOption.MpFail));
+        assertTrue(up.stream().anyMatch(d -> d.hasMapping() && d.dataLevelLength() == 0));
+        assertTrue(s.clientConn.fellBack());
+        assertTrue(s.serverConn().fellBack());
+        assertEquals(BYTES, s.serverApp.received);
+        assertEquals(BYTES, s.clientApp.received);
+        assertFalse(java.util.Arrays.equals(s.clientApp.sentHash(), s.serverApp.receivedHash()));
+        assertArrayEquals(s.serverApp.sentHash(), s.clientApp.receivedHash());
+    }
+
+    @Test
+    void checksumFailureWithAnotherSubflowResetsItAndTheDataIsReinjected() {
+        MptcpSim s = new MptcpSim(List.of("10.0.1.1", "10.0.2.1"), List.of("10.0.9.1"),
+                new MptcpConfig().checksum(true), new MptcpConfig(), BYTES, BYTES, 30);
+        s.path("10.0.1.1", "10.0.9.1", 50_000_000, 10_000);
+        s.path("10.0.2.1", "10.0.9.1", 50_000_000, 10_000);
+        MptcpTransferSimTest.joinThenRun(s, 0);
+        s.net.paths.get(0).up.filter = corruptNth(20);
+        MptcpTransferSimTest.finish(s, 60_000_000); // intact both ways
+        assertEquals(1, s.net.server.mib().get(MptcpMib.DataCsumErr));
+        assertEquals(0, s.net.server.mib().get(MptcpMib.MPFailTx));
+        assertTrue(s.net.server.mib().get(MptcpMib.MPRstTx) >= 1);
+        assertTrue(s.net.client.mib().get(MptcpMib.MPRstRx) >= 1);
+        assertTrue(s.clientConn.isMptcp());
     }
 
     @Test
