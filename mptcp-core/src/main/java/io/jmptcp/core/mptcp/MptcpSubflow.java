@@ -161,6 +161,9 @@ public final class MptcpSubflow implements SchedSubflow {
 
     /** The TCP option hook: what Linux's mptcp_established_options / mptcp_syn_options emit. */
     private void writeOptions(int flags, long relSeq, int payload, Object tag, int budget, List<TcpOption> out) {
+        if ((flags & TcpHeader.RST) != 0) {
+            return; // a RST's options are given explicitly (MP_TCPRST, MP_FASTCLOSE: sections 3.5, 3.6)
+        }
         if (conn.isFallback()) {
             // Section 3.7: after fallback no MPTCP option is sent, except the MP_FAIL and the
             // infinite mapping that carry the fallback itself.
