@@ -8,6 +8,7 @@ It sends N random bytes while it receives (two threads, so large transfers both 
 deadlock), half-closes after sending, reads to EOF, and prints one JSON line:
 {"sent": N, "sent_sha256": "...", "received": M, "received_sha256": "...", "mptcp": bool}
 With --ready FILE the server writes FILE once it listens, so callers wait on a condition.
+A connection reset by the peer adds "reset": true (the counts are then what got through).
 --linger-zero closes with RST (SO_LINGER 0) after receiving --abort-after bytes.
 """
 import argparse, hashlib, json, os, socket, struct, sys, threading
@@ -23,13 +24,16 @@ def pump(sock, count, out):
     h = hashlib.sha256()
     left = count
     block = 1 << 16
-    while left > 0:
-        chunk = os.urandom(min(block, left))
-        sock.sendall(chunk)
-        h.update(chunk)
-        left -= len(chunk)
-    sock.shutdown(socket.SHUT_WR)
-    out["sent"] = count
+    try:
+        while left > 0:
+            chunk = os.urandom(min(block, left))
+            sock.sendall(chunk)
+            h.update(chunk)
+            left -= len(chunk)
+        sock.shutdown(socket.SHUT_WR)
+    except (ConnectionResetError, BrokenPipeError):
+        out["reset"] = True
+    out["sent"] = count - left
     out["sent_sha256"] = h.hexdigest()
 
 
@@ -40,7 +44,11 @@ def exchange(sock, send, abort_after=None):
     h = hashlib.sha256()
     got = 0
     while True:
-        data = sock.recv(1 << 16)
+        try:
+            data = sock.recv(1 << 16)
+        except ConnectionResetError:
+            result["reset"] = True
+            break
         if not data:
             break
         h.update(data)

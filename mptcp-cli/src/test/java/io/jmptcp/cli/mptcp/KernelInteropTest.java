@@ -409,6 +409,24 @@ class KernelInteropTest {
     }
 
     @Test
+    @Order(7)
+    void stackAbortReachesTheKernelAsFastclose() throws Exception {
+        Map<String, Long> before = nstat(SRV);
+        // SIGTERM to nc mid-transfer: the closing stack aborts its open connection, which MPTCP
+        // does with MP_FASTCLOSE on every subflow (RFC 8684 section 3.5).
+        Outcome o = clientToKernel(64L << 20, true, false, () -> Host.run(30,
+                List.of("pkill", "-TERM", "-f", "io.jmptcp.cli.Main nc --tun " + P + "t0")));
+        Map<String, Long> after = nstat(SRV);
+        assertTrue(o.ncExit() != 0, "nc was killed\n" + o.ncLog());
+        assertTrue(o.peerJson().contains("\"reset\": true"), "the kernel's socket saw a reset: " + o.peerJson());
+        assertTrue(delta(before, after, "MPFastcloseRx") >= 1, after.toString());
+        assertEquals(1, o.stack("ABORTED_ON_CLOSE"), o.ncLog());
+        // No state left in the kernel: no MPTCP or TCP socket on the port.
+        String ss = Host.run(30, List.of("ip", "netns", "exec", SRV, "ss", "-Mtan")).check().output();
+        assertTrue(!ss.contains(":" + (nextPort - 1) + " "), ss);
+    }
+
+    @Test
     @Order(8)
     void tsharkFindsNoMalformedOptionAndNoMissingMapping() throws Exception {
         Host.requireNetns("tcpdump", "tshark");

@@ -165,7 +165,7 @@ public final class MptcpSocket implements Closeable {
             while (true) {
                 Connection.State s = conn.state();
                 if (s == Connection.State.FAILED) {
-                    throw new SocketException(conn.failure());
+                    throw failed();
                 }
                 if (s == Connection.State.CLOSED) {
                     return true;
@@ -209,7 +209,13 @@ public final class MptcpSocket implements Closeable {
         }
     }
 
+    /** The error for a failed connection; if the stack itself stopped (and aborted it), that says more. */
     private IOException failed() {
+        try {
+            stack.checkRunning();
+        } catch (IOException stopped) {
+            return stopped;
+        }
         return new SocketException(conn.failure());
     }
 

@@ -486,6 +486,17 @@ public final class Stack implements StackContext, AutoCloseable {
                 }
                 output.flush(io);
             }
+            // The stack is closing: like a host whose kernel drops its sockets, reset what is
+            // still open (RST, or MP_FASTCLOSE for MPTCP, RFC 8684 section 3.5) instead of
+            // leaving the peers to time out.
+            lock.lock();
+            try {
+                abortOpenConnections();
+                counters[StackCounter.OUT_PACKETS.ordinal()] += output.pending();
+            } finally {
+                lock.unlock();
+            }
+            output.flush(io);
         } catch (IOException | RuntimeException e) {
             if (sender != null) {
                 sender.stop();
@@ -518,6 +529,19 @@ public final class Stack implements StackContext, AutoCloseable {
             runReadiness();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Aborts every connection that is connecting or established and emits its last segments. */
+    private void abortOpenConnections() {
+        long now = now();
+        for (Entry e : new ArrayList<>(entries.values())) {
+            Connection.State st = e.conn.state();
+            if (!e.forgotten && (st == Connection.State.CONNECTING || st == Connection.State.ESTABLISHED)) {
+                e.conn.abort();
+                e.conn.poll(now, output);
+                counters[StackCounter.ABORTED_ON_CLOSE.ordinal()]++;
+            }
         }
     }
 

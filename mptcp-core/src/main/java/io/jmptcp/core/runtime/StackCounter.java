@@ -25,5 +25,7 @@ public enum StackCounter {
     /** Connections opened (active and passive). */
     CONNECTIONS_OPENED,
     /** Connections forgotten once finished. */
-    CONNECTIONS_FINISHED
+    CONNECTIONS_FINISHED,
+    /** Connections still open when the stack was closed, aborted (RST or MP_FASTCLOSE). */
+    ABORTED_ON_CLOSE
 }

@@ -229,6 +229,27 @@ class StackTest {
     }
 
     @Test
+    void closingTheStackResetsItsPeers() throws Exception {
+        MemoryPacketIo[] link = MemoryPacketIo.pair(1500, 256);
+        start(link[0], link[1]);
+        MptcpServerSocket server = new MptcpServerSocket(b, 5002);
+        MptcpSocket c = new MptcpSocket(a);
+        c.connect(new InetSocketAddress(B, 5002));
+        MptcpSocket s = server.accept();
+        CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> {
+            try {
+                return "read " + s.getInputStream().read(new byte[10]);
+            } catch (IOException e) {
+                return e.getMessage();
+            }
+        });
+        a.close(); // the client's host goes away with the connection open
+        assertEquals("connection reset by peer", read.get(10, TimeUnit.SECONDS));
+        assertEquals(1, a.counter(StackCounter.ABORTED_ON_CLOSE));
+        server.close();
+    }
+
+    @Test
     void ipv6BothWays() throws Exception {
         InetAddress a6 = addr("fd00::1");
         InetAddress b6 = addr("fd00::2");
