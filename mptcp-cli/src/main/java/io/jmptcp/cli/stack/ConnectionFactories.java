@@ -1,13 +1,11 @@
 package io.jmptcp.cli.stack;
 
 import io.jmptcp.core.cc.CongestionControlFactory;
-import io.jmptcp.core.cc.Cubic;
-import io.jmptcp.core.cc.Reno;
 import io.jmptcp.core.mptcp.MptcpConfig;
 import io.jmptcp.core.mptcp.MptcpConnectionFactory;
 import io.jmptcp.core.runtime.ConnectionFactory;
 import io.jmptcp.core.runtime.PlainConnectionFactory;
-import io.jmptcp.core.sched.RoundRobinScheduler;
+import io.jmptcp.core.sched.Scheduler;
 import io.jmptcp.core.tcp.TcpConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,8 +82,9 @@ public final class ConnectionFactories {
             throw new UnsupportedOperationException(String.join(", ", missing) + " not implemented yet");
         }
         MptcpConfig c = new MptcpConfig().checksum(o.checksum).announce(o.announce).tcp(plainConfig(o));
-        if ("roundrobin".equals(o.scheduler)) {
-            c.scheduler(RoundRobinScheduler::new);
+        if (o.scheduler != null) {
+            String name = o.scheduler;
+            c.scheduler(() -> Scheduler.byName(name));
         }
         if (o.maxSubflows != null) {
             c.maxSubflows(o.maxSubflows);
@@ -95,7 +94,6 @@ public final class ConnectionFactories {
 
     /** The TCP settings of a plain connection (MSS is clamped to the MTU by the factory). */
     static TcpConfig plainConfig(StackOptions o) {
-        CongestionControlFactory cc = "reno".equals(o.cc) ? Reno.FACTORY : Cubic.FACTORY;
-        return new TcpConfig().congestionControl(cc);
+        return new TcpConfig().congestionControl(CongestionControlFactory.byName(o.cc == null ? "cubic" : o.cc));
     }
 }

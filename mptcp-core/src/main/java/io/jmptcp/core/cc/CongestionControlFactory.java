@@ -12,4 +12,18 @@ public interface CongestionControlFactory {
      * @param initialSegments initial window in segments (RFC 6928)
      */
     CongestionControl create(int mss, int initialSegments);
+
+    /**
+     * The uncoupled controller with this name ({@code cubic} or {@code reno}).
+     *
+     * @throws IllegalArgumentException for any other name
+     */
+    static CongestionControlFactory byName(String name) {
+        return switch (name) {
+            case "cubic" -> Cubic.FACTORY;
+            case "reno" -> Reno.FACTORY;
+            default -> throw new IllegalArgumentException("congestion control '" + name
+                    + "' is not available (cubic, reno)");
+        };
+    }
 }

@@ -28,6 +28,20 @@ public final class MptcpConfig {
     /** Connection-level receive buffer: bounds the one window advertised on every subflow. */
     public int receiveBuffer = 4 << 20;
 
+    /** An independent copy (the TCP settings copied too; the scheduler supplier is shared). */
+    public MptcpConfig copy() {
+        MptcpConfig c = new MptcpConfig();
+        c.enabled = enabled;
+        c.checksum = checksum;
+        c.scheduler = scheduler;
+        c.tcp = tcp.copy();
+        c.maxSubflows = maxSubflows;
+        c.sendBuffer = sendBuffer;
+        c.announce = announce;
+        c.receiveBuffer = receiveBuffer;
+        return c;
+    }
+
     public MptcpConfig enabled(boolean v) { enabled = v; return this; }
     public MptcpConfig checksum(boolean v) { checksum = v; return this; }
     public MptcpConfig scheduler(Supplier<Scheduler> v) { scheduler = v; return this; }

@@ -1038,7 +1038,8 @@ public final class MptcpConnection implements Connection {
         for (MptcpSubflow s : subflows) {
             list.add(new ConnectionInfo.Subflow(addr(s.tuple.localAddress(), s.tuple.localPort()),
                     addr(s.tuple.remoteAddress(), s.tuple.remotePort()), s.tcp.state().name(), s.backup,
-                    Math.max(0, s.tcp.srttMicros()), s.tcp.cwnd(), s.queued(), s.subflowBytesDelivered, 0));
+                    Math.max(0, s.tcp.srttMicros()), s.tcp.cwnd(), s.queued(), s.subflowBytesDelivered,
+                    s.tcp.retransmittedSegments()));
         }
         FourTuple t = subflows.get(0).tuple;
         return new ConnectionInfo(addr(t.localAddress(), t.localPort()), addr(t.remoteAddress(), t.remotePort()), state,

@@ -1,8 +1,11 @@
 package io.jmptcp.core.mptcp;
 
+import io.jmptcp.core.cc.CongestionControlFactory;
 import io.jmptcp.core.runtime.Connection;
 import io.jmptcp.core.runtime.ConnectionFactory;
+import io.jmptcp.core.runtime.ConnectionOptions;
 import io.jmptcp.core.runtime.StackContext;
+import io.jmptcp.core.sched.Scheduler;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.Segment;
 import io.jmptcp.core.wire.MptcpOption;
@@ -40,6 +43,31 @@ public final class MptcpConnectionFactory implements ConnectionFactory {
     @Override
     public Connection connect(long nowMicros, StackContext ctx, InetSocketAddress remote) {
         return MptcpConnection.connect(nowMicros, ctx, cfg, tokens(ctx), remote);
+    }
+
+    /** The stack's settings with this connection's scheduler, congestion control, subflow limit, checksum. */
+    @Override
+    public Connection connect(long nowMicros, StackContext ctx, InetSocketAddress remote,
+                              ConnectionOptions options) {
+        if (options.isDefault()) {
+            return connect(nowMicros, ctx, remote);
+        }
+        MptcpConfig c = cfg.copy();
+        if (options.scheduler() != null) {
+            String name = options.scheduler();
+            Scheduler.byName(name); // refuses an unknown name now, not at the first send
+            c.scheduler(() -> Scheduler.byName(name));
+        }
+        if (options.congestionControl() != null) {
+            c.tcp.congestionControl = CongestionControlFactory.byName(options.congestionControl());
+        }
+        if (options.maxSubflows() != null) {
+            c.maxSubflows(options.maxSubflows());
+        }
+        if (options.checksum() != null) {
+            c.checksum(options.checksum());
+        }
+        return MptcpConnection.connect(nowMicros, ctx, c, tokens(ctx), remote);
     }
 
     @Override

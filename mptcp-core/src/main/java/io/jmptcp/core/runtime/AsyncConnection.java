@@ -35,12 +35,18 @@ public final class AsyncConnection {
      */
     public static AsyncConnection connect(Stack stack, InetSocketAddress remote, Runnable readiness)
             throws IOException {
+        return connect(stack, remote, ConnectionOptions.DEFAULTS, readiness);
+    }
+
+    /** As {@link #connect(Stack, InetSocketAddress, Runnable)}, with per-connection settings. */
+    public static AsyncConnection connect(Stack stack, InetSocketAddress remote, ConnectionOptions options,
+                                          Runnable readiness) throws IOException {
         Objects.requireNonNull(readiness, "readiness");
         stack.lock.lock();
         try {
             Connection c;
             try {
-                c = stack.connect(remote);
+                c = stack.connect(remote, options);
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new ConnectException("cannot connect to " + remote + ": " + e.getMessage());
             }

@@ -13,6 +13,19 @@ public interface ConnectionFactory {
     Connection connect(long nowMicros, StackContext ctx, InetSocketAddress remote);
 
     /**
+     * An active open with per-connection settings.
+     *
+     * @throws IllegalArgumentException for a setting this factory cannot honour
+     */
+    default Connection connect(long nowMicros, StackContext ctx, InetSocketAddress remote,
+                               ConnectionOptions options) {
+        if (!options.isDefault()) {
+            throw new IllegalArgumentException("these connections take no per-connection options: " + options);
+        }
+        return connect(nowMicros, ctx, remote);
+    }
+
+    /**
      * A SYN arrived for a listening port and no 4-tuple matched. Returns what it belongs to: a new
      * connection for the listener's accept queue, an existing connection it joins (an MPTCP
      * MP_JOIN; not queued again), or {@link Accepted#REFUSED} (the runtime answers with a RST).

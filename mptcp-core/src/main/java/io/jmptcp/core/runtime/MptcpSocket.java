@@ -53,6 +53,17 @@ public final class MptcpSocket implements Closeable {
      * @throws SocketTimeoutException when {@code timeoutMillis} passed first (the attempt is aborted)
      */
     public void connect(InetSocketAddress remote, long timeoutMillis) throws IOException {
+        connect(remote, timeoutMillis, ConnectionOptions.DEFAULTS);
+    }
+
+    /**
+     * Connects with per-connection settings (scheduler, congestion control, subflow limit,
+     * checksum) that override the stack's defaults.
+     *
+     * @throws ConnectException also when the stack's connections cannot take a setting
+     */
+    public void connect(InetSocketAddress remote, long timeoutMillis, ConnectionOptions options)
+            throws IOException {
         stack.lock.lock();
         try {
             if (conn != null) {
@@ -62,7 +73,7 @@ public final class MptcpSocket implements Closeable {
                 throw new SocketException("socket closed");
             }
             try {
-                conn = stack.connect(remote);
+                conn = stack.connect(remote, options);
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new ConnectException("cannot connect to " + remote + ": " + e.getMessage());
             }

@@ -161,7 +161,7 @@ public final class PlainConnection implements Connection {
         String remote = tuple.remoteAddress().getHostAddress() + ":" + tuple.remotePort();
         ConnectionInfo.Subflow sf = new ConnectionInfo.Subflow(local, remote, tcp.state().name(), false,
                 Math.max(0, tcp.srttMicros()), tcp.cwnd(), bytesSent, bytesReceived,
-                0 /* retransmissions are counted per stack (Mib), not per connection */);
+                tcp.retransmittedSegments());
         return new ConnectionInfo(local, remote, state(), false, false, bytesSent, bytesReceived, "-",
                 tcp.congestionControl().getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT),
                 List.of(sf));

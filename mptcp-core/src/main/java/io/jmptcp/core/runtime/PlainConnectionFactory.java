@@ -1,5 +1,6 @@
 package io.jmptcp.core.runtime;
 
+import io.jmptcp.core.cc.CongestionControlFactory;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.Segment;
 import io.jmptcp.core.tcp.TcpConfig;
@@ -30,6 +31,16 @@ public final class PlainConnectionFactory implements ConnectionFactory {
 
     @Override
     public Connection connect(long nowMicros, StackContext ctx, InetSocketAddress remote) {
+        return connect(nowMicros, ctx, remote, ConnectionOptions.DEFAULTS);
+    }
+
+    /** Plain TCP takes a congestion control; the MPTCP settings are refused. */
+    @Override
+    public Connection connect(long nowMicros, StackContext ctx, InetSocketAddress remote,
+                              ConnectionOptions options) {
+        if (options.scheduler() != null || options.maxSubflows() != null || options.checksum() != null) {
+            throw new IllegalArgumentException("scheduler, subflow limit and checksum apply to MPTCP only");
+        }
         if (remote.isUnresolved()) {
             throw new IllegalArgumentException("unresolved address " + remote);
         }
@@ -46,8 +57,12 @@ public final class PlainConnectionFactory implements ConnectionFactory {
         }
         int port = ctx.ephemeralPort(local, dst, remote.getPort());
         FourTuple tuple = new FourTuple(local, port, dst, remote.getPort());
+        TcpConfig cfg = configFor(ctx, dst);
+        if (options.congestionControl() != null) {
+            cfg.congestionControl = CongestionControlFactory.byName(options.congestionControl());
+        }
         PlainConnection c = new PlainConnection(
-                TcpConnection.connect(configFor(ctx, dst), tuple, ctx.isn(), ctx.mib(), nowMicros), false);
+                TcpConnection.connect(cfg, tuple, ctx.isn(), ctx.mib(), nowMicros), false);
         ctx.bind(tuple, c);
         return c;
     }

@@ -308,10 +308,10 @@ public final class Stack implements StackContext, AutoCloseable {
         }
     }
 
-    /** Opens a connection; caller holds the lock. */
-    Connection connect(InetSocketAddress remote) throws IOException {
+    /** Opens a connection with per-connection settings; caller holds the lock. */
+    Connection connect(InetSocketAddress remote, ConnectionOptions options) throws IOException {
         checkRunning();
-        Connection c = factory.connect(now(), this, remote);
+        Connection c = factory.connect(now(), this, remote, options);
         counters[StackCounter.CONNECTIONS_OPENED.ordinal()]++;
         touch(entryFor(c));
         return c;

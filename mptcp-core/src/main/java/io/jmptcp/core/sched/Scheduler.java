@@ -13,6 +13,20 @@ public interface Scheduler {
     /** The name used on the command line and in status output. */
     String name();
 
+    /**
+     * A new scheduler with this name ({@code minrtt} or {@code roundrobin}).
+     *
+     * @throws IllegalArgumentException for any other name
+     */
+    static Scheduler byName(String name) {
+        return switch (name) {
+            case "minrtt" -> new MinRttScheduler();
+            case "roundrobin" -> new RoundRobinScheduler();
+            default -> throw new IllegalArgumentException("scheduler '" + name
+                    + "' is not available (minrtt, roundrobin)");
+        };
+    }
+
     /** Whether only backup subflows may be used: true when no regular subflow is usable. */
     static boolean backupsOnly(List<? extends SchedSubflow> subflows) {
         for (SchedSubflow s : subflows) {

@@ -121,6 +121,9 @@ public final class TcpConnection {
     private boolean tlpDsacked;
     private final Rack rack = new Rack();
 
+    /** Segments sent again, for introspection (ConnectionInfo). */
+    private long retransmittedSegments;
+
     // ---- per-input scratch for the observer ----
     private long deliveredNow;
     private long ackedNow;
@@ -274,6 +277,11 @@ public final class TcpConnection {
     /** RFC 6675 "pipe": bytes believed to be in the network. */
     public long pipe() {
         return (sndNxt - sndUna) - rtxq.sackedOut - renoSacked - rtxq.lostOut + rtxq.retransOut;
+    }
+
+    /** Segments this connection sent again (the stack-wide count is {@link TcpMib#RETRANS_SEGS}). */
+    public long retransmittedSegments() {
+        return retransmittedSegments;
     }
 
     /** The congestion window in force (PRR during fast recovery). */
@@ -1424,6 +1432,7 @@ public final class TcpConnection {
         boolean retrans = e.xmits > 0;
         if (retrans) {
             mib.inc(TcpMib.RETRANS_SEGS);
+            retransmittedSegments++;
             rtxq.markRetransmitted(e);
         }
         e.xmits++;

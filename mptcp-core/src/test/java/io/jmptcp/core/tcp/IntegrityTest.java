@@ -75,6 +75,9 @@ class IntegrityTest {
         transfer("loss1", p, 2, null, null);
         assertTrue(p.ab.droppedLoss > 100 && p.ba.droppedLoss > 100, "the link really lost packets");
         assertTrue(p.clientMib.get(TcpMib.SACK_RECOVERY) > 0);
+        // One connection per MIB: its own retransmission count (for introspection) is the MIB's.
+        assertTrue(p.client.connection().retransmittedSegments() > 0);
+        assertEquals(p.clientMib.get(TcpMib.RETRANS_SEGS), p.client.connection().retransmittedSegments());
     }
 
     @Test
