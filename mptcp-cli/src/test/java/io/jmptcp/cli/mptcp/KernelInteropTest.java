@@ -260,6 +260,8 @@ class KernelInteropTest {
                 + delta(before, after, "DSSNoMatchTCP"));
         assertEquals(2, o.subflowsCarryingData(), o.ncLog());
         assertEquals(1, o.stack("MPJoinFourthAckRx"), o.ncLog());
+        // Nothing a subflow acknowledged was dropped at connection level for lack of window.
+        assertEquals(0, o.stack("NoDSSInWindow"), o.ncLog());
         // The kernel announced 10.2.2.1 (a "signal" endpoint): the stack checked the HMAC and echoed
         // it (the kernel may repeat the announcement before the echo arrives).
         assertTrue(o.stack("AddAddr") >= 1, o.ncLog());

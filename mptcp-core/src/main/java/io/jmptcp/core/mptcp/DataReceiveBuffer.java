@@ -33,6 +33,7 @@ public final class DataReceiveBuffer {
 
     private long duplicateBytes;
     private long beyondWindowBytes;
+    private long pastEdgeBytes;
 
     /**
      * @param peerIdsn the peer's IDSN; its first data byte has DSN = IDSN + 1
@@ -84,6 +85,9 @@ public final class DataReceiveBuffer {
         if (len <= 0 || end <= ackOffset) {
             duplicateBytes += len;
             return 0;
+        }
+        if (end > advertisedEdge) {
+            pastEdgeBytes += end - Math.max(advertisedEdge, start);
         }
         long hardEdge = advertisedEdge + capacity;
         if (end > hardEdge) {
@@ -199,6 +203,11 @@ public final class DataReceiveBuffer {
     /** Bytes dropped because they lay beyond the advertised window and the slack past it. */
     public long beyondWindowBytes() {
         return beyondWindowBytes;
+    }
+
+    /** Bytes that arrived past the advertised right edge (kept or dropped): the sender overshot. */
+    public long pastEdgeBytes() {
+        return pastEdgeBytes;
     }
 
     /** Bytes held out of order. */

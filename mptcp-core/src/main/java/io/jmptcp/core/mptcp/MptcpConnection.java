@@ -315,7 +315,13 @@ public final class MptcpConnection implements Connection {
     // Data events from subflows (section 3.3)
     // =============================================================================================
 
-    void onDataAck(MptcpSubflow s, long ack) {
+    /**
+     * A DATA_ACK and the receive window advertised in the same segment. The receiver computed that
+     * window relative to this DATA_ACK (section 3.3.4), so the right edge is their sum; pairing the
+     * DATA_ACK with a window the subflow kept from another segment could overshoot the peer's edge,
+     * and Linux drops what lies past it even though its subflow acknowledged it.
+     */
+    void onDataAck(long ack, long segWindow) {
         long limit = dataNxt + (dataFinSent ? 1 : 0);
         if (DataSeq.lt(limit, ack)) {
             return; // DATA_ACK for data never sent: ignored (wire facts 4.1)
@@ -328,7 +334,7 @@ public final class MptcpConnection implements Connection {
             dirty = true;
         }
         if (DataSeq.le(snd.dataUna(), ack)) {
-            long edge = ack + s.tcp.sendWindow();
+            long edge = ack + segWindow;
             if (DataSeq.lt(sndWndEnd, edge)) {
                 sndWndEnd = edge;
                 dirty = true;
@@ -343,6 +349,7 @@ public final class MptcpConnection implements Connection {
         long ack = rcv.dataAck();
         long dupBefore = rcv.duplicateBytes();
         long beyondBefore = rcv.beyondWindowBytes();
+        long pastBefore = rcv.pastEdgeBytes();
         if (DataSeq.lt(ack, dsn)) {
             mib.inc(MptcpMib.OFOQueue);
         }
@@ -350,6 +357,9 @@ public final class MptcpConnection implements Connection {
         mib.add(MptcpMib.DuplicateData, rcv.duplicateBytes() - dupBefore);
         if (rcv.beyondWindowBytes() > beyondBefore) {
             mib.inc(MptcpMib.NoDSSInWindow);
+        }
+        if (rcv.pastEdgeBytes() > pastBefore) {
+            mib.inc(MptcpMib.PastWindowEdge);
         }
         bytesReceived += len;
         dirty = true;

@@ -49,6 +49,8 @@ public enum MptcpMib {
     OFOQueue,
     /** Data beyond the advertised connection-level window, dropped. */
     NoDSSInWindow,
+    /** jmptcp: data segments that arrived past the advertised right edge (kept while within one more buffer). */
+    PastWindowEdge,
     /** Connection fell back to TCP after DSS went missing on data. */
     DSSFallback,
     /** Data sent again on another subflow after a timeout (RFC 6182 section 5.2). */

@@ -339,7 +339,9 @@ public final class MptcpSubflow implements SchedSubflow {
             return;
         }
         if (dss != null) {
-            if (!onDss(dss, seg.length())) {
+            // The window this segment advertises, scaled (never a SYN here: DSS follows the handshake).
+            long segWindow = (long) (seg.header().window() & 0xFFFF) << tcp.sendWindowScale();
+            if (!onDss(dss, seg.length(), segWindow)) {
                 return;
             }
         } else if (seg.length() > 0 && !mappings.covers(r.relativeSeq(), seg.length())
@@ -470,10 +472,10 @@ public final class MptcpSubflow implements SchedSubflow {
     }
 
     /** Processes a DSS (section 3.3). Returns false if the subflow was reset or fell back. */
-    private boolean onDss(Dss dss, int payload) {
+    private boolean onDss(Dss dss, int payload, long segWindow) {
         if (dss.hasDataAck()) {
             long ack = dss.dataAck64() ? dss.dataAck() : DataSeq.expand32(conn.dataUna(), (int) dss.dataAck());
-            conn.onDataAck(this, ack);
+            conn.onDataAck(ack, segWindow);
             if (!fullyEstablished) {
                 fullyEstablished = true;
                 if (!initial) {

@@ -1558,6 +1558,14 @@ public final class TcpConnection {
             }
             return w;
         }
+        if (windowProvider != null) {
+            // The connection level owns the window (RFC 8684 section 3.3.4): it is relative to the
+            // DATA_ACK sent in this same segment and never shrinks at that level. Keeping this
+            // subflow's own edge instead would let DATA_ACK + window run past the connection's edge.
+            long field = Math.min(65535, free >> rcvWscale);
+            rcvAdvEdge = Math.max(rcvAdvEdge, nxt + (field << rcvWscale)); // still accepted up to here
+            return (int) field;
+        }
         long edge = nxt + free;
         long curWnd = rcvAdvEdge - nxt;
         if (edge > rcvAdvEdge && edge - rcvAdvEdge < Math.min(cfg.receiveBuffer / 2, sndMss) && curWnd >= 0) {

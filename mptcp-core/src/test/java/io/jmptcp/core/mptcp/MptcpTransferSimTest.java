@@ -64,6 +64,9 @@ class MptcpTransferSimTest {
         assertTrue(s.net.sim.now() < 5_400_000, "took " + s.net.sim.now());
         Mib m = s.net.server.mib();
         assertEquals(0, m.get(MptcpMib.DSSNotMatching) + m.get(MptcpMib.DSSNoMatchTCP) + m.get(MptcpMib.DSSFallback));
+        // Neither sender overshot the receiver's connection-level window (section 3.3.4).
+        assertEquals(0, m.get(MptcpMib.PastWindowEdge), m.toString());
+        assertEquals(0, s.net.client.mib().get(MptcpMib.PastWindowEdge), s.net.client.mib().toString());
     }
 
     @Test
