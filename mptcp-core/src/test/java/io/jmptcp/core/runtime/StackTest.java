@@ -194,6 +194,17 @@ class StackTest {
         assertEquals(0, raw.receive(in, 0), "nothing else was sent");
     }
 
+    /** A read blocked on {@code s}, completing with what it read or the error message it got. */
+    private static CompletableFuture<String> blockedRead(MptcpSocket s) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return "read " + s.getInputStream().read(new byte[10]);
+            } catch (IOException e) {
+                return e.getMessage();
+            }
+        });
+    }
+
     @Test
     void blockedReaderSeesResetAndStackClose() throws Exception {
         MemoryPacketIo[] link = MemoryPacketIo.pair(1500, 256);
@@ -203,26 +214,14 @@ class StackTest {
         c.connect(new InetSocketAddress(B, 5001));
         MptcpSocket s = server.accept();
         // The server aborts: the client's blocked read ends with "connection reset by peer".
-        CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> {
-            try {
-                return "read " + c.getInputStream().read(new byte[10]);
-            } catch (IOException e) {
-                return e.getMessage();
-            }
-        });
+        CompletableFuture<String> read = blockedRead(c);
         s.abort();
         assertEquals("connection reset by peer", read.get(10, TimeUnit.SECONDS));
         assertEquals(Connection.State.FAILED, c.state());
         // A second pair: closing the stack fails a blocked read instead of leaving it hanging.
         MptcpSocket c2 = new MptcpSocket(a);
         c2.connect(new InetSocketAddress(B, 5001));
-        CompletableFuture<String> read2 = CompletableFuture.supplyAsync(() -> {
-            try {
-                return "read " + c2.getInputStream().read(new byte[10]);
-            } catch (IOException e) {
-                return e.getMessage();
-            }
-        });
+        CompletableFuture<String> read2 = blockedRead(c2);
         a.close(); // whether the reader blocked first or not, it ends with the same error
         assertEquals("the stack was closed", read2.get(10, TimeUnit.SECONDS));
         server.close();
@@ -236,13 +235,7 @@ class StackTest {
         MptcpSocket c = new MptcpSocket(a);
         c.connect(new InetSocketAddress(B, 5002));
         MptcpSocket s = server.accept();
-        CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> {
-            try {
-                return "read " + s.getInputStream().read(new byte[10]);
-            } catch (IOException e) {
-                return e.getMessage();
-            }
-        });
+        CompletableFuture<String> read = blockedRead(s);
         a.close(); // the client's host goes away with the connection open
         assertEquals("connection reset by peer", read.get(10, TimeUnit.SECONDS));
         assertEquals(1, a.counter(StackCounter.ABORTED_ON_CLOSE));
