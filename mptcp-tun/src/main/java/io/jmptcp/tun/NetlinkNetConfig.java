@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Optional;
 
 /**
  * {@link NetConfig} over rtnetlink (rtnetlink(7), netlink(7)) through jnr-ffi: one NETLINK_ROUTE
@@ -282,6 +283,20 @@ public final class NetlinkNetConfig implements NetConfig {
 
     /** Sends the message and waits for its acknowledgement: 0, or the positive errno. */
     private int request() throws IOException {
+        return exchange((type, at, len) -> type == NLMSG_ERROR ? -in.getInt(at + NLMSG_HDRLEN) : null);
+    }
+
+    /** What to make of one answer to our message: a result, or null to keep reading. */
+    @FunctionalInterface
+    private interface Reply<T> {
+        T on(short type, int at, int len) throws IOException;
+    }
+
+    /**
+     * Sends the message and walks the answers that carry its sequence number until {@code reply}
+     * returns a result (netlink(7): several messages per datagram, 4-byte aligned).
+     */
+    private <T> T exchange(Reply<T> reply) throws IOException {
         send();
         int seq = sequence;
         while (true) {
@@ -289,13 +304,14 @@ public final class NetlinkNetConfig implements NetConfig {
             int at = 0;
             while (at + NLMSG_HDRLEN <= in.limit()) {
                 int len = in.getInt(at);
-                short type = in.getShort(at + 4);
-                int msgSeq = in.getInt(at + 8);
                 if (len < NLMSG_HDRLEN) {
                     throw new IOException("malformed rtnetlink answer");
                 }
-                if (type == NLMSG_ERROR && msgSeq == seq) {
-                    return -in.getInt(at + NLMSG_HDRLEN);
+                if (in.getInt(at + 8) == seq) {
+                    T result = reply.on(in.getShort(at + 4), at, len);
+                    if (result != null) {
+                        return result;
+                    }
                 }
                 at += (len + 3) & ~3;
             }
@@ -326,76 +342,44 @@ public final class NetlinkNetConfig implements NetConfig {
         begin(RTM_GETLINK, (short) 0);
         linkHeader(0, 0, 0);
         attrString(IFLA_IFNAME, dev);
-        send();
-        int seq = sequence;
-        while (true) {
-            receive();
-            int at = 0;
-            while (at + NLMSG_HDRLEN <= in.limit()) {
-                int len = in.getInt(at);
-                short type = in.getShort(at + 4);
-                if (len < NLMSG_HDRLEN) {
-                    throw new IOException("malformed rtnetlink answer");
+        return exchange((type, at, len) -> {
+            if (type == NLMSG_ERROR) {
+                int errno = -in.getInt(at + NLMSG_HDRLEN);
+                if (errno != LibC.ENODEV) {
+                    check(errno, "look up device " + dev);
                 }
-                if (in.getInt(at + 8) == seq) {
-                    if (type == NLMSG_ERROR) {
-                        int errno = -in.getInt(at + NLMSG_HDRLEN);
-                        if (errno == LibC.ENODEV) {
-                            return 0;
-                        }
-                        check(errno, "look up device " + dev);
-                        return 0;
-                    }
-                    if (type == RTM_NEWLINK) {
-                        return in.getInt(at + NLMSG_HDRLEN + 4);
-                    }
-                }
-                at += (len + 3) & ~3;
+                return 0;
             }
-        }
+            return type == RTM_NEWLINK ? in.getInt(at + NLMSG_HDRLEN + 4) : null;
+        });
     }
 
     /** RTM_GETLINK by index: the device name, or "#index" if it has none. */
     private String linkName(int index) throws IOException {
         begin(RTM_GETLINK, (short) 0);
         linkHeader(index, 0, 0);
-        send();
-        int seq = sequence;
-        while (true) {
-            receive();
-            int at = 0;
-            while (at + NLMSG_HDRLEN <= in.limit()) {
-                int len = in.getInt(at);
-                short type = in.getShort(at + 4);
-                if (len < NLMSG_HDRLEN) {
-                    throw new IOException("malformed rtnetlink answer");
-                }
-                if (in.getInt(at + 8) == seq) {
-                    if (type != RTM_NEWLINK) {
-                        return "#" + index;
+        return exchange((type, at, len) -> {
+            if (type == RTM_NEWLINK) {
+                int attr = at + NLMSG_HDRLEN + 16;
+                while (attr + 4 <= at + len) {
+                    int alen = in.getShort(attr) & 0xffff;
+                    if (alen < 4) {
+                        break;
                     }
-                    int attr = at + NLMSG_HDRLEN + 16;
-                    while (attr + 4 <= at + len) {
-                        int alen = in.getShort(attr) & 0xffff;
-                        if (alen < 4) {
-                            break;
+                    if (in.getShort(attr + 2) == IFLA_IFNAME) {
+                        byte[] b = new byte[alen - 4];
+                        in.get(attr + 4, b);
+                        int end = 0;
+                        while (end < b.length && b[end] != 0) {
+                            end++;
                         }
-                        if (in.getShort(attr + 2) == IFLA_IFNAME) {
-                            byte[] b = new byte[alen - 4];
-                            in.get(attr + 4, b);
-                            int end = 0;
-                            while (end < b.length && b[end] != 0) {
-                                end++;
-                            }
-                            return new String(b, 0, end, java.nio.charset.StandardCharsets.US_ASCII);
-                        }
-                        attr += (alen + 3) & ~3;
+                        return new String(b, 0, end, java.nio.charset.StandardCharsets.US_ASCII);
                     }
-                    return "#" + index;
+                    attr += (alen + 3) & ~3;
                 }
-                at += (len + 3) & ~3;
             }
-        }
+            return "#" + index;
+        });
     }
 
     /** RTM_GETADDR dump: the device holding {@code address} as a local address, or null. */
@@ -403,32 +387,20 @@ public final class NetlinkNetConfig implements NetConfig {
         byte[] want = address.getAddress();
         begin(RTM_GETADDR, NLM_F_DUMP);
         out.put(family(address)).put((byte) 0).put((byte) 0).put((byte) 0).putInt(0);
-        send();
-        int seq = sequence;
-        int found = 0;
-        while (true) {
-            receive();
-            int at = 0;
-            while (at + NLMSG_HDRLEN <= in.limit()) {
-                int len = in.getInt(at);
-                short type = in.getShort(at + 4);
-                if (len < NLMSG_HDRLEN) {
-                    throw new IOException("malformed rtnetlink answer");
-                }
-                if (in.getInt(at + 8) == seq) {
-                    if (type == NLMSG_DONE) {
-                        return found == 0 ? null : linkName(found);
-                    }
-                    if (type == NLMSG_ERROR) {
-                        check(-in.getInt(at + NLMSG_HDRLEN), "list addresses");
-                    }
-                    if (type == RTM_NEWADDR && found == 0 && matches(at, len, want)) {
-                        found = in.getInt(at + NLMSG_HDRLEN + 4);
-                    }
-                }
-                at += (len + 3) & ~3;
+        int[] found = {0};
+        Optional<String> owner = exchange((type, at, len) -> {
+            if (type == NLMSG_DONE) {
+                return Optional.ofNullable(found[0] == 0 ? null : linkName(found[0]));
             }
-        }
+            if (type == NLMSG_ERROR) {
+                check(-in.getInt(at + NLMSG_HDRLEN), "list addresses");
+            }
+            if (type == RTM_NEWADDR && found[0] == 0 && matches(at, len, want)) {
+                found[0] = in.getInt(at + NLMSG_HDRLEN + 4);
+            }
+            return null;
+        });
+        return owner.orElse(null);
     }
 
     /**
