@@ -1,10 +1,10 @@
 package io.jmptcp.cli.control;
 
 import io.jmptcp.cli.daemon.DaemonStats;
-import io.jmptcp.core.runtime.ConnectionInfo;
+import io.jmptcp.core.conn.ConnectionInfo;
 import io.jmptcp.core.runtime.Stack;
 import io.jmptcp.core.runtime.StackCounter;
-import io.jmptcp.core.tcp.TcpMib;
+import io.jmptcp.core.mib.TcpMib;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;

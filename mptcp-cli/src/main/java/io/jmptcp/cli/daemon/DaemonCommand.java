@@ -7,7 +7,7 @@ import io.jmptcp.cli.socks.SocksHandler;
 import io.jmptcp.cli.stack.ConnectionFactories;
 import io.jmptcp.cli.stack.StackOptions;
 import io.jmptcp.cli.stack.StackRuntime;
-import io.jmptcp.core.runtime.ConnectionFactory;
+import io.jmptcp.core.conn.ConnectionFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,7 +1,7 @@
 package io.jmptcp.cli.daemon;
 
 import io.jmptcp.core.runtime.AsyncConnection;
-import io.jmptcp.core.runtime.ConnectionInfo;
+import io.jmptcp.core.conn.ConnectionInfo;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -97,7 +97,7 @@ public final class StackEndpoint implements Endpoint {
         if (!conn.stackRunning()) {
             return "the stack stopped";
         }
-        return conn.state() == io.jmptcp.core.runtime.Connection.State.FAILED ? conn.failure() : null;
+        return conn.state() == io.jmptcp.core.conn.Connection.State.FAILED ? conn.failure() : null;
     }
 
     @Override

@@ -2,7 +2,7 @@ package io.jmptcp.cli.metrics;
 
 import com.sun.net.httpserver.HttpServer;
 import io.jmptcp.cli.control.StatusReport;
-import io.jmptcp.core.runtime.ConnectionInfo;
+import io.jmptcp.core.conn.ConnectionInfo;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

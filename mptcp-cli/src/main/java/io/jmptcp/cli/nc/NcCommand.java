@@ -3,7 +3,7 @@ package io.jmptcp.cli.nc;
 import io.jmptcp.cli.stack.ConnectionFactories;
 import io.jmptcp.cli.stack.StackOptions;
 import io.jmptcp.cli.stack.StackRuntime;
-import io.jmptcp.core.runtime.ConnectionFactory;
+import io.jmptcp.core.conn.ConnectionFactory;
 import io.jmptcp.core.runtime.MptcpServerSocket;
 import io.jmptcp.core.runtime.MptcpSocket;
 import java.io.FileDescriptor;

@@ -3,7 +3,7 @@ package io.jmptcp.cli.socks;
 import io.jmptcp.cli.daemon.Endpoint;
 import io.jmptcp.cli.daemon.StackEndpoint;
 import io.jmptcp.core.runtime.AsyncConnection;
-import io.jmptcp.core.runtime.Connection;
+import io.jmptcp.core.conn.Connection;
 import io.jmptcp.core.runtime.Stack;
 import io.netty.util.NetUtil;
 import java.net.Inet6Address;

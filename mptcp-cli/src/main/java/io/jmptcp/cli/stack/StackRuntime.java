@@ -1,6 +1,6 @@
 package io.jmptcp.cli.stack;
 
-import io.jmptcp.core.runtime.ConnectionFactory;
+import io.jmptcp.core.conn.ConnectionFactory;
 import io.jmptcp.core.runtime.PacketIo;
 import io.jmptcp.core.runtime.Stack;
 import io.jmptcp.tun.TunConfig;

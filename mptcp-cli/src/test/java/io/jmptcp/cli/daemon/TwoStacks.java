@@ -3,7 +3,7 @@ package io.jmptcp.cli.daemon;
 import io.jmptcp.cli.forward.ForwardSpec;
 import io.jmptcp.cli.socks.SocksHandler;
 import io.jmptcp.core.runtime.MemoryPacketIo;
-import io.jmptcp.core.runtime.PlainConnectionFactory;
+import io.jmptcp.core.engine.PlainConnectionFactory;
 import io.jmptcp.core.runtime.Stack;
 import io.jmptcp.core.tcp.TcpConfig;
 import io.netty.channel.Channel;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jmptcp.cli.Main;
 import io.jmptcp.cli.stack.ConnectionFactories;
 import io.jmptcp.cli.stack.StackOptions;
-import io.jmptcp.core.runtime.PlainConnectionFactory;
+import io.jmptcp.core.engine.PlainConnectionFactory;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;

@@ -1,9 +1,9 @@
 package io.jmptcp.core.mptcp;
 
-import io.jmptcp.core.runtime.Connection;
-import io.jmptcp.core.runtime.ConnectionInfo;
-import io.jmptcp.core.runtime.SegmentSink;
-import io.jmptcp.core.runtime.StackContext;
+import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.conn.ConnectionInfo;
+import io.jmptcp.core.conn.SegmentSink;
+import io.jmptcp.core.conn.StackContext;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.Segment;
 import io.jmptcp.core.tcp.TcpConnection;

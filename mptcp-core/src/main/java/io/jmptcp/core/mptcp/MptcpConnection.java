@@ -1,13 +1,14 @@
 package io.jmptcp.core.mptcp;
 
+import io.jmptcp.core.mib.MptcpMib;
 import io.jmptcp.core.pm.AddressSignals;
-import io.jmptcp.core.runtime.Connection;
-import io.jmptcp.core.runtime.ConnectionInfo;
-import io.jmptcp.core.runtime.SegmentSink;
-import io.jmptcp.core.runtime.StackContext;
+import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.conn.ConnectionInfo;
+import io.jmptcp.core.conn.SegmentSink;
+import io.jmptcp.core.conn.StackContext;
 import io.jmptcp.core.sched.Scheduler;
 import io.jmptcp.core.tcp.FourTuple;
-import io.jmptcp.core.tcp.Mib;
+import io.jmptcp.core.mib.Mib;
 import io.jmptcp.core.tcp.Segment;
 import io.jmptcp.core.tcp.TcpConfig;
 import io.jmptcp.core.tcp.TcpConnection;

@@ -1,10 +1,11 @@
 package io.jmptcp.core.mptcp;
 
+import io.jmptcp.core.mib.MptcpMib;
 import io.jmptcp.core.cc.CongestionControlFactory;
-import io.jmptcp.core.runtime.Connection;
-import io.jmptcp.core.runtime.ConnectionFactory;
-import io.jmptcp.core.runtime.ConnectionOptions;
-import io.jmptcp.core.runtime.StackContext;
+import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.conn.ConnectionFactory;
+import io.jmptcp.core.conn.ConnectionOptions;
+import io.jmptcp.core.conn.StackContext;
 import io.jmptcp.core.sched.Scheduler;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.Segment;

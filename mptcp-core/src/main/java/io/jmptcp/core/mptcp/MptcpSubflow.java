@@ -1,9 +1,10 @@
 package io.jmptcp.core.mptcp;
 
+import io.jmptcp.core.mib.MptcpMib;
 import io.jmptcp.core.sched.SchedSubflow;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.InboundResult;
-import io.jmptcp.core.tcp.Mib;
+import io.jmptcp.core.mib.Mib;
 import io.jmptcp.core.tcp.RecvChunk;
 import io.jmptcp.core.tcp.Segment;
 import io.jmptcp.core.tcp.TcpConnection;

@@ -1,5 +1,6 @@
 package io.jmptcp.core.runtime;
 
+import io.jmptcp.core.conn.Connection;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;

@@ -1,5 +1,8 @@
 package io.jmptcp.core.runtime;
 
+import io.jmptcp.core.conn.ConnectionOptions;
+import io.jmptcp.core.conn.ConnectionInfo;
+import io.jmptcp.core.conn.Connection;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,8 +1,14 @@
 package io.jmptcp.core.runtime;
 
+import io.jmptcp.core.conn.StackContext;
+import io.jmptcp.core.conn.SegmentSink;
+import io.jmptcp.core.conn.ConnectionOptions;
+import io.jmptcp.core.conn.ConnectionInfo;
+import io.jmptcp.core.conn.ConnectionFactory;
+import io.jmptcp.core.conn.Connection;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.IsnGenerator;
-import io.jmptcp.core.tcp.Mib;
+import io.jmptcp.core.mib.Mib;
 import io.jmptcp.core.tcp.Segment;
 import io.jmptcp.core.tcp.TcpConnection;
 import io.jmptcp.core.wire.IpPacketCodec;

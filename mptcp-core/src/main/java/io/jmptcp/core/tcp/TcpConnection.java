@@ -1,5 +1,7 @@
 package io.jmptcp.core.tcp;
 
+import io.jmptcp.core.mib.TcpMib;
+import io.jmptcp.core.mib.Mib;
 import io.jmptcp.core.cc.CongestionControl;
 import io.jmptcp.core.wire.TcpHeader;
 import io.jmptcp.core.wire.TcpOption;

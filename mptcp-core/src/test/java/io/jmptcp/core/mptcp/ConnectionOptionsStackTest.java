@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jmptcp.core.runtime.ConnectionInfo;
-import io.jmptcp.core.runtime.ConnectionOptions;
+import io.jmptcp.core.conn.ConnectionInfo;
+import io.jmptcp.core.conn.ConnectionOptions;
 import io.jmptcp.core.runtime.MemoryPacketIo;
 import io.jmptcp.core.runtime.MptcpServerSocket;
 import io.jmptcp.core.runtime.MptcpSocket;
-import io.jmptcp.core.runtime.PlainConnectionFactory;
+import io.jmptcp.core.engine.PlainConnectionFactory;
 import io.jmptcp.core.runtime.Stack;
 import java.io.IOException;
 import java.net.ConnectException;

@@ -1,11 +1,12 @@
 package io.jmptcp.core.mptcp;
 
+import io.jmptcp.core.mib.MptcpMib;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jmptcp.core.runtime.Connection;
+import io.jmptcp.core.conn.Connection;
 import io.jmptcp.core.sim.Packet;
 import io.jmptcp.core.tcp.Segment;
 import io.jmptcp.core.wire.MptcpOption;

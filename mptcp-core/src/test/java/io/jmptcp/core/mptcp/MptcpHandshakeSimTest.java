@@ -1,12 +1,13 @@
 package io.jmptcp.core.mptcp;
 
+import io.jmptcp.core.mib.MptcpMib;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jmptcp.core.runtime.Connection;
-import io.jmptcp.core.tcp.Mib;
+import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.mib.Mib;
 import io.jmptcp.core.wire.MptcpOption;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.jmptcp.core.mptcp;
 
 import static io.jmptcp.core.sim.MultiPathNet.addr;
 
-import io.jmptcp.core.runtime.Connection;
+import io.jmptcp.core.conn.Connection;
 import io.jmptcp.core.sim.Link;
 import io.jmptcp.core.sim.MultiPathNet;
 import java.net.InetAddress;

@@ -1,10 +1,11 @@
 package io.jmptcp.core.mptcp;
 
+import io.jmptcp.core.mib.MptcpMib;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jmptcp.core.tcp.Mib;
+import io.jmptcp.core.mib.Mib;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package io.jmptcp.core.mptcp;
 
-import io.jmptcp.core.runtime.Connection;
+import io.jmptcp.core.conn.Connection;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.SplittableRandom;

@@ -1,5 +1,8 @@
 package io.jmptcp.core.runtime;
 
+import io.jmptcp.core.engine.PlainConnectionFactory;
+import io.jmptcp.core.conn.ConnectionInfo;
+import io.jmptcp.core.conn.Connection;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,6 @@
 package io.jmptcp.core.tcp;
 
+import io.jmptcp.core.mib.TcpMib;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
 package io.jmptcp.core.tcp;
 
+import io.jmptcp.core.mib.Mib;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 

@@ -1,5 +1,6 @@
 package io.jmptcp.core.tcp;
 
+import io.jmptcp.core.mib.TcpMib;
 import static io.jmptcp.core.tcp.Script.ISS;
 import static io.jmptcp.core.tcp.Script.PEER_ISS;
 import static io.jmptcp.core.tcp.Script.ack;

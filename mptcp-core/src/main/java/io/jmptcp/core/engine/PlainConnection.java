@@ -1,4 +1,7 @@
-package io.jmptcp.core.runtime;
+package io.jmptcp.core.engine;
+import io.jmptcp.core.conn.SegmentSink;
+import io.jmptcp.core.conn.ConnectionInfo;
+import io.jmptcp.core.conn.Connection;
 
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.Segment;

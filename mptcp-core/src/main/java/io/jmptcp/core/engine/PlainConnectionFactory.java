@@ -1,4 +1,8 @@
-package io.jmptcp.core.runtime;
+package io.jmptcp.core.engine;
+import io.jmptcp.core.conn.StackContext;
+import io.jmptcp.core.conn.ConnectionOptions;
+import io.jmptcp.core.conn.ConnectionFactory;
+import io.jmptcp.core.conn.Connection;
 
 import io.jmptcp.core.cc.CongestionControlFactory;
 import io.jmptcp.core.tcp.FourTuple;

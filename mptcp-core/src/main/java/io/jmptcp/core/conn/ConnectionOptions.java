@@ -1,4 +1,4 @@
-package io.jmptcp.core.runtime;
+package io.jmptcp.core.conn;
 
 /**
  * Per-connection settings that override the stack's defaults for one active open (each null

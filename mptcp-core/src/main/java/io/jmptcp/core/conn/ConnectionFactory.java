@@ -1,4 +1,4 @@
-package io.jmptcp.core.runtime;
+package io.jmptcp.core.conn;
 
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.Segment;

@@ -1,8 +1,8 @@
-package io.jmptcp.core.runtime;
+package io.jmptcp.core.conn;
 
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.IsnGenerator;
-import io.jmptcp.core.tcp.Mib;
+import io.jmptcp.core.mib.Mib;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.function.LongSupplier;

@@ -1,4 +1,4 @@
-package io.jmptcp.core.tcp;
+package io.jmptcp.core.mib;
 
 /** TCP MIB counters, one comment each (after Linux include/uapi/linux/snmp.h). Read via {@link Mib}. */
 public enum TcpMib {

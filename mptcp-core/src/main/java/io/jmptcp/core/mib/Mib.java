@@ -1,6 +1,5 @@
-package io.jmptcp.core.tcp;
+package io.jmptcp.core.mib;
 
-import io.jmptcp.core.mptcp.MptcpMib;
 import java.util.EnumMap;
 import java.util.Map;
 

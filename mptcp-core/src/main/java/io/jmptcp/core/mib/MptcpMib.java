@@ -1,8 +1,8 @@
-package io.jmptcp.core.mptcp;
+package io.jmptcp.core.mib;
 
 /**
  * MPTCP counters, named after the Linux kernel's MPTcpExt counters where they mean the same thing
- * (include/net/mptcp ... {@code mptcp_mib_field}). Read and incremented via {@link io.jmptcp.core.tcp.Mib}.
+ * (include/net/mptcp ... {@code mptcp_mib_field}). Read and incremented via {@link io.jmptcp.core.mib.Mib}.
  */
 public enum MptcpMib {
     /** Received a SYN with a valid MP_CAPABLE. */
