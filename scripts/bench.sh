@@ -20,9 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for prog in python3 iperf3; do
-  command -v "$prog" >/dev/null || { echo "bench: $prog is missing" >&2; exit 1; }
-done
+"$REPO/scripts/install-deps.sh" || { echo "bench: missing packages (see scripts/packages.txt)" >&2; exit 1; }
 if [[ ! -f $JAR ]] || [[ -n $(find "$REPO"/mptcp-*/src/main "$REPO"/pom.xml "$REPO"/mptcp-*/pom.xml -newer "$JAR" -type f -print -quit) ]]; then
   echo "bench: building the jar" >&2
   (cd "$REPO" && mvn -B -q -DskipTests package) >&2

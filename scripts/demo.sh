@@ -40,19 +40,7 @@ trap 'exit 130' INT TERM
 [[ $(id -u) -eq 0 ]] || die "needs root (network namespaces, TUN devices); run it with sudo"
 
 # --- packages -----------------------------------------------------------------------------------
-need=()
-declare -A PKG=([ip]=iproute2 [tc]=iproute2 [nft]=nftables [curl]=curl [python3]=python3
-                [java]=openjdk-17-jdk-headless [javac]=openjdk-17-jdk-headless [mvn]=maven
-                [sha256sum]=coreutils [flock]=util-linux)
-for cmd in "${!PKG[@]}"; do
-  command -v "$cmd" >/dev/null || need+=("${PKG[$cmd]}")
-done
-if ((${#need[@]})); then
-  mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
-  say "installing ${need[*]} ..."
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+"$ROOT/scripts/install-deps.sh" || die "missing packages (see scripts/packages.txt)"
 
 # --- build --------------------------------------------------------------------------------------
 "$JMPTCP" --version >/dev/null   # the launcher builds the jar when it is missing or stale

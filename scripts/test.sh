@@ -5,21 +5,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-need=()
-for pair in ip:iproute2 nft:nftables tshark:tshark tcpdump:tcpdump mptcpize:mptcpd \
-            iperf3:iperf3 socat:socat python3:python3 mvn:maven java:openjdk-17-jdk-headless; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "test.sh: installing ${need[*]}" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "${need[@]}" >/dev/null
-  else
-    echo "test.sh: missing packages: ${need[*]} (run as root to install them)" >&2
-  fi
-fi
+# The packages the tests need (scripts/packages.txt); installed when root, named otherwise.
+"$root/scripts/install-deps.sh" || true
 
 if [ "$(id -u)" != 0 ]; then
   cat >&2 <<'MSG'

@@ -1,7 +1,7 @@
 package io.jmptcp.core.sim;
 
 import io.jmptcp.core.tcp.TcpConfig;
-import io.jmptcp.core.tcp.TcpMib;
+import io.jmptcp.core.mib.TcpMib;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 

@@ -1,6 +1,6 @@
 package io.jmptcp.core.sim;
 
-import io.jmptcp.core.runtime.ConnectionFactory;
+import io.jmptcp.core.conn.ConnectionFactory;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.Segment;
 import java.net.InetAddress;

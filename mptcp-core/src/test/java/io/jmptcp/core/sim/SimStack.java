@@ -1,11 +1,11 @@
 package io.jmptcp.core.sim;
 
-import io.jmptcp.core.runtime.Connection;
-import io.jmptcp.core.runtime.ConnectionFactory;
-import io.jmptcp.core.runtime.StackContext;
+import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.conn.ConnectionFactory;
+import io.jmptcp.core.conn.StackContext;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.IsnGenerator;
-import io.jmptcp.core.tcp.Mib;
+import io.jmptcp.core.mib.Mib;
 import io.jmptcp.core.tcp.Segment;
 import io.jmptcp.core.tcp.TcpConnection;
 import io.jmptcp.core.wire.TcpHeader;

@@ -1,7 +1,7 @@
 package io.jmptcp.core.sim;
 
 import io.jmptcp.core.tcp.FourTuple;
-import io.jmptcp.core.tcp.Mib;
+import io.jmptcp.core.mib.Mib;
 import io.jmptcp.core.tcp.TcpConfig;
 import io.jmptcp.core.tcp.TcpConnection;
 import io.jmptcp.core.tcp.TcpState;

@@ -78,14 +78,14 @@ public final class Host {
         }
         for (String prog : concat("ip", programs)) {
             if (!has(prog)) {
-                missing.add("program '" + prog + "'");
+                missing.add(ExternalPrograms.describe(prog));
             }
         }
         if (missing.isEmpty()) {
             return;
         }
         String msg = "NETNS TEST CANNOT RUN: missing " + String.join(", ", missing)
-                + ". Run the suite as root via scripts/test.sh (it installs the packages).";
+                + ". Run the suite as root via scripts/test.sh (it installs the packages of scripts/packages.txt).";
         if ("1".equals(System.getenv("JMPTCP_SKIP_NETNS"))) {
             System.err.println("\n!!!!!!!!!! " + msg + " SKIPPED because JMPTCP_SKIP_NETNS=1 !!!!!!!!!!\n");
             Assumptions.abort(msg);
