@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jmptcp.cli.daemon.TwoStacks;
 import io.jmptcp.cli.socks.SocksHandler;
 import io.jmptcp.cli.status.StatusCommand;
@@ -21,6 +23,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -71,6 +75,21 @@ class ControlAndMetricsTest {
             assertEquals(100_000, Long.parseLong(m.group(2)));
             assertTrue(json.contains("\"state\":\"ESTABLISHED\""), json);
             assertTrue(json.contains("\"remote\":\"10.9.0.2:7\""), json);
+            JsonNode status = new ObjectMapper().readTree(json);
+            assertEquals(List.of("connections", "counters"), fieldNames(status));
+            JsonNode conn = status.get("connections").get(0);
+            assertEquals(List.of("id", "local", "remote", "state", "mptcp", "fallback", "bytes_sent", "bytes_received",
+                    "scheduler", "cc", "subflows"), fieldNames(conn));
+            assertEquals("10.9.0.2:7", conn.get("remote").asText());
+            assertEquals(100_000, conn.get("bytes_received").asLong());
+            JsonNode subflow = conn.get("subflows").get(0);
+            assertEquals(List.of("local", "remote", "state", "backup", "rtt_us", "cwnd", "bytes_sent", "bytes_received",
+                    "retransmits"), fieldNames(subflow));
+            assertTrue(subflow.get("backup").isBoolean() && subflow.get("cwnd").isIntegralNumber(), subflow.toString());
+            JsonNode counters = status.get("counters");
+            assertEquals(1, counters.get("socks_connected_total").asLong(), counters.toString());
+            assertEquals(1, counters.get("relays_active").asLong(), counters.toString());
+            assertTrue(counters.get("socks_rejected_total").isObject(), counters.toString());
 
             String table = StatusCommand.ask(control, "table");
             assertTrue(table.contains("ESTABLISHED") && table.contains("subflow 10.9.0.1:") && table.contains("-> 10.9.0.2:7"), table);
@@ -121,6 +140,57 @@ class ControlAndMetricsTest {
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    @Test
+    void malformedRequestsGetAnErrorLineAndTheServerGoesOn() throws Exception {
+        Path control = dir.resolve("m.sock");
+        var group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try (ControlServer server = ControlServer.bind(group, control, () -> new StatusReport(
+                new java.util.TreeMap<>(), java.util.Map.of("x", 1L), java.util.Map.of()))) {
+            IOException tooLong = assertThrows(IOException.class, () -> StatusCommand.ask(control, "s".repeat(1000)));
+            assertTrue(tooLong.getMessage().contains("request longer than 256 bytes"), tooLong.getMessage());
+            IOException binary = assertThrows(IOException.class, () -> StatusCommand.ask(control, "\u0000\u00ff{\"status\""));
+            assertTrue(binary.getMessage().contains("unknown command"), binary.getMessage());
+            IOException empty = assertThrows(IOException.class, () -> StatusCommand.ask(control, ""));
+            assertTrue(empty.getMessage().contains("unknown command"), empty.getMessage());
+            JsonNode counters = new ObjectMapper().readTree(StatusCommand.ask(control, "counters"));
+            assertEquals(1, counters.get("x").asLong(), "still answering after bad requests");
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @Test
+    void aFailingReportIsAnErrorLineNotASilentClose() throws Exception {
+        Path control = dir.resolve("f.sock");
+        var group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try (ControlServer server = ControlServer.bind(group, control, () -> {
+            throw new IllegalStateException("stack closed");
+        })) {
+            IOException e = assertThrows(IOException.class, () -> StatusCommand.ask(control, "status"));
+            assertTrue(e.getMessage().startsWith("error: status failed") && e.getMessage().contains("stack closed"),
+                    e.getMessage());
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @Test
+    void statusJsonIsCompactAndEscapedByJackson() throws Exception {
+        java.util.TreeMap<Long, io.jmptcp.core.conn.ConnectionInfo> none = new java.util.TreeMap<>();
+        StatusReport r = new StatusReport(none, new java.util.TreeMap<>(java.util.Map.of("a_total", 2L, "b_active", 0L)),
+                new java.util.TreeMap<>(java.util.Map.of("bad \"version\"\n", 3L)));
+        assertEquals("{\"connections\":[],\"counters\":{\"a_total\":2,\"b_active\":0,"
+                + "\"socks_rejected_total\":{\"bad \\\"version\\\"\\n\":3}}}", r.json());
+        assertEquals("{\"a_total\":2,\"b_active\":0}", r.countersJson());
+        assertEquals(3, new ObjectMapper().readTree(r.json()).at("/counters/socks_rejected_total").get("bad \"version\"\n").asLong());
+    }
+
+    private static List<String> fieldNames(JsonNode n) {
+        List<String> names = new ArrayList<>();
+        n.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     /** Fetches the metrics text of daemon A. */
