@@ -37,15 +37,21 @@ public final class StatusReport {
         stack.counters().forEach((k, v) -> c.put(name(k), v));
         // the engine's counters are read without the stack's lock: each value is a plain long
         for (Map.Entry<TcpMib, Long> e : stack.mib().snapshot().entrySet()) {
-            c.put("tcp_" + e.getKey().name().toLowerCase(Locale.ROOT), e.getValue());
+            c.put(name(e.getKey()), e.getValue());
         }
         c.putAll(stats.counters());
-        c.put("relays_active", stats.get("relays_opened_total") - stats.get("relays_closed_total"));
+        c.put("relays_active", stats.relaysActive());
         return new StatusReport(stack.connectionsById(), c, stats.rejections());
     }
 
-    static String name(StackCounter c) {
+    /** The key of a stack counter in {@code counters} (and, after {@code jmptcp_}, its metric). */
+    public static String name(StackCounter c) {
         return c.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The key of an engine (TCP MIB) counter in {@code counters}. */
+    public static String name(TcpMib c) {
+        return "tcp_" + c.name().toLowerCase(Locale.ROOT);
     }
 
     public SortedMap<Long, ConnectionInfo> connections() {
