@@ -20,8 +20,6 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        CommandLine cl = new CommandLine(new Main());
-        io.jmptcp.cli.daemon.DaemonCommand.applyConfig(cl.getSubcommands().get("daemon"), args);
-        System.exit(cl.execute(args));
+        System.exit(new CommandLine(new Main()).execute(args));
     }
 }

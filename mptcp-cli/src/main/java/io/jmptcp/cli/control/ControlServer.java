@@ -9,6 +9,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.string.StringDecoder;
 import io.netty.handler.codec.string.StringEncoder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
@@ -32,12 +33,15 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code table}: the {@code ss -M}-like table;</li>
  *   <li>{@code counters}: the counters as JSON.</li>
  * </ul>
- * Anything else gets {@code error: ...}. A client that sends no line in 5 s is closed.
+ * Anything else, and a line longer than 256 bytes, gets {@code error: ...}. A client that sends no
+ * line in 5 s is closed. The JSON is written by Jackson from {@link StatusReport}.
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
     /** Default control socket path. */
     public static final String DEFAULT_PATH = "/run/jmptcp/control.sock";
+    /** The longest request line, in bytes. */
+    static final int MAX_REQUEST = 256;
 
     private final Channel channel;
     private final Path path;
@@ -65,7 +69,7 @@ public final class ControlServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(new ReadTimeoutHandler(5),
-                                new LineBasedFrameDecoder(256),
+                                new LineBasedFrameDecoder(MAX_REQUEST, true, true),
                                 new StringDecoder(StandardCharsets.UTF_8),
                                 new StringEncoder(StandardCharsets.UTF_8),
                                 new Handler(report));
@@ -91,12 +95,7 @@ public final class ControlServer implements AutoCloseable {
         return switch (line.trim()) {
             case "status" -> report.get().json();
             case "table" -> report.get().table();
-            case "counters" -> {
-                StatusReport r = report.get();
-                Json j = new Json().beginObject();
-                r.counters().forEach(j::field);
-                yield j.endObject().toString();
-            }
+            case "counters" -> report.get().countersJson();
             default -> "error: unknown command '" + line.trim() + "' (status, table, counters)";
         };
     }
@@ -110,14 +109,25 @@ public final class ControlServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, String line) {
-            String out = answer(line, report);
+            String out;
+            try {
+                out = answer(line, report);
+            } catch (RuntimeException e) {
+                LOG.warn("control request '{}' failed", line.trim(), e);
+                out = "error: " + line.trim() + " failed: " + e;
+            }
             ctx.writeAndFlush(out.endsWith("\n") ? out : out + "\n").addListener(ChannelFutureListener.CLOSE);
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             LOG.debug("control client: {}", cause.toString());
-            ctx.close();
+            if (cause instanceof TooLongFrameException && ctx.channel().isActive()) {
+                ctx.writeAndFlush("error: request longer than " + MAX_REQUEST + " bytes\n")
+                        .addListener(ChannelFutureListener.CLOSE);
+            } else {
+                ctx.close();
+            }
         }
     }
 

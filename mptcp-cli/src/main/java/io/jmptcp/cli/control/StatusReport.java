@@ -1,5 +1,9 @@
 package io.jmptcp.cli.control;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jmptcp.cli.daemon.DaemonStats;
 import io.jmptcp.core.conn.ConnectionInfo;
 import io.jmptcp.core.runtime.Stack;
@@ -14,6 +18,8 @@ import java.util.SortedMap;
  * MPTCP_INFO and MPTCP_SUBFLOW_ADDRS), and every counter, as JSON or as a table like {@code ss -M}.
  */
 public final class StatusReport {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final SortedMap<Long, ConnectionInfo> connections;
     private final Map<String, Long> counters;
     private final Map<String, Long> rejections;
@@ -31,15 +37,21 @@ public final class StatusReport {
         stack.counters().forEach((k, v) -> c.put(name(k), v));
         // the engine's counters are read without the stack's lock: each value is a plain long
         for (Map.Entry<TcpMib, Long> e : stack.mib().snapshot().entrySet()) {
-            c.put("tcp_" + e.getKey().name().toLowerCase(Locale.ROOT), e.getValue());
+            c.put(name(e.getKey()), e.getValue());
         }
         c.putAll(stats.counters());
-        c.put("relays_active", stats.get("relays_opened_total") - stats.get("relays_closed_total"));
+        c.put("relays_active", stats.relaysActive());
         return new StatusReport(stack.connectionsById(), c, stats.rejections());
     }
 
-    static String name(StackCounter c) {
+    /** The key of a stack counter in {@code counters} (and, after {@code jmptcp_}, its metric). */
+    public static String name(StackCounter c) {
         return c.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The key of an engine (TCP MIB) counter in {@code counters}. */
+    public static String name(TcpMib c) {
+        return "tcp_" + c.name().toLowerCase(Locale.ROOT);
     }
 
     public SortedMap<Long, ConnectionInfo> connections() {
@@ -54,29 +66,49 @@ public final class StatusReport {
         return rejections;
     }
 
-    /** The JSON of the contract: {"connections":[...],"counters":{...}}. */
+    /** The JSON of the contract: {"connections":[...],"counters":{...}}, compact, keys in this order. */
     public String json() {
-        Json j = new Json().beginObject().key("connections").beginArray();
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode conns = root.putArray("connections");
         for (Map.Entry<Long, ConnectionInfo> e : connections.entrySet()) {
             ConnectionInfo i = e.getValue();
-            j.beginObject().field("id", e.getKey()).field("local", i.local()).field("remote", i.remote())
-                    .field("state", i.state().name()).field("mptcp", i.mptcp()).field("fallback", i.fallback())
-                    .field("bytes_sent", i.bytesSent()).field("bytes_received", i.bytesReceived())
-                    .field("scheduler", i.scheduler()).field("cc", i.cc()).key("subflows").beginArray();
+            ObjectNode c = conns.addObject().put("id", e.getKey()).put("local", i.local()).put("remote", i.remote())
+                    .put("state", i.state().name()).put("mptcp", i.mptcp()).put("fallback", i.fallback())
+                    .put("bytes_sent", i.bytesSent()).put("bytes_received", i.bytesReceived())
+                    .put("scheduler", i.scheduler()).put("cc", i.cc());
+            ArrayNode subflows = c.putArray("subflows");
             for (ConnectionInfo.Subflow s : i.subflows()) {
-                j.beginObject().field("local", s.local()).field("remote", s.remote()).field("state", s.state())
-                        .field("backup", s.backup()).field("rtt_us", s.rttMicros()).field("cwnd", s.cwndBytes())
-                        .field("bytes_sent", s.bytesSent()).field("bytes_received", s.bytesReceived())
-                        .field("retransmits", s.retransmits()).endObject();
+                subflows.addObject().put("local", s.local()).put("remote", s.remote()).put("state", s.state())
+                        .put("backup", s.backup()).put("rtt_us", s.rttMicros()).put("cwnd", s.cwndBytes())
+                        .put("bytes_sent", s.bytesSent()).put("bytes_received", s.bytesReceived())
+                        .put("retransmits", s.retransmits());
             }
-            j.endArray().endObject();
         }
-        j.endArray().key("counters").beginObject();
-        counters.forEach(j::field);
-        j.key("socks_rejected_total").beginObject();
-        rejections.forEach(j::field);
-        j.endObject().endObject().endObject();
-        return j.toString();
+        ObjectNode c = countersNode();
+        ObjectNode rejected = c.putObject("socks_rejected_total");
+        rejections.forEach(rejected::put);
+        root.set("counters", c);
+        return write(root);
+    }
+
+    /** The counters alone as one JSON object (the control socket's {@code counters} request). */
+    public String countersJson() {
+        return write(countersNode());
+    }
+
+    private ObjectNode countersNode() {
+        ObjectNode c = JSON.createObjectNode();
+        counters.forEach(c::put);
+        return c;
+    }
+
+    private static String write(ObjectNode node) {
+        try {
+            return JSON.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            // a tree of strings, numbers and booleans always serialises
+            throw new IllegalStateException("cannot write the status JSON", e);
+        }
     }
 
     /** A table like {@code ss -M}: one line per connection, one indented line per subflow. */

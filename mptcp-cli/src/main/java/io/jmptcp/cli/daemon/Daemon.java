@@ -82,7 +82,7 @@ public final class Daemon implements AutoCloseable {
                 d.services.add(ControlServer.bind(d.group, c.control(), d::report));
             }
             if (c.metrics() != null) {
-                d.metrics = MetricsServer.start(c.metrics(), d::report);
+                d.metrics = MetricsServer.start(c.metrics(), stack, d.stats);
                 d.services.add(d.metrics);
                 LOG.info("metrics on http://{}/metrics", d.metrics.address());
             }

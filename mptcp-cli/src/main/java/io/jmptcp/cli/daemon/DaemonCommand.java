@@ -9,23 +9,31 @@ import io.jmptcp.cli.stack.StackOptions;
 import io.jmptcp.cli.stack.StackRuntime;
 import io.jmptcp.core.conn.ConnectionFactory;
 import java.io.IOException;
+import java.io.Reader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.PropertiesDefaultProvider;
 import picocli.CommandLine.Spec;
 
 /**
@@ -35,10 +43,11 @@ import picocli.CommandLine.Spec;
  * exit when drained or after {@code --drain-timeout}; the TUN device and routes are removed.
  * A second signal during the drain aborts what is left.
  */
-@Command(name = "daemon", mixinStandardHelpOptions = true,
+@Command(name = "daemon", mixinStandardHelpOptions = true, defaultValueProvider = DaemonCommand.ConfigFile.class,
         description = {"Run the stack with a SOCKS5 front end and/or forwarders until SIGTERM.",
-            "Options may also come from --config FILE (key=value, option names without dashes; "
-                    + "the command line wins; forward= may list several, comma-separated; address= takes one)."})
+            "Options may also come from --config FILE (a Java properties file: key=value, option names "
+                    + "without dashes; the command line wins; forward= may list several, comma-separated; "
+                    + "address= takes one; an unknown key is an error)."})
 public final class DaemonCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(DaemonCommand.class);
 
@@ -93,28 +102,59 @@ public final class DaemonCommand implements Callable<Integer> {
     String logLevel;
 
     /**
-     * Applies {@code --config FILE} before parsing: its keys become the daemon's default values,
-     * so the command line overrides them. Called by {@code Main} with the raw arguments.
+     * {@code --config FILE}: picocli's {@link PropertiesDefaultProvider} on the file that the command
+     * line names. Picocli asks a command's default value provider for every option left off the
+     * command line after it has parsed the line, so {@code --config} already has its value then,
+     * and whatever the command line gives wins over the file. A missing or unreadable file and an
+     * unknown key are usage errors that name the file.
      */
-    public static void applyConfig(CommandLine daemon, String[] args) {
-        for (int i = 0; i < args.length; i++) {
-            String file = null;
-            if (args[i].equals("--config") && i + 1 < args.length) {
-                file = args[i + 1];
-            } else if (args[i].startsWith("--config=")) {
-                file = args[i].substring("--config=".length());
+    public static final class ConfigFile implements IDefaultValueProvider {
+        private Path loaded;
+        private PropertiesDefaultProvider defaults;
+
+        @Override
+        public String defaultValue(ArgSpec arg) throws Exception {
+            CommandSpec command = arg.command();
+            OptionSpec option = command.findOption("--config");
+            Path file = option == null ? null : option.getValue();
+            if (file == null) {
+                return null;
             }
-            if (file != null) {
-                daemon.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(Path.of(file).toFile()));
+            if (!file.equals(loaded)) {
+                defaults = new PropertiesDefaultProvider(read(command, file));
+                loaded = file;
             }
+            return defaults.defaultValue(arg);
+        }
+
+        private static Properties read(CommandSpec command, Path file) {
+            if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+                throw new ParameterException(command.commandLine(), "--config " + file + " is not a readable file");
+            }
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                p.load(r);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new ParameterException(command.commandLine(), "--config " + file + ": cannot read it: " + e.getMessage());
+            }
+            Set<String> keys = new TreeSet<>();
+            for (OptionSpec o : command.options()) {
+                if (!o.usageHelp() && !o.versionHelp() && !o.longestName().equals("--config")) {
+                    keys.add(o.longestName().replaceFirst("^-+", ""));
+                }
+            }
+            for (String k : p.stringPropertyNames()) {
+                if (!keys.contains(k)) {
+                    throw new ParameterException(command.commandLine(), "--config " + file + ": unknown key '" + k
+                            + "' (the keys are the daemon's option names without dashes: " + String.join(", ", keys) + ")");
+                }
+            }
+            return p;
         }
     }
 
     @Override
     public Integer call() throws Exception {
-        if (config != null && !Files.isReadable(config)) {
-            throw new ParameterException(spec.commandLine(), "--config " + config + " is not a readable file");
-        }
         if (logLevel != null) {
             Level l = Level.toLevel(logLevel, null);
             if (l == null) {

@@ -1,6 +1,8 @@
 package io.jmptcp.cli.daemon;
 
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -10,6 +12,15 @@ import java.util.concurrent.atomic.LongAdder;
  * and every rejected SOCKS client by reason. Thread-safe; status and metrics read snapshots.
  */
 public final class DaemonStats {
+    /**
+     * Every counter name the daemon uses. The metrics endpoint exposes each from the start (at 0
+     * until it counts); {@code status} shows those counted at least once.
+     */
+    public static final List<String> COUNTERS = List.of("socks_clients_total", "socks_connected_total",
+            "socks_connect_failed_total", "forward_accepted_total", "forward_connect_failed_total",
+            "relays_opened_total", "relays_failed_total", "relays_closed_total", "bytes_up_total", "bytes_down_total");
+    private static final Set<String> KNOWN = Set.copyOf(COUNTERS);
+
     /** socks_rejected_total{reason}: clients turned away, by reason. */
     private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
@@ -19,8 +30,11 @@ public final class DaemonStats {
         rejected.computeIfAbsent(reason, k -> new LongAdder()).increment();
     }
 
-    /** Adds to a named counter (e.g. "socks_accepted_total"). */
+    /** Adds to a named counter, one of {@link #COUNTERS}. */
     public void add(String name, long n) {
+        if (!KNOWN.contains(name)) {
+            throw new IllegalArgumentException("not a daemon counter: " + name + " (see DaemonStats.COUNTERS)");
+        }
         counters.computeIfAbsent(name, k -> new LongAdder()).add(n);
     }
 
@@ -36,6 +50,11 @@ public final class DaemonStats {
     public long get(String name) {
         LongAdder a = counters.get(name);
         return a == null ? 0 : a.sum();
+    }
+
+    /** Relays open now: opened minus closed. */
+    public long relaysActive() {
+        return get("relays_opened_total") - get("relays_closed_total");
     }
 
     /** Rejections by reason, sorted. */

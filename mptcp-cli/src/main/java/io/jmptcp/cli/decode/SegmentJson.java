@@ -1,106 +1,87 @@
 package io.jmptcp.cli.decode;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jmptcp.core.wire.TcpHeader;
 import io.jmptcp.core.wire.TcpOption;
+import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Renders a {@link DecodedSegment} as one line of JSON with the keys of the {@code decode --json}
- * contract: {@code frame, src, sport, dst, dport, flags, seq, ack, len, options, mptcp}. Integers
- * are unsigned decimal numbers exact to 64 bits; hex strings are lowercase. Written by hand to keep
- * the command free of a JSON library.
+ * contract, in this order: {@code frame, src, sport, dst, dport, flags, seq, ack, len, options,
+ * mptcp}. Integers are unsigned decimal numbers exact to 64 bits; hex strings are lowercase.
+ * Written by Jackson, compact (no spaces), one object per call.
  */
 public final class SegmentJson {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonNodeFactory NODES = JSON.getNodeFactory();
+
     private SegmentJson() {
     }
 
     public static String render(DecodedSegment s) {
-        StringBuilder sb = new StringBuilder(256);
-        sb.append("{\"frame\":").append(s.frame());
-        sb.append(",\"src\":");
-        string(sb, OptionFields.address(s.src()));
-        sb.append(",\"sport\":").append(s.srcPort());
-        sb.append(",\"dst\":");
-        string(sb, OptionFields.address(s.dst()));
-        sb.append(",\"dport\":").append(s.dstPort());
-        sb.append(",\"flags\":");
-        string(sb, TcpHeader.flagLetters(s.flags()));
-        sb.append(",\"seq\":").append(Integer.toUnsignedString(s.seq()));
-        sb.append(",\"ack\":").append(Integer.toUnsignedString(s.ack()));
-        sb.append(",\"len\":").append(s.payloadLength());
-        sb.append(",\"options\":[");
+        return write(tree(s));
+    }
+
+    /** The segment as a Jackson tree, keys in the contract's order. */
+    static ObjectNode tree(DecodedSegment s) {
+        ObjectNode o = NODES.objectNode();
+        o.put("frame", s.frame());
+        o.put("src", OptionFields.address(s.src()));
+        o.put("sport", s.srcPort());
+        o.put("dst", OptionFields.address(s.dst()));
+        o.put("dport", s.dstPort());
+        o.put("flags", TcpHeader.flagLetters(s.flags()));
+        o.put("seq", Integer.toUnsignedLong(s.seq()));
+        o.put("ack", Integer.toUnsignedLong(s.ack()));
+        o.put("len", s.payloadLength());
         List<TcpOption> options = s.options();
-        for (int i = 0; i < options.size(); i++) {
-            if (i > 0) {
-                sb.append(',');
-            }
-            string(sb, OptionFields.name(options.get(i)));
+        ArrayNode names = o.putArray("options");
+        for (TcpOption option : options) {
+            names.add(OptionFields.name(option));
         }
-        sb.append("],\"mptcp\":[");
-        List<OptionFields.Mptcp> mptcp = OptionFields.mptcp(options);
-        for (int i = 0; i < mptcp.size(); i++) {
-            if (i > 0) {
-                sb.append(',');
+        ArrayNode mptcp = o.putArray("mptcp");
+        for (OptionFields.Mptcp m : OptionFields.mptcp(options)) {
+            ObjectNode mo = mptcp.addObject();
+            mo.put("subtype", m.subtype());
+            for (Map.Entry<String, Object> e : m.fields().entrySet()) {
+                mo.set(e.getKey(), value(e.getValue()));
             }
-            object(sb, mptcp.get(i));
         }
-        return sb.append("]}").toString();
+        return o;
     }
 
-    private static void object(StringBuilder sb, OptionFields.Mptcp m) {
-        sb.append("{\"subtype\":");
-        string(sb, m.subtype());
-        for (Map.Entry<String, Object> e : m.fields().entrySet()) {
-            sb.append(',');
-            string(sb, e.getKey());
-            sb.append(':');
-            value(sb, e.getValue());
-        }
-        sb.append('}');
-    }
-
-    private static void value(StringBuilder sb, Object v) {
+    /** A field value of {@link OptionFields}: longs as unsigned 64-bit numbers, booleans, lists, else text. */
+    static JsonNode value(Object v) {
         if (v instanceof Long l) {
-            sb.append(Long.toUnsignedString(l));
-        } else if (v instanceof Boolean b) {
-            sb.append(b);
-        } else if (v instanceof List<?> list) {
-            sb.append('[');
-            for (int i = 0; i < list.size(); i++) {
-                if (i > 0) {
-                    sb.append(',');
-                }
-                value(sb, list.get(i));
-            }
-            sb.append(']');
-        } else {
-            string(sb, String.valueOf(v));
+            return l >= 0 ? NODES.numberNode(l) : NODES.numberNode(new BigInteger(Long.toUnsignedString(l)));
         }
+        if (v instanceof Boolean b) {
+            return NODES.booleanNode(b);
+        }
+        if (v instanceof List<?> list) {
+            ArrayNode a = NODES.arrayNode(list.size());
+            for (Object item : list) {
+                a.add(value(item));
+            }
+            return a;
+        }
+        return NODES.textNode(String.valueOf(v));
     }
 
-    /** A JSON string literal (RFC 8259 section 7): quote, backslash and control characters escaped. */
-    static void string(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
+    /** Compact JSON of a tree. */
+    static String write(JsonNode node) {
+        try {
+            return JSON.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            // a tree of strings, numbers and booleans always serialises
+            throw new IllegalStateException("cannot write JSON", e);
         }
-        sb.append('"');
     }
 }

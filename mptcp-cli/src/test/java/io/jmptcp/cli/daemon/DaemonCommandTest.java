@@ -24,7 +24,6 @@ class DaemonCommandTest {
         String[] full = new String[args.length + 1];
         full[0] = "daemon";
         System.arraycopy(args, 0, full, 1, args.length);
-        DaemonCommand.applyConfig(main.getSubcommands().get("daemon"), full);
         CommandLine.ParseResult r = main.parseArgs(full);
         return (DaemonCommand) r.subcommand().commandSpec().userObject();
     }
@@ -73,9 +72,70 @@ class DaemonCommandTest {
     }
 
     @Test
+    void withoutConfigTheBuiltInDefaultsHold() {
+        DaemonCommand d = parse("--address", "10.3.1.1");
+        assertNull(d.config);
+        assertEquals(10, d.drainTimeout);
+        assertEquals("mptcp0", d.stackOptions.tun);
+    }
+
+    @Test
+    void aConfigOptionWinsOverTheBuiltInDefaultAndTheCommandLineOverTheFile() throws Exception {
+        Path cfg = dir.resolve("d.conf");
+        Files.writeString(cfg, "drain-timeout = 7\naddress=10.5.1.1\n");
+        assertEquals(7, parse("--config", cfg.toString()).drainTimeout);
+        assertEquals(List.of("10.5.1.1"), parse("--config", cfg.toString()).stackOptions.addresses);
+        DaemonCommand d = parse("--drain-timeout", "2", "--config=" + cfg, "--address", "10.6.1.1");
+        assertEquals(2, d.drainTimeout, "the command line wins, whichever side of --config it is on");
+        assertEquals(List.of("10.6.1.1"), d.stackOptions.addresses);
+    }
+
+    @Test
     void missingConfigFileIsAUsageErrorWithExitCode2() {
+        Path absent = dir.resolve("absent");
+        Run r = execute("daemon", "--config", absent.toString(), "--address", "10.3.1.1");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--config " + absent + " is not a readable file"), r.err());
+        Run d = execute("daemon", "--config", dir.toString(), "--address", "10.3.1.1");
+        assertEquals(2, d.exit());
+        assertTrue(d.err().contains("--config " + dir + " is not a readable file"), d.err());
+    }
+
+    @Test
+    void anUnknownKeyInTheConfigFileIsAUsageErrorNamingIt() throws Exception {
+        Path cfg = dir.resolve("typo.conf");
+        Files.writeString(cfg, "socks=127.0.0.1:1090\nsocks_auth=bob:pw\n");
+        Run r = execute("daemon", "--config", cfg.toString(), "--address", "10.3.1.1");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--config " + cfg + ": unknown key 'socks_auth'"), r.err());
+        assertTrue(r.err().contains("socks-auth"), "lists the keys there are: " + r.err());
+        CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,
+                () -> parse("--config", cfg.toString()));
+        assertTrue(e.getMessage().contains("unknown key 'socks_auth'"), e.getMessage());
+    }
+
+    @Test
+    void aBadValueInTheConfigFileIsAUsageError() throws Exception {
+        Path cfg = dir.resolve("bad.conf");
+        Files.writeString(cfg, "drain-timeout=soon\n");
+        Run r = execute("daemon", "--config", cfg.toString(), "--address", "10.3.1.1");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--drain-timeout") && r.err().contains("soon"), r.err());
+        Path esc = dir.resolve("escape.conf");
+        Files.writeString(esc, "socks=\\u12\n");
+        Run e = execute("daemon", "--config", esc.toString(), "--address", "10.3.1.1");
+        assertEquals(2, e.exit());
+        assertTrue(e.err().contains("--config " + esc + ": cannot read it"), e.err());
+    }
+
+    private record Run(int exit, String err) {
+    }
+
+    private static Run execute(String... args) {
         CommandLine main = new CommandLine(new Main());
-        main.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
-        assertEquals(2, main.execute("daemon", "--config", dir.resolve("absent").toString(), "--address", "10.3.1.1"));
+        java.io.StringWriter err = new java.io.StringWriter();
+        main.setErr(new java.io.PrintWriter(err));
+        int exit = main.execute(args);
+        return new Run(exit, err.toString());
     }
 }

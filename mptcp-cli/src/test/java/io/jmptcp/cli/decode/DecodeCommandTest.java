@@ -93,7 +93,7 @@ class DecodeCommandTest {
             List<Map<String, Object>> l = new ArrayList<>();
             for (String line : out.split("\n")) {
                 if (!line.isEmpty()) {
-                    l.add(Json.object(line));
+                    l.add(StrictJson.object(line));
                 }
             }
             return l;
@@ -269,10 +269,10 @@ class DecodeCommandTest {
     @Test
     void jsonStringsAreEscaped() {
         String nasty = "q\"b\\s/\n\r\t\b\f\u0001\u001f é";
-        StringBuilder sb = new StringBuilder();
-        SegmentJson.string(sb, nasty);
-        assertEquals(nasty, Json.parse(sb.toString()));
-        assertTrue(sb.indexOf("\\u0001") > 0 && sb.indexOf("\\u001f") > 0, sb.toString());
+        String json = SegmentJson.write(SegmentJson.value(nasty));
+        assertEquals(nasty, StrictJson.parse(json));
+        assertTrue(json.chars().noneMatch(c -> c < 0x20), "control characters escaped: " + json);
+        assertTrue(json.startsWith("\"q\\\"b\\\\s/\\n\\r\\t\\b\\f\\u0001\\u001"), json);
     }
 
     @Test

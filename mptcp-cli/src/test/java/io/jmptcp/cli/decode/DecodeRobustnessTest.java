@@ -50,7 +50,7 @@ class DecodeRobustnessTest {
                 PcapLinkReader.locate(PcapLinkReader.LINKTYPE_RAW, ipPacket));
         CaptureDecoder.Decoded d = CaptureDecoder.decodeFrame(f);
         if (d.segment() != null) {
-            Map<String, Object> j = Json.object(SegmentJson.render(d.segment()));
+            Map<String, Object> j = StrictJson.object(SegmentJson.render(d.segment()));
             assertEquals(BigInteger.ONE, j.get("frame"));
             assertEquals(11, j.size());
             SegmentText.render(d.segment());
@@ -82,7 +82,7 @@ class DecodeRobustnessTest {
         try {
             DecodedSegment s = new DecodedSegment(3, 0, InetAddress.getByName("::1"), 1,
                     InetAddress.getByName("::2"), 2, 0xFF, -1, -1, 65535, 0, options);
-            Map<String, Object> j = Json.object(SegmentJson.render(s));
+            Map<String, Object> j = StrictJson.object(SegmentJson.render(s));
             assertEquals(options.size(), ((List<?>) j.get("options")).size());
             assertEquals("FSRPAUEC", j.get("flags"));
             SegmentText.render(s);
@@ -99,7 +99,7 @@ class DecodeRobustnessTest {
                 InetAddress.getByName("5.6.7.8"), 2, 0, 0, 0, 0, 0, List.of(MpCapable.ack(1, key, ~key),
                 new AddAddr(false, id, InetAddress.getByName("10.1.2.3"), -1, hmac)));
         @SuppressWarnings("unchecked")
-        List<Map<String, Object>> mp = (List<Map<String, Object>>) Json.object(SegmentJson.render(s))
+        List<Map<String, Object>> mp = (List<Map<String, Object>>) StrictJson.object(SegmentJson.render(s))
                 .get("mptcp");
         assertEquals(new BigInteger(Long.toUnsignedString(key)), mp.get(0).get("sender_key"));
         assertEquals(new BigInteger(Long.toUnsignedString(~key)), mp.get(0).get("receiver_key"));

@@ -28,7 +28,7 @@ final class TsharkComparison {
         Map<Integer, TsharkDissection.Segment> tshark = TsharkDissection.dissect(capture);
         List<Map<String, Object>> ours = new ArrayList<>();
         for (DecodedSegment s : segments) {
-            ours.add(Json.object(SegmentJson.render(s)));
+            ours.add(StrictJson.object(SegmentJson.render(s)));
         }
         return assertAgrees(tshark, ours);
     }

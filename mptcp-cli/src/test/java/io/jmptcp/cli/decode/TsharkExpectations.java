@@ -1,5 +1,7 @@
 package io.jmptcp.cli.decode;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,48 +31,22 @@ final class TsharkExpectations {
     }
 
     static String line(TsharkDissection.Segment s) {
-        StringBuilder sb = new StringBuilder("{\"frame\":").append(s.frame());
-        sb.append(",\"src\":");
-        SegmentJson.string(sb, s.src());
-        sb.append(",\"sport\":").append(s.sport()).append(",\"dst\":");
-        SegmentJson.string(sb, s.dst());
-        sb.append(",\"dport\":").append(s.dport()).append(",\"flags\":");
-        SegmentJson.string(sb, s.flags());
-        sb.append(",\"seq\":").append(s.seq()).append(",\"ack\":").append(s.ack());
-        sb.append(",\"len\":").append(s.len()).append(",\"options\":");
-        value(sb, s.options());
-        sb.append(",\"mptcp\":[");
-        String sep = "";
+        ObjectNode o = StrictJson.MAPPER.createObjectNode();
+        o.put("frame", s.frame());
+        o.put("src", s.src());
+        o.put("sport", s.sport());
+        o.put("dst", s.dst());
+        o.put("dport", s.dport());
+        o.put("flags", s.flags());
+        o.set("seq", SegmentJson.value(s.seq()));
+        o.set("ack", SegmentJson.value(s.ack()));
+        o.set("len", SegmentJson.value(s.len()));
+        o.set("options", SegmentJson.value(s.options()));
+        ArrayNode mptcp = o.putArray("mptcp");
         for (Map<String, Object> m : s.mptcp()) {
-            sb.append(sep).append('{');
-            sep = ",";
-            String fsep = "";
-            for (Map.Entry<String, Object> e : m.entrySet()) {
-                sb.append(fsep);
-                fsep = ",";
-                SegmentJson.string(sb, e.getKey());
-                sb.append(':');
-                value(sb, e.getValue());
-            }
-            sb.append('}');
+            ObjectNode mo = mptcp.addObject();
+            m.forEach((k, v) -> mo.set(k, SegmentJson.value(v)));
         }
-        return sb.append("]}").toString();
-    }
-
-    private static void value(StringBuilder sb, Object v) {
-        if (v instanceof Long l) {
-            sb.append(Long.toUnsignedString(l));
-        } else if (v instanceof Boolean b) {
-            sb.append(b);
-        } else if (v instanceof List<?> list) {
-            sb.append('[');
-            for (int i = 0; i < list.size(); i++) {
-                sb.append(i > 0 ? "," : "");
-                value(sb, list.get(i));
-            }
-            sb.append(']');
-        } else {
-            SegmentJson.string(sb, String.valueOf(v));
-        }
+        return SegmentJson.write(o);
     }
 }
