@@ -36,6 +36,14 @@ public final class PlainConnection implements Connection {
         this.emitter = s -> sink.emit(tuple, s);
     }
 
+    /**
+     * Wraps an engine made elsewhere (tests with fixed ISNs); {@code passive} for one made by
+     * {@link TcpConnection#listen}. The caller binds its 4-tuple.
+     */
+    public static PlainConnection of(TcpConnection tcp, boolean passive) {
+        return new PlainConnection(tcp, passive);
+    }
+
     /** The TCP engine underneath (for tests and status). */
     public TcpConnection tcp() {
         return tcp;

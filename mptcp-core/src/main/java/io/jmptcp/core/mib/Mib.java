@@ -4,12 +4,25 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * A set of {@link TcpMib} counters. One instance may be shared by every connection of a stack (the
+ * A set of {@link TcpMib}, {@link MptcpMib} and {@link StackMib} counters. One instance may be shared by every connection of a stack (the
  * engine is single-threaded; the runtime snapshots it for {@code status}).
  */
 public final class Mib {
     private final long[] values = new long[TcpMib.values().length];
     private final long[] mptcp = new long[MptcpMib.values().length];
+    private final long[] stack = new long[StackMib.values().length];
+
+    public void inc(StackMib c) {
+        stack[c.ordinal()]++;
+    }
+
+    public void add(StackMib c, long n) {
+        stack[c.ordinal()] += n;
+    }
+
+    public long get(StackMib c) {
+        return stack[c.ordinal()];
+    }
 
     public void inc(MptcpMib c) {
         mptcp[c.ordinal()]++;
@@ -51,6 +64,7 @@ public final class Mib {
         return m;
     }
 
+    /** The TCP and MPTCP counters that are not zero (the {@link StackMib} ones are read one by one). */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();

@@ -1,38 +1,24 @@
 package io.jmptcp.core.runtime;
 
-import io.jmptcp.core.conn.StackContext;
-import io.jmptcp.core.conn.SegmentSink;
-import io.jmptcp.core.conn.ConnectionOptions;
-import io.jmptcp.core.conn.ConnectionInfo;
-import io.jmptcp.core.conn.ConnectionFactory;
 import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.conn.ConnectionFactory;
+import io.jmptcp.core.conn.ConnectionInfo;
+import io.jmptcp.core.conn.ConnectionOptions;
+import io.jmptcp.core.conn.StackContext;
+import io.jmptcp.core.engine.Engine;
+import io.jmptcp.core.mib.Mib;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.IsnGenerator;
-import io.jmptcp.core.mib.Mib;
-import io.jmptcp.core.tcp.Segment;
 import io.jmptcp.core.tcp.TcpConnection;
-import io.jmptcp.core.wire.IpPacketCodec;
-import io.jmptcp.core.wire.MptcpOption;
-import io.jmptcp.core.wire.PacketParse;
-import io.jmptcp.core.wire.TcpHeader;
-import io.jmptcp.core.wire.TcpOptionCodec;
 import java.io.IOException;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
-import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -40,56 +26,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runtime: one event-loop thread that reads IP packets from a {@link PacketIo}, demultiplexes
- * them by 4-tuple to {@link Connection}s (or to a listener's factory for a new SYN), runs the
- * connections' timers and writes what they emit. It is the only place in the core that reads a
- * clock ({@link System#nanoTime()}), and it implements {@link StackContext} for the connections.
+ * The runtime: one event-loop thread that reads IP packets from a {@link PacketIo}, hands them to
+ * the sans-I/O {@link Engine} (demultiplexing, listeners, timers, encoding), and writes what it
+ * emits. It is the only place in the core that reads a clock ({@link System#nanoTime()}).
  *
- * <p>Threading: every connection is touched only while holding {@link #lock}; the loop holds it
- * while it processes a batch of packets and the due timers, and writes the packets after releasing
- * it. Application calls (the socket API) take the lock, act on the connection, mark it for the
- * loop to poll, and wake the loop only if it is waiting. Blocking calls wait on {@link #changed},
- * which the loop signals after each round.
- *
- * <p>Input checks, in order: parseable TCP in IPv4/IPv6 (else dropped and counted), IPv4 header and
- * TCP checksums, destination is a stack address. A segment for no connection and no listener gets
- * the RST of RFC 9293 section 3.10.7.1, unless it is itself a RST.
+ * <p>Threading: the engine and every connection are touched only while holding {@link #lock}.
+ * A loop round reads packets and decodes them (IP/TCP parsing, checksums, payload copy) without
+ * the lock, takes it to deliver them, poll the connections and run the due timers, and releases
+ * it before writing the packets. Application calls (the socket API) take the lock, act on the
+ * connection, mark it for the loop to poll, and wake the loop only if it is waiting. Blocking
+ * calls wait on {@link #changed}, which the loop signals after each round.
  */
 public final class Stack implements StackContext, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Stack.class);
-    private static final byte[] EMPTY = new byte[0];
-    private static final int TTL = 64;
     private static final int BATCH = 64;
     private static final int SENDER_SLOTS = 4096;
-    private static final int EPHEMERAL_LOW = 32768;
-    private static final int EPHEMERAL_HIGH = 60999; // Linux ip_local_port_range
 
-    /** Guards every connection and the tables below. */
+    /** Guards the engine, every connection and the runtime's per-connection data. */
     final ReentrantLock lock = new ReentrantLock();
     /** Signalled after each loop round and when the stack stops. */
     final Condition changed = lock.newCondition();
 
     private final PacketIo io;
-    private final ConnectionFactory factory;
-    private final List<InetAddress> addresses;
-    private final Set<InetAddress> addressSet;
-    private final IsnGenerator isn;
-    private final LongSupplier random;
-    private final Mib mib = new Mib();
-    private final long[] counters = new long[StackCounter.values().length];
+    private final Engine engine;
     private final long epochNanos = System.nanoTime();
 
-    private final Map<FourTuple, Entry> demux = new HashMap<>();
-    private final Map<Connection, Entry> entries = new IdentityHashMap<>();
-    private final Map<Integer, Listener> listeners = new HashMap<>();
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
-    private final ArrayDeque<Entry> touched = new ArrayDeque<>();
-    private final ArrayList<Entry> due = new ArrayList<>();
-    /** Readiness callbacks of the non-blocking API, run after each round (see {@link #service}). */
+    /** Readiness callbacks of the non-blocking API, run after each round (see {@link Events}). */
     private final ArrayList<Runnable> ready = new ArrayList<>();
-    private long nextId = 1;
 
     private final PacketBatch batch;
+    /** One decoded packet per batch slot, reused round after round. */
+    private final Engine.Inbound[] inbound = new Engine.Inbound[BATCH];
     private final Sender sender;
     private final Output output;
     private final Thread thread;
@@ -117,14 +84,13 @@ public final class Stack implements StackContext, AutoCloseable {
             throw new IllegalArgumentException("the stack needs at least one address");
         }
         this.io = io;
-        this.factory = factory;
-        this.addresses = List.copyOf(addresses);
-        this.addressSet = new HashSet<>(addresses);
         SecureRandom sr = new SecureRandom();
         byte[] secret = new byte[32];
         sr.nextBytes(secret);
-        this.isn = new IsnGenerator(secret);
-        this.random = sr::nextLong;
+        this.engine = new Engine(factory, addresses, io.mtu(), new IsnGenerator(secret), sr::nextLong, new Events());
+        for (int i = 0; i < BATCH; i++) {
+            inbound[i] = new Engine.Inbound();
+        }
         this.batch = new PacketBatch(BATCH, io.mtu(), true);
         this.sender = senderThread ? new Sender(io, SENDER_SLOTS, io.mtu()) : null;
         this.output = new Output(io.mtu());
@@ -151,10 +117,7 @@ public final class Stack implements StackContext, AutoCloseable {
                 stopReason = "the stack was closed";
             }
             running = false;
-            changed.signalAll();
-            for (Entry e : entries.values()) {
-                e.signalAll();
-            }
+            signalEveryone();
         } finally {
             lock.unlock();
         }
@@ -172,12 +135,12 @@ public final class Stack implements StackContext, AutoCloseable {
     }
 
     // =============================================================================================
-    // StackContext (called by connections, on the loop or under the lock)
+    // StackContext (the engine's, for callers that hold the lock)
     // =============================================================================================
 
     @Override
     public List<InetAddress> localAddresses() {
-        return addresses;
+        return engine.localAddresses();
     }
 
     @Override
@@ -187,45 +150,32 @@ public final class Stack implements StackContext, AutoCloseable {
 
     @Override
     public int ephemeralPort(InetAddress local, InetAddress remote, int remotePort) {
-        int span = EPHEMERAL_HIGH - EPHEMERAL_LOW + 1;
-        int start = ThreadLocalRandom.current().nextInt(span);
-        for (int i = 0; i < span; i++) {
-            int port = EPHEMERAL_LOW + (start + i) % span;
-            if (!listeners.containsKey(port) && !demux.containsKey(new FourTuple(local, port, remote, remotePort))) {
-                return port;
-            }
-        }
-        throw new IllegalStateException("no free local port from " + local + " to " + remote + ":" + remotePort);
+        return engine.ephemeralPort(local, remote, remotePort);
     }
 
     @Override
     public void bind(FourTuple tuple, Connection connection) {
-        Entry e = entryFor(connection);
-        demux.put(tuple, e);
-        e.tuples.add(tuple);
+        engine.bind(tuple, connection);
     }
 
     @Override
     public void unbind(FourTuple tuple) {
-        Entry e = demux.remove(tuple);
-        if (e != null) {
-            e.tuples.remove(tuple);
-        }
+        engine.unbind(tuple);
     }
 
     @Override
     public IsnGenerator isn() {
-        return isn;
+        return engine.isn();
     }
 
     @Override
     public LongSupplier random() {
-        return random;
+        return engine.random();
     }
 
     @Override
     public Mib mib() {
-        return mib;
+        return engine.mib();
     }
 
     // =============================================================================================
@@ -238,7 +188,7 @@ public final class Stack implements StackContext, AutoCloseable {
         try {
             Map<StackCounter, Long> m = new java.util.EnumMap<>(StackCounter.class);
             for (StackCounter c : StackCounter.values()) {
-                m.put(c, counters[c.ordinal()]);
+                m.put(c, engine.counter(c.mib()));
             }
             return m;
         } finally {
@@ -249,7 +199,7 @@ public final class Stack implements StackContext, AutoCloseable {
     public long counter(StackCounter c) {
         lock.lock();
         try {
-            return counters[c.ordinal()];
+            return engine.counter(c.mib());
         } finally {
             lock.unlock();
         }
@@ -259,7 +209,7 @@ public final class Stack implements StackContext, AutoCloseable {
     public String tcpCounters() {
         lock.lock();
         try {
-            return mib.toString();
+            return engine.mib().toString();
         } finally {
             lock.unlock();
         }
@@ -275,8 +225,8 @@ public final class Stack implements StackContext, AutoCloseable {
         lock.lock();
         try {
             java.util.SortedMap<Long, ConnectionInfo> out = new java.util.TreeMap<>();
-            for (Entry e : entries.values()) {
-                out.put(e.id, e.conn.info());
+            for (Connection c : engine.connections()) {
+                out.put(engine.idOf(c), c.info());
             }
             return out;
         } finally {
@@ -289,8 +239,8 @@ public final class Stack implements StackContext, AutoCloseable {
         lock.lock();
         try {
             List<ConnectionInfo> out = new ArrayList<>();
-            for (Entry e : entries.values()) {
-                out.add(e.conn.info());
+            for (Connection c : engine.connections()) {
+                out.add(c.info());
             }
             return out;
         } finally {
@@ -317,9 +267,8 @@ public final class Stack implements StackContext, AutoCloseable {
     /** Opens a connection with per-connection settings; caller holds the lock. */
     Connection connect(InetSocketAddress remote, ConnectionOptions options) throws IOException {
         checkRunning();
-        Connection c = factory.connect(now(), this, remote, options);
-        counters[StackCounter.CONNECTIONS_OPENED.ordinal()]++;
-        touch(entryFor(c));
+        Connection c = engine.connect(now(), remote, options);
+        wakeLoop();
         return c;
     }
 
@@ -329,85 +278,66 @@ public final class Stack implements StackContext, AutoCloseable {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be 1..65535, got " + port);
         }
-        if (listeners.containsKey(port)) {
+        if (engine.isListening(port)) {
             throw new java.net.BindException("port " + port + " is already in use by a listener");
         }
-        Listener l = new Listener(port, Math.max(1, backlog));
-        listeners.put(port, l);
+        Listener l = new Listener(engine.listen(port, backlog));
+        l.inner.attach(l);
         return l;
     }
 
     /** Stops listening; connections not yet accepted are aborted. Caller holds the lock. */
     void unlisten(Listener l) {
-        if (listeners.get(l.port) == l) {
-            listeners.remove(l.port);
-        }
+        engine.unlisten(l.inner);
         l.closed = true;
-        for (Entry e : l.queue) {
-            e.listener = null;
-            e.conn.abort();
-            touch(e);
-        }
-        l.queue.clear();
+        wakeLoop();
         changed.signalAll();
     }
 
     /** The next accepted connection of {@code l}, or null if none is ready; caller holds the lock. */
     Connection pollAccepted(Listener l) {
-        for (var it = l.queue.iterator(); it.hasNext(); ) {
-            Entry e = it.next();
-            Connection.State s = e.conn.state();
-            if (s == Connection.State.FAILED) {
-                it.remove();
-                e.listener = null;
-            } else if (s != Connection.State.CONNECTING) {
-                it.remove();
-                e.listener = null;
-                return e.conn;
-            }
-        }
-        return null;
+        return engine.pollAccepted(l.inner);
     }
 
     /** Blocks until the loop reports news for a reader of {@code c}; caller holds the lock. */
     void awaitReadable(Connection c) throws InterruptedException {
-        Entry e = entries.get(c);
-        if (e == null) {
+        Waiters w = waitersFor(c);
+        if (w == null) {
             return; // forgotten: its state is final, the caller sees it
         }
-        if (e.readCond == null) {
-            e.readCond = lock.newCondition();
+        if (w.readCond == null) {
+            w.readCond = lock.newCondition();
         }
-        e.readWaiters++;
+        w.readWaiters++;
         try {
-            e.readCond.await();
+            w.readCond.await();
         } finally {
-            e.readWaiters--;
+            w.readWaiters--;
         }
     }
 
     /** Blocks until the loop reports send-buffer space (or a state change) for {@code c}; caller holds the lock. */
     void awaitWritable(Connection c) throws InterruptedException {
-        Entry e = entries.get(c);
-        if (e == null) {
+        Waiters w = waitersFor(c);
+        if (w == null) {
             return;
         }
-        if (e.writeCond == null) {
-            e.writeCond = lock.newCondition();
+        if (w.writeCond == null) {
+            w.writeCond = lock.newCondition();
         }
-        e.writeWaiters++;
+        w.writeWaiters++;
         try {
-            e.writeCond.await();
+            w.writeCond.await();
         } finally {
-            e.writeWaiters--;
+            w.writeWaiters--;
         }
     }
 
     /** Wakes every thread blocked on {@code c} (after a local close or abort); caller holds the lock. */
     void wakeAll(Connection c) {
-        Entry e = entries.get(c);
-        if (e != null) {
-            e.signalAll();
+        Object a = engine.attachment(c);
+        if (a != null) {
+            ((Waiters) a).signalAll();
         }
         changed.signalAll();
     }
@@ -419,16 +349,15 @@ public final class Stack implements StackContext, AutoCloseable {
      * thread, holding the lock; also once when the loop stops. Caller holds the lock.
      */
     void setReadiness(Connection c, Runnable r) {
-        Entry e = entries.get(c);
-        if (e != null) {
-            e.readiness = r;
+        Waiters w = waitersFor(c);
+        if (w != null) {
+            w.readiness = r;
         }
     }
 
     /** The id of a live connection (0 once forgotten); caller holds the lock. */
     long idOf(Connection c) {
-        Entry e = entries.get(c);
-        return e == null ? 0 : e.id;
+        return engine.idOf(c);
     }
 
     /** Like {@link #setReadiness} for a listener: runs when one of its queued connections changed. */
@@ -441,21 +370,30 @@ public final class Stack implements StackContext, AutoCloseable {
      * if it waits. Caller holds the lock.
      */
     void touch(Connection c) {
-        Entry e = entries.get(c);
-        if (e != null) {
-            touch(e);
-        }
+        engine.touch(c);
+        wakeLoop();
     }
 
-    private void touch(Entry e) {
-        if (!e.touched) {
-            e.touched = true;
-            touched.add(e);
-        }
+    private void wakeLoop() {
         if (waiting && Thread.currentThread() != thread) {
             waiting = false;
             io.wakeup();
         }
+    }
+
+    /** The runtime's data of a live connection, made on first use; null once forgotten. */
+    private Waiters waitersFor(Connection c) {
+        Object a = engine.attachment(c);
+        if (a == null && engine.idOf(c) != 0) {
+            a = new Waiters();
+            engine.attach(c, a);
+        }
+        return (Waiters) a;
+    }
+
+    private void signalEveryone() {
+        changed.signalAll();
+        engine.forEachAttachment(a -> ((Waiters) a).signalAll());
     }
 
     // =============================================================================================
@@ -468,12 +406,18 @@ public final class Stack implements StackContext, AutoCloseable {
                 long timeoutNanos;
                 lock.lock();
                 try {
-                    timeoutNanos = touched.isEmpty() ? timeoutNanos() : 0;
+                    timeoutNanos = timeoutNanos();
                     waiting = timeoutNanos > 0;
                 } finally {
                     lock.unlock();
                 }
                 io.receive(batch, timeoutNanos);
+                // Parsing, checksums and the payload copy need no shared state: outside the lock.
+                int n = batch.size();
+                for (int i = 0; i < n; i++) {
+                    engine.decode(batch.get(i), inbound[i]);
+                }
+                batch.clear();
                 lock.lock();
                 try {
                     waiting = false;
@@ -481,8 +425,12 @@ public final class Stack implements StackContext, AutoCloseable {
                         break;
                     }
                     stateChanges = false;
-                    round();
-                    counters[StackCounter.OUT_PACKETS.ordinal()] += output.pending();
+                    long now = now();
+                    for (int i = 0; i < n; i++) {
+                        engine.receive(now, inbound[i], output);
+                        inbound[i].clear();
+                    }
+                    engine.poll(now, output);
                     if (stateChanges) {
                         changed.signalAll();
                     }
@@ -497,8 +445,7 @@ public final class Stack implements StackContext, AutoCloseable {
             // leaving the peers to time out.
             lock.lock();
             try {
-                abortOpenConnections();
-                counters[StackCounter.OUT_PACKETS.ordinal()] += output.pending();
+                engine.abortOpen(now(), output);
             } finally {
                 lock.unlock();
             }
@@ -512,42 +459,28 @@ public final class Stack implements StackContext, AutoCloseable {
             try {
                 stopReason = "the stack stopped: " + e;
                 running = false;
-                changed.signalAll();
-                for (Entry x : entries.values()) {
-                    x.signalAll();
-                }
+                signalEveryone();
             } finally {
                 lock.unlock();
             }
         }
         lock.lock();
         try { // tell the non-blocking users that the stack is gone
-            for (Entry e : entries.values()) {
-                if (e.readiness != null) {
-                    ready.add(e.readiness);
+            engine.forEachAttachment(a -> {
+                Runnable r = ((Waiters) a).readiness;
+                if (r != null) {
+                    ready.add(r);
                 }
-            }
-            for (Listener l : listeners.values()) {
-                if (l.acceptReady != null) {
-                    ready.add(l.acceptReady);
+            });
+            engine.forEachListener(l -> {
+                Listener x = (Listener) l.attachment();
+                if (x != null && x.acceptReady != null) {
+                    ready.add(x.acceptReady);
                 }
-            }
+            });
             runReadiness();
         } finally {
             lock.unlock();
-        }
-    }
-
-    /** Aborts every connection that is connecting or established and emits its last segments. */
-    private void abortOpenConnections() {
-        long now = now();
-        for (Entry e : new ArrayList<>(entries.values())) {
-            Connection.State st = e.conn.state();
-            if (!e.forgotten && (st == Connection.State.CONNECTING || st == Connection.State.ESTABLISHED)) {
-                e.conn.abort();
-                e.conn.poll(now, output);
-                counters[StackCounter.ABORTED_ON_CLOSE.ordinal()]++;
-            }
         }
     }
 
@@ -564,225 +497,64 @@ public final class Stack implements StackContext, AutoCloseable {
     }
 
     private long timeoutNanos() {
-        Timer t;
-        while ((t = timers.peek()) != null && t.entry.scheduledAt != t.at) {
-            timers.poll(); // stale: rescheduled or forgotten since
-        }
-        if (t == null) {
+        long at = engine.pollAt();
+        if (at == TcpConnection.NEVER) {
             return 1_000_000_000L; // idle: look again in a second (stop requests also wake us)
         }
-        long wait = t.at - now();
+        long wait = at - now();
         return wait <= 0 ? 0 : Math.min(wait * 1000, 1_000_000_000L);
-    }
-
-    /** One round under the lock: the received packets, then the touched connections, then timers. */
-    private void round() {
-        long now = now();
-        int n = batch.size();
-        counters[StackCounter.IN_PACKETS.ordinal()] += n;
-        for (int i = 0; i < n; i++) {
-            handlePacket(now, batch.get(i));
-        }
-        batch.clear();
-        Entry e;
-        while ((e = touched.poll()) != null) {
-            e.touched = false;
-            service(now, e);
-        }
-        Timer t;
-        while ((t = timers.peek()) != null && t.at <= now) {
-            timers.poll();
-            if (t.entry.scheduledAt == t.at) {
-                t.entry.scheduledAt = TcpConnection.NEVER;
-                due.add(t.entry);
-            }
-        }
-        for (int i = 0; i < due.size(); i++) {
-            service(now, due.get(i));
-        }
-        due.clear();
-    }
-
-    private void service(long now, Entry e) {
-        if (e.forgotten) {
-            return;
-        }
-        e.conn.poll(now, output);
-        if (e.readiness != null) {
-            ready.add(e.readiness);
-        }
-        if (e.listener != null && e.listener.acceptReady != null) {
-            ready.add(e.listener.acceptReady);
-        }
-        if (e.conn.finished()) {
-            forget(e);
-            return;
-        }
-        wakeWaiters(e);
-        long at = e.conn.pollAt();
-        if (at != e.scheduledAt) {
-            e.scheduledAt = at;
-            if (at != TcpConnection.NEVER) {
-                timers.add(new Timer(at, e));
-            }
-        }
-    }
-
-    /**
-     * Wakes the threads blocked on this connection if what they wait for may have happened: a
-     * reader on news or readable bytes, a writer on free send buffer, anyone on a state change
-     * (waiters for connect, accept and close wait on {@link #changed}). Waking only then keeps a
-     * blocked reader from spinning on every round of an upload.
-     */
-    private void wakeWaiters(Entry e) {
-        Connection.State s = e.conn.state();
-        boolean stateChanged = s != e.lastState;
-        e.lastState = s;
-        if (stateChanged) {
-            stateChanges = true;
-        }
-        if (e.readWaiters > 0 && (e.news || stateChanged || e.conn.readable() > 0)) {
-            e.readCond.signalAll();
-        }
-        if (e.writeWaiters > 0 && (stateChanged || e.conn.writable() > 0)) {
-            e.writeCond.signalAll();
-        }
-        e.news = false;
-    }
-
-    private void forget(Entry e) {
-        e.signalAll();
-        stateChanges = true;
-        e.forgotten = true;
-        for (FourTuple t : e.tuples) {
-            demux.remove(t, e);
-        }
-        e.tuples.clear();
-        entries.remove(e.conn);
-        e.scheduledAt = TcpConnection.NEVER;
-        if (e.listener != null) {
-            e.listener.queue.remove(e);
-            e.listener = null;
-        }
-        counters[StackCounter.CONNECTIONS_FINISHED.ordinal()]++;
-    }
-
-    private Entry entryFor(Connection c) {
-        Entry e = entries.get(c);
-        if (e == null) {
-            e = new Entry(c, nextId++);
-            entries.put(c, e);
-        }
-        return e;
-    }
-
-    private void count(StackCounter c) {
-        counters[c.ordinal()]++;
-    }
-
-    private void handlePacket(long now, ByteBuffer packet) {
-        PacketParse parsed = IpPacketCodec.parse(packet, 0, packet.limit());
-        if (!(parsed instanceof PacketParse.Tcp p)) {
-            count(StackCounter.DROP_REJECTED);
-            return;
-        }
-        if (!p.ipChecksumValid()) {
-            count(StackCounter.DROP_BAD_IP_CHECKSUM);
-            return;
-        }
-        if (!p.tcpChecksumValid()) {
-            count(StackCounter.DROP_BAD_TCP_CHECKSUM);
-            return;
-        }
-        if (!addressSet.contains(p.dst())) {
-            count(StackCounter.DROP_NOT_LOCAL);
-            return;
-        }
-        TcpHeader h = p.header();
-        byte[] data = EMPTY;
-        int len = p.payloadLength();
-        if (len > 0) {
-            data = new byte[len];
-            packet.get(p.payloadOffset(), data, 0, len);
-        }
-        Segment seg = new Segment(h, data, 0, len);
-        FourTuple tuple = new FourTuple(p.dst(), h.dstPort(), p.src(), h.srcPort());
-        Entry e = demux.get(tuple);
-        if (e != null) {
-            e.conn.input(now, tuple, seg);
-            if (len > 0 || (h.flags() & (TcpHeader.FIN | TcpHeader.RST | TcpHeader.SYN)) != 0
-                    || TcpOptionCodec.first(h.options(), MptcpOption.class) != null) {
-                e.news = true; // MPTCP options may carry a DATA_FIN: the reader looks
-            }
-            touch(e);
-            return;
-        }
-        boolean rst = h.has(TcpHeader.RST);
-        if (h.has(TcpHeader.SYN) && !h.has(TcpHeader.ACK) && !rst) {
-            Listener l = listeners.get(h.dstPort());
-            if (l != null) {
-                acceptSyn(now, l, tuple, seg);
-                return;
-            }
-        }
-        count(StackCounter.NO_CONNECTION);
-        if (!rst) {
-            sendReset(tuple, seg);
-        }
-    }
-
-    private void acceptSyn(long now, Listener l, FourTuple tuple, Segment syn) {
-        if (l.queue.size() >= l.backlog) {
-            count(StackCounter.DROP_ACCEPT_QUEUE_FULL); // as Linux: drop, the peer retries the SYN
-            return;
-        }
-        ConnectionFactory.Accepted a = factory.accept(now, this, tuple, syn);
-        if (a.connection() == null) {
-            count(StackCounter.ACCEPT_REFUSED);
-            sendReset(tuple, syn);
-            return;
-        }
-        Entry e = entryFor(a.connection());
-        if (a.isNew()) {
-            counters[StackCounter.CONNECTIONS_OPENED.ordinal()]++;
-            e.listener = l;
-            l.queue.add(e);
-        }
-        a.connection().input(now, tuple, syn);
-        touch(e);
-    }
-
-    private void sendReset(FourTuple tuple, Segment seg) {
-        count(StackCounter.OUT_RSTS);
-        output.emit(tuple, TcpConnection.resetFor(seg));
     }
 
     // =============================================================================================
     // Internals
     // =============================================================================================
 
-    /** What the runtime keeps per connection. */
-    private static final class Entry {
-        final Connection conn;
-        final long id;
-        final List<FourTuple> tuples = new ArrayList<>(1);
+    /**
+     * What the engine reports after each connection it drove (loop thread, lock held): queue the
+     * readiness callbacks and wake the threads blocked on the connection if what they wait for may
+     * have happened: a reader on news or readable bytes, a writer on free send buffer, anyone on a
+     * state change (waiters for connect, accept and close wait on {@link #changed}). Waking only
+     * then keeps a blocked reader from spinning on every round of an upload.
+     */
+    private final class Events implements Engine.Observer {
+        @Override
+        public void serviced(Connection c, Object attachment, Object listener, boolean news, boolean stateChanged) {
+            Waiters w = (Waiters) attachment;
+            if (w != null && w.readiness != null) {
+                ready.add(w.readiness);
+            }
+            if (listener != null && ((Listener) listener).acceptReady != null) {
+                ready.add(((Listener) listener).acceptReady);
+            }
+            if (stateChanged) {
+                stateChanges = true;
+            }
+            if (w != null) {
+                if (w.readWaiters > 0 && (news || stateChanged || c.readable() > 0)) {
+                    w.readCond.signalAll();
+                }
+                if (w.writeWaiters > 0 && (stateChanged || c.writable() > 0)) {
+                    w.writeCond.signalAll();
+                }
+            }
+        }
+
+        @Override
+        public void forgotten(Connection c, Object attachment) {
+            if (attachment != null) {
+                ((Waiters) attachment).signalAll();
+            }
+            stateChanges = true;
+        }
+    }
+
+    /** What the runtime keeps per connection (attached to the engine's entry): its waiting threads. */
+    private static final class Waiters {
         Runnable readiness;
-        long scheduledAt = TcpConnection.NEVER;
-        boolean touched;
-        boolean forgotten;
-        Listener listener;
-        /** Input this round that a waiting reader may care about (data, FIN, RST, MPTCP options). */
-        boolean news;
-        Connection.State lastState;
         Condition readCond;
         Condition writeCond;
         int readWaiters;
         int writeWaiters;
-
-        Entry(Connection conn, long id) {
-            this.conn = conn;
-            this.id = id;
-        }
 
         void signalAll() {
             if (readCond != null) {
@@ -794,108 +566,57 @@ public final class Stack implements StackContext, AutoCloseable {
         }
     }
 
-    /** A listening port: connections from SYNs, in arrival order, until the application accepts them. */
+    /** A listening port (the engine's), with what the socket API adds. */
     static final class Listener {
+        final Engine.Listener inner;
         final int port;
-        final int backlog;
-        final ArrayDeque<Entry> queue = new ArrayDeque<>();
         boolean closed;
         Runnable acceptReady;
 
-        Listener(int port, int backlog) {
-            this.port = port;
-            this.backlog = backlog;
-        }
-    }
-
-    private record Timer(long at, Entry entry) implements Comparable<Timer> {
-        @Override
-        public int compareTo(Timer o) {
-            return Long.compare(at, o.at);
+        Listener(Engine.Listener inner) {
+            this.inner = inner;
+            this.port = inner.port();
         }
     }
 
     /**
-     * Encodes emitted segments into a pool of direct buffers (reused round after round) and writes
-     * them after the loop released the lock.
+     * The engine's packet buffers: a pool of direct buffers reused round after round, written
+     * after the loop released the lock; or the {@link Sender}'s ring.
      */
-    private final class Output implements SegmentSink {
+    private final class Output implements Engine.Tx {
         private final int mtu;
         private ByteBuffer[] pool = new ByteBuffer[0];
         private int count;
-        private FourTuple lastTuple;
-        private IpPacketCodec.Ipv4Fields v4;
-        private IpPacketCodec.Ipv6Fields v6;
-        private byte[] lastArray;
-        private ByteBuffer lastWrap;
 
         Output(int mtu) {
             this.mtu = mtu;
         }
 
         @Override
-        public void emit(FourTuple tuple, Segment s) {
-            TcpHeader h = s.header();
-            boolean ipv6 = tuple.localAddress() instanceof Inet6Address;
-            int size = (ipv6 ? 40 : 20) + TcpHeader.MIN_LENGTH + TcpOptionCodec.paddedLength(h.options())
-                    + s.length();
-            if (size > mtu) {
-                LOG.warn("dropping a {}-byte packet larger than the MTU {}: {}", size, mtu, s);
-                return;
+        public ByteBuffer next() {
+            if (sender != null) {
+                try {
+                    return sender.next();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
             }
-            if (sender == null && count == pool.length) {
+            if (count == pool.length) {
                 ByteBuffer[] bigger = java.util.Arrays.copyOf(pool, Math.max(64, pool.length * 2));
                 for (int i = pool.length; i < bigger.length; i++) {
                     bigger[i] = ByteBuffer.allocateDirect(mtu);
                 }
                 pool = bigger;
             }
-            ByteBuffer out;
-            if (sender != null) {
-                try {
-                    out = sender.next();
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            } else {
-                out = pool[count].clear();
-            }
-            ByteBuffer payload = wrap(s.data());
-            int n;
-            if (tuple != lastTuple) {
-                lastTuple = tuple;
-                v4 = null;
-                v6 = null;
-                if (ipv6) {
-                    v6 = IpPacketCodec.Ipv6Fields.of((Inet6Address) tuple.localAddress(),
-                            (Inet6Address) tuple.remoteAddress(), TTL);
-                } else {
-                    v4 = IpPacketCodec.Ipv4Fields.of((Inet4Address) tuple.localAddress(),
-                            (Inet4Address) tuple.remoteAddress(), TTL);
-                }
-            }
-            if (v6 != null) {
-                n = IpPacketCodec.emitIpv6(out, 0, v6, h, payload, s.offset(), s.length());
-            } else {
-                n = IpPacketCodec.emitIpv4(out, 0, v4, h, payload, s.offset(), s.length());
-            }
-            out.clear().limit(n);
+            return pool[count].clear();
+        }
+
+        @Override
+        public void commit(ByteBuffer packet) {
             if (sender != null) {
                 sender.commit();
             }
             count++;
-        }
-
-        private ByteBuffer wrap(byte[] data) {
-            if (data != lastArray) {
-                lastArray = data;
-                lastWrap = ByteBuffer.wrap(data);
-            }
-            return lastWrap;
-        }
-
-        int pending() {
-            return count;
         }
 
         /** Writes the encoded packets (loop thread, without the lock). */
@@ -909,8 +630,6 @@ public final class Stack implements StackContext, AutoCloseable {
                 }
             }
             count = 0;
-            lastArray = null;
-            lastWrap = null;
         }
     }
 }

@@ -132,6 +132,53 @@ class StackTest {
         server.close();
     }
 
+    /**
+     * A connection whose code throws is reset and counted; the loop goes on and the other
+     * connection transfers both ways intact.
+     */
+    @Test
+    void aThrowingConnectionIsResetAndTheLoopGoesOn() throws Exception {
+        MemoryPacketIo[] link = MemoryPacketIo.pair(1500, 4096);
+        io.jmptcp.core.testutil.FaultyFactory.Faulty[] faulty = {null};
+        a = new Stack(link[0], new PlainConnectionFactory(new TcpConfig()), List.of(A)).start();
+        b = new Stack(link[1], new io.jmptcp.core.testutil.FaultyFactory(new PlainConnectionFactory(new TcpConfig()),
+                1, 10, false, f -> faulty[0] = f), List.of(B)).start();
+        MptcpServerSocket server = new MptcpServerSocket(b, 5000);
+        MptcpSocket bad = new MptcpSocket(a);
+        bad.connect(new InetSocketAddress(B, 5000));
+        MptcpSocket badPeer = server.accept();
+        MptcpSocket good = new MptcpSocket(a);
+        good.connect(new InetSocketAddress(B, 5000));
+        MptcpSocket goodPeer = server.accept();
+
+        byte[] up = random(1 << 20, 3);
+        byte[] down = random(1 << 20, 4);
+        CompletableFuture<Void> badWrite = writeAndShut(bad, random(1 << 20, 5));
+        CompletableFuture<Void> w1 = writeAndShut(good, up);
+        CompletableFuture<Void> w2 = writeAndShut(goodPeer, down);
+        CompletableFuture<byte[]> serverGot = CompletableFuture.supplyAsync(() -> {
+            try {
+                return readAll(goodPeer.getInputStream());
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        byte[] clientGot = readAll(good.getInputStream());
+        w1.get();
+        w2.get();
+        assertArrayEquals(sha(up), sha(serverGot.get()));
+        assertArrayEquals(sha(down), sha(clientGot));
+
+        assertThrows(IOException.class, () -> readAll(bad.getInputStream()), "the faulty connection was reset");
+        badWrite.handle((v, e) -> null).get(); // done or failed: its bytes may all fit the send buffer
+        assertEquals(Connection.State.FAILED, bad.state());
+        assertEquals(10, faulty[0].inputs, "no input after it threw");
+        assertEquals(1, b.counter(StackCounter.CONNECTION_ERRORS));
+        assertTrue(b.isRunning(), "the loop survived");
+        badPeer.close();
+        server.close();
+    }
+
     @Test
     void closedPortIsRefusedWithRst() throws Exception {
         MemoryPacketIo[] link = MemoryPacketIo.pair(1500, 64);

@@ -38,8 +38,10 @@ class DeterminismTest {
                 pk -> arrivals.add(sim.now()));
         var h = new io.jmptcp.core.wire.TcpHeader(1, 2, 0, 0, 0, 0, 0, 0, java.util.List.of());
         io.jmptcp.core.tcp.Segment s = io.jmptcp.core.tcp.Segment.of(h);
+        byte[] bytes = Packet.encode(new io.jmptcp.core.tcp.FourTuple(TcpPair.addr(10, 0, 0, 1), 1,
+                TcpPair.addr(10, 0, 0, 2), 2), s);
         for (int i = 0; i < 5; i++) {
-            link.send(new Packet(0, null, s, 1000)); // 1000 bytes at 8 Mbit/s = 1 ms each
+            link.send(new Packet(0, bytes, 1000)); // 1000 bytes at 8 Mbit/s = 1 ms each
         }
         sim.runTo(100_000);
         // Queue of 3: the first three are accepted (one in service counts), two dropped.

@@ -2,7 +2,6 @@ package io.jmptcp.core.sim;
 
 import io.jmptcp.core.conn.ConnectionFactory;
 import io.jmptcp.core.tcp.FourTuple;
-import io.jmptcp.core.tcp.Segment;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,30 +39,32 @@ public final class MultiPathNet {
         this.seed = seed;
         client = new SimStack(sim, clientAddrs, clientFactory, seed * 17 + 1);
         server = new SimStack(sim, serverAddrs, serverFactory, seed * 17 + 2);
-        client.setWire((t, s) -> route(t, s, true));
-        server.setWire((t, s) -> route(t, s, false));
+        client.setWire(b -> route(new Packet(-1, b), true));
+        server.setWire(b -> route(new Packet(-1, b), false));
     }
 
     public Path addPath(InetAddress clientAddr, InetAddress serverAddr, Link.Config up, Link.Config down) {
         int id = paths.size();
         Link u = new Link(sim, 2 * id + 1, up, seed * 31 + 2 * id + 1,
-                p -> server.receive(p.tuple().reversed(), p.segment()));
+                p -> server.receive(p.bytes()));
         Link d = new Link(sim, 2 * id + 2, down, seed * 31 + 2 * id + 2,
-                p -> client.receive(p.tuple().reversed(), p.segment()));
+                p -> client.receive(p.bytes()));
         Path p = new Path(clientAddr, serverAddr, u, d);
         paths.add(p);
         return p;
     }
 
-    private void route(FourTuple t, Segment s, boolean fromClient) {
+    /** Sends an emitted packet on the path of its source and destination addresses. */
+    private void route(Packet pk, boolean fromClient) {
+        FourTuple t = pk.tuple();
         for (int i = 0; i < paths.size(); i++) {
             Path p = paths.get(i);
             if (fromClient && t.localAddress().equals(p.clientAddr) && t.remoteAddress().equals(p.serverAddr)) {
-                p.up.send(Packet.of(i, t, s));
+                p.up.send(pk.onPath(i));
                 return;
             }
             if (!fromClient && t.localAddress().equals(p.serverAddr) && t.remoteAddress().equals(p.clientAddr)) {
-                p.down.send(Packet.of(i, t, s));
+                p.down.send(pk.onPath(i));
                 return;
             }
         }

@@ -2,66 +2,54 @@ package io.jmptcp.core.sim;
 
 import io.jmptcp.core.conn.Connection;
 import io.jmptcp.core.conn.ConnectionFactory;
-import io.jmptcp.core.conn.StackContext;
+import io.jmptcp.core.conn.ConnectionOptions;
+import io.jmptcp.core.engine.Engine;
+import io.jmptcp.core.mib.Mib;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.IsnGenerator;
-import io.jmptcp.core.mib.Mib;
 import io.jmptcp.core.tcp.Segment;
-import io.jmptcp.core.tcp.TcpConnection;
-import io.jmptcp.core.wire.TcpHeader;
 import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.function.BiConsumer;
-import java.util.function.LongSupplier;
+import java.util.function.Consumer;
 
 /**
- * A minimal stack on the simulator, doing what the runtime's event loop does: it implements
- * {@link StackContext}, demultiplexes segments by 4-tuple, asks a {@link ConnectionFactory} about
- * SYNs for its listening port, answers strays with a RST, polls every connection and arms a wake-up
- * at the earliest {@link Connection#pollAt()}.
+ * A stack on the simulator: the real {@link Engine} (demultiplexing, listeners, RSTs for strays,
+ * timers, IP encoding), fed IP packets as bytes and polled on the virtual clock; after every step
+ * it lets the application act and arms a wake-up at {@link Engine#pollAt()}.
  */
-public final class SimStack implements StackContext {
+public final class SimStack {
     /** Application logic run after every step. */
     public interface App {
         void pump(long now);
     }
 
+    static final int MTU = 1500;
+
     private final NetSim sim;
-    private final List<InetAddress> addresses;
-    private final Mib mib = new Mib();
-    private final IsnGenerator isn;
-    private final SplittableRandom rnd;
-    private final Map<FourTuple, Connection> table = new HashMap<>();
-    private final Set<Connection> live = new LinkedHashSet<>();
+    private final Engine engine;
+    private final SimTx io = new SimTx(MTU);
+    /** Connections past their handshake on the listening port, in accept order. */
     public final List<Connection> accepted = new ArrayList<>();
-    private final ConnectionFactory factory;
-    private int listenPort = -1;
-    private int nextPort = 40000;
-    private BiConsumer<FourTuple, Segment> wire;
+    private Engine.Listener listener;
     private App app = now -> { };
     private long wakeAt = Long.MAX_VALUE;
     private long wakeGeneration;
 
     public SimStack(NetSim sim, List<InetAddress> addresses, ConnectionFactory factory, long seed) {
         this.sim = sim;
-        this.addresses = List.copyOf(addresses);
-        this.factory = factory;
-        this.rnd = new SplittableRandom(seed);
+        SplittableRandom rnd = new SplittableRandom(seed);
         byte[] secret = new byte[16];
         for (int i = 0; i < secret.length; i++) {
             secret[i] = (byte) rnd.nextInt();
         }
-        this.isn = new IsnGenerator(secret);
+        this.engine = new Engine(factory, addresses, MTU, new IsnGenerator(secret), rnd::nextLong, null);
     }
 
-    public void setWire(BiConsumer<FourTuple, Segment> wire) {
-        this.wire = wire;
+    /** Where the packets the engine emits go. */
+    public void setWire(Consumer<byte[]> wire) {
+        io.setWire(wire);
     }
 
     public void setApp(App app) {
@@ -69,101 +57,49 @@ public final class SimStack implements StackContext {
     }
 
     public void listen(int port) {
-        this.listenPort = port;
+        this.listener = engine.listen(port, 1024);
     }
 
     public Connection connect(java.net.InetSocketAddress remote) {
-        Connection c = factory.connect(sim.now(), this, remote);
-        live.add(c);
+        Connection c = engine.connect(sim.now(), remote, ConnectionOptions.DEFAULTS);
         step();
         return c;
     }
 
-    @Override
-    public List<InetAddress> localAddresses() {
-        return addresses;
+    public Engine engine() {
+        return engine;
     }
 
-    @Override
-    public int ephemeralPort(InetAddress local, InetAddress remote, int remotePort) {
-        return nextPort++;
-    }
-
-    @Override
-    public void bind(FourTuple tuple, Connection connection) {
-        table.put(tuple, connection);
-        live.add(connection);
-    }
-
-    @Override
-    public void unbind(FourTuple tuple) {
-        table.remove(tuple);
-    }
-
-    @Override
-    public IsnGenerator isn() {
-        return isn;
-    }
-
-    @Override
-    public LongSupplier random() {
-        return rnd::nextLong;
-    }
-
-    @Override
     public Mib mib() {
-        return mib;
+        return engine.mib();
     }
 
-    /** A segment arrives for {@code tuple} (local address first). */
-    public void receive(FourTuple tuple, Segment seg) {
-        TcpHeader h = seg.header();
-        Connection c = table.get(tuple);
-        if (c == null && h.has(TcpHeader.SYN) && !h.has(TcpHeader.ACK) && tuple.localPort() == listenPort
-                && addresses.contains(tuple.localAddress())) {
-            ConnectionFactory.Accepted a = factory.accept(sim.now(), this, tuple, seg);
-            if (a.connection() != null) {
-                c = a.connection();
-                live.add(c);
-                if (a.isNew()) {
-                    accepted.add(c);
-                }
-            }
-        }
-        if (c == null) {
-            if (!h.has(TcpHeader.RST)) {
-                wire.accept(tuple, TcpConnection.resetFor(seg));
-            }
-            return;
-        }
-        c.input(sim.now(), tuple, seg);
+    /** An IP packet arrives from the network. */
+    public void receive(byte[] packet) {
+        engine.poll(sim.now(), io.in(packet), io);
+        io.none();
         step();
     }
 
-    /** Polls every connection and the app until nothing more is due now; then arms the wake-up. */
+    /** A segment arrives for {@code tuple} (local address first): encoded, then received. */
+    public void receive(FourTuple tuple, Segment seg) {
+        receive(Packet.encode(tuple.reversed(), seg));
+    }
+
+    /** Polls the engine and runs the app until nothing more is due now; then arms the wake-up. */
     public void step() {
         long now = sim.now();
+        engine.refresh(now, io); // the apps call connections directly, without touching them
         for (int i = 0; i < 64; i++) {
-            for (Connection c : new ArrayList<>(live)) {
-                c.poll(now, wire::accept);
-            }
+            engine.poll(now, io);
             app.pump(now);
-            boolean due = false;
-            for (Connection c : new ArrayList<>(live)) {
-                if (c.finished()) {
-                    live.remove(c);
-                } else if (c.pollAt() <= now) {
-                    due = true;
-                }
-            }
-            if (!due) {
+            drainAccepted();
+            engine.refresh(now, io);
+            if (engine.pollAt() > now) {
                 break;
             }
         }
-        long at = Long.MAX_VALUE;
-        for (Connection c : live) {
-            at = Math.min(at, c.pollAt());
-        }
+        long at = engine.pollAt();
         if (at <= now) {
             at = now + 1;
         }
@@ -179,7 +115,17 @@ public final class SimStack implements StackContext {
         }
     }
 
+    private void drainAccepted() {
+        if (listener == null) {
+            return;
+        }
+        Connection c;
+        while ((c = engine.pollAccepted(listener)) != null) {
+            accepted.add(c);
+        }
+    }
+
     public int liveConnections() {
-        return live.size();
+        return engine.connectionCount();
     }
 }

@@ -21,6 +21,11 @@ import org.junit.jupiter.api.Test;
  */
 class MptcpHooksTest {
     static final int CHUNKS = 3000;
+    /**
+     * The tag travels in an experimental option (RFC 4727 kind 253): the simulator carries real
+     * packets, and a kind-30 option would be decoded as MPTCP, not handed back as written.
+     */
+    static final int TAG_KIND = 253;
 
     @Test
     void chunksTagsOptionsAndWindowOverride() {
@@ -39,14 +44,14 @@ class MptcpHooksTest {
         }
         long total = starts[CHUNKS] - 1;
 
-        // (a) outgoing options: the tag goes into a 6-byte kind-30 option within the budget.
+        // (a) outgoing options: the tag goes into a 6-byte option within the budget.
         List<String> violations = new ArrayList<>();
         int[] minBudget = {Integer.MAX_VALUE};
         client.setOptionWriter((flags, relSeq, len, tag, budget, out) -> {
             minBudget[0] = Math.min(minBudget[0], budget);
             if (len > 0) {
                 int t = (Integer) tag;
-                out.add(new TcpOption.Unknown(TcpOption.KIND_MPTCP, ByteBuffer.allocate(4).putInt(t).array()));
+                out.add(new TcpOption.Unknown(TAG_KIND, ByteBuffer.allocate(4).putInt(t).array()));
             }
         }, 8);
 
@@ -59,7 +64,7 @@ class MptcpHooksTest {
             accepted[0]++;
             TcpOption.Unknown opt = null;
             for (TcpOption o : seg.header().options()) {
-                if (o instanceof TcpOption.Unknown u && u.kind() == TcpOption.KIND_MPTCP) {
+                if (o instanceof TcpOption.Unknown u && u.kind() == TAG_KIND) {
                     opt = u;
                 }
             }
