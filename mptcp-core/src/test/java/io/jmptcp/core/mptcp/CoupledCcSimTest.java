@@ -197,4 +197,22 @@ class CoupledCcSimTest {
         double keep = cc.equals("lia") ? 0.7 : 0.8;
         assertTrue(g[1] >= keep * tcpAlone, cc + ": TCP " + g[1] + " B/s, alone " + tcpAlone);
     }
+
+    @Test
+    void everySubflowRegistersWithItsConnectionsGroupUntilItCloses() {
+        long bytes = 1 << 20;
+        MptcpSim s = MptcpTransferSimTest.twoPaths(bytes, 3, new MptcpConfig().congestionControl("olia"), new MptcpConfig());
+        MptcpTransferSimTest.joinThenRun(s, 0);
+        assertTrue(s.run(() -> s.serverConn() != null && s.serverConn().subflows().size() == 2, 5_000_000));
+        assertEquals(2, s.clientConn.congestionControl().size(), "both subflows in the client's group");
+        assertEquals("olia", s.clientConn.congestionControl().name());
+        assertEquals("lia", s.serverConn().congestionControl().name(), "the default, per connection");
+        assertEquals(2, s.serverConn().congestionControl().size());
+        for (MptcpSubflow sf : s.clientConn.subflows()) {
+            assertEquals("olia", sf.tcp.congestionControl().name());
+        }
+        MptcpTransferSimTest.finish(s, 60_000_000);
+        assertTrue(s.run(() -> s.clientConn.congestionControl().size() == 0, 200_000_000),
+                () -> "closed subflows still registered: " + s.clientConn);
+    }
 }
