@@ -14,7 +14,7 @@ import java.util.List;
  *
  * (the paper's per-packet increase in packets, scaled to bytes as RFC 6356 scales LIA's). With
  * n the number of paths, M the paths with the largest window and B the best paths, those with the
- * largest {@code l_r^2 / rtt_r}, where l_r = max(bytes since the last loss, bytes between the last
+ * largest {@code l_r / rtt_r^2}, where l_r = max(bytes since the last loss, bytes between the last
  * two losses):
  *
  * <pre>
@@ -67,9 +67,12 @@ public final class Olia extends CoupledGroup {
         return a;
     }
 
-    /** The best-path metric l_r^2 / rtt_r. */
+    /**
+     * The best-path metric l_r / rtt_r^2: with l_r about 1/p, a TCP flow's rate goes as
+     * sqrt(l_r) / rtt_r, so the path a TCP flow would do best on maximises l_r / rtt_r^2 (Khalili et al.).
+     */
     static double quality(double l, double rtt) {
-        return l * l / rtt;
+        return l / (rtt * rtt);
     }
 
     /** The per-ACK increase in bytes for path {@code r}. */

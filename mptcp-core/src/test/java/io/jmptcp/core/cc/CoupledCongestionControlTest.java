@@ -152,7 +152,7 @@ class CoupledCongestionControlTest {
     @Test
     void oliaThreePaths() {
         // w = 30000, 30000, 10000; RTT 10, 20, 10; l = 1e5, 1e5, 1e6.
-        //   M = {0, 1} (a tie); quality 1e9, 5e8, 1e11: B = {2}; n = 3
+        //   M = {0, 1} (a tie); quality l/rtt^2 = 1e3, 250, 1e4: B = {2}; n = 3
         //   alpha_2 = 1 / (3 * 1) = 1/3;  alpha_0 = alpha_1 = -1 / (3 * 2) = -1/6
         assertArrayEquals(new double[] {-1.0 / 6, -1.0 / 6, 1.0 / 3},
                 Olia.alphas(new double[] {30_000, 30_000, 10_000}, new double[] {10, 20, 10}, new double[] {1e5, 1e5, 1e6}), EPS);
@@ -160,9 +160,15 @@ class CoupledCongestionControlTest {
         //   alpha_1 = alpha_2 = 1 / (3 * 2) = 1/6;  alpha_0 = -1 / (3 * 1) = -1/3
         assertArrayEquals(new double[] {-1.0 / 3, 1.0 / 6, 1.0 / 6},
                 Olia.alphas(new double[] {30_000, 10_000, 10_000}, new double[] {10, 10, 10}, new double[] {1e5, 1e6, 1e6}), EPS);
-        // Equal l, the shorter RTT is the better path: quality 1e12/40 < 1e12/10, B = {1}, M = {0}.
+        // Equal l, the shorter RTT is the better path: quality 1e6/1600 < 1e6/100, B = {1}, M = {0}.
         assertArrayEquals(new double[] {-0.5, 0.5},
                 Olia.alphas(new double[] {20_000, 10_000}, new double[] {40, 10}, new double[] {1e6, 1e6}), EPS);
+        // The metric is l / rtt^2 (rate ~ sqrt(l) / rtt), not l^2 / rtt: path 1 has three times the
+        // bytes between losses but twice the RTT: 3e5/400 = 750 < 1e5/100 = 1000, so path 0 is best.
+        // It also has the largest window, so B \ M is empty and every alpha is 0. With l^2/rtt
+        // (4.5e9 > 1e9) path 1 would be best and get +1/2.
+        assertArrayEquals(new double[] {0, 0},
+                Olia.alphas(new double[] {20_000, 10_000}, new double[] {10, 20}, new double[] {1e5, 3e5}), EPS);
     }
 
     @Test
