@@ -63,17 +63,18 @@ public final class ConnectionFactories {
         if (!mptcpOnly.isEmpty()) {
             throw new IllegalArgumentException(String.join(", ", mptcpOnly) + " need MPTCP; they have no meaning with --mptcp off");
         }
-        return new PlainConnectionFactory(plainConfig(o));
+        return new PlainConnectionFactory(plainConfig(o.cc));
     }
 
-    /** The MPTCP settings: checksum, scheduler, subflow limit, per-subflow congestion control. */
+    /**
+     * The MPTCP settings: checksum, scheduler, subflow limit, and the congestion control of each
+     * connection's subflows (coupled {@code lia} unless {@code --cc} says otherwise; a connection
+     * accepted from a plain TCP SYN keeps the plain default, cubic).
+     */
     static MptcpConfig mptcpConfig(StackOptions o) {
         List<String> missing = new ArrayList<>();
         if (o.scheduler != null && !o.scheduler.equals("minrtt") && !o.scheduler.equals("roundrobin")) {
             missing.add("--scheduler " + o.scheduler);
-        }
-        if (o.cc != null && COUPLED.contains(o.cc)) {
-            missing.add("--cc " + o.cc);
         }
         if (!o.backup.isEmpty()) {
             missing.add("--backup");
@@ -81,7 +82,9 @@ public final class ConnectionFactories {
         if (!missing.isEmpty()) {
             throw new UnsupportedOperationException(String.join(", ", missing) + " not implemented yet");
         }
-        MptcpConfig c = new MptcpConfig().checksum(o.checksum).announce(o.announce).tcp(plainConfig(o));
+        MptcpConfig c = new MptcpConfig().checksum(o.checksum).announce(o.announce)
+                .tcp(plainConfig(o.cc == null || COUPLED.contains(o.cc) ? null : o.cc))
+                .congestionControl(o.cc == null ? "lia" : o.cc);
         if (o.scheduler != null) {
             String name = o.scheduler;
             c.scheduler(() -> Scheduler.byName(name));
@@ -93,7 +96,7 @@ public final class ConnectionFactories {
     }
 
     /** The TCP settings of a plain connection (MSS is clamped to the MTU by the factory). */
-    static TcpConfig plainConfig(StackOptions o) {
-        return new TcpConfig().congestionControl(CongestionControlFactory.byName(o.cc == null ? "cubic" : o.cc));
+    static TcpConfig plainConfig(String cc) {
+        return new TcpConfig().congestionControl(CongestionControlFactory.byName(cc == null ? "cubic" : cc));
     }
 }

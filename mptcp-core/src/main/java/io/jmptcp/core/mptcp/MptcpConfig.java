@@ -1,5 +1,6 @@
 package io.jmptcp.core.mptcp;
 
+import io.jmptcp.core.cc.CongestionControlGroup;
 import io.jmptcp.core.sched.MinRttScheduler;
 import io.jmptcp.core.sched.Scheduler;
 import io.jmptcp.core.tcp.TcpConfig;
@@ -17,7 +18,14 @@ public final class MptcpConfig {
     public boolean checksum;
     /** The packet scheduler, one instance per connection. */
     public Supplier<Scheduler> scheduler = MinRttScheduler::new;
-    /** Subflow TCP settings, congestion control included. */
+    /**
+     * Congestion control of the subflows, one {@link CongestionControlGroup} per
+     * connection: {@code lia} (the default), {@code olia}, {@code balia} (coupled), or {@code cubic},
+     * {@code reno} (uncoupled, one independent controller per subflow). A connection that is plain
+     * TCP from its SYN uses {@code tcp.congestionControl} instead.
+     */
+    public String congestionControl = "lia";
+    /** Subflow TCP settings; their congestion control serves only connections without MPTCP. */
     public TcpConfig tcp = new TcpConfig();
     /** Most subflows per connection, the initial one included. */
     public int maxSubflows = 8;
@@ -34,6 +42,7 @@ public final class MptcpConfig {
         c.enabled = enabled;
         c.checksum = checksum;
         c.scheduler = scheduler;
+        c.congestionControl = congestionControl;
         c.tcp = tcp.copy();
         c.maxSubflows = maxSubflows;
         c.sendBuffer = sendBuffer;
@@ -46,6 +55,12 @@ public final class MptcpConfig {
     public MptcpConfig checksum(boolean v) { checksum = v; return this; }
     public MptcpConfig scheduler(Supplier<Scheduler> v) { scheduler = v; return this; }
     public MptcpConfig tcp(TcpConfig v) { tcp = v; return this; }
+    /** @throws IllegalArgumentException for a name {@link CongestionControlGroup#forConnection} refuses */
+    public MptcpConfig congestionControl(String v) {
+        CongestionControlGroup.forConnection(v); // refuses an unknown name now
+        congestionControl = v;
+        return this;
+    }
     public MptcpConfig maxSubflows(int v) { maxSubflows = v; return this; }
     public MptcpConfig sendBuffer(int v) { sendBuffer = v; return this; }
     public MptcpConfig receiveBuffer(int v) { receiveBuffer = v; return this; }

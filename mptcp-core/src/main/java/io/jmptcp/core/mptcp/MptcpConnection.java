@@ -1,5 +1,6 @@
 package io.jmptcp.core.mptcp;
 
+import io.jmptcp.core.cc.CongestionControlGroup;
 import io.jmptcp.core.mib.MptcpMib;
 import io.jmptcp.core.pm.AddressSignals;
 import io.jmptcp.core.conn.Connection;
@@ -43,6 +44,8 @@ public final class MptcpConnection implements Connection {
     private final boolean active;
     private final InetSocketAddress remote;
     private final Scheduler scheduler;
+    /** The subflows' congestion controllers (null for a plain TCP connection: its own TCP settings). */
+    private final CongestionControlGroup cc;
     private final List<MptcpSubflow> subflows = new ArrayList<>();
 
     private long localKey;
@@ -94,6 +97,7 @@ public final class MptcpConnection implements Connection {
         this.remote = remote;
         this.now = nowMicros;
         this.scheduler = cfg.scheduler.get();
+        this.cc = cfg.enabled ? CongestionControlGroup.forConnection(cfg.congestionControl) : null;
         this.csumWanted = cfg.checksum;
         // Section 3.1: a random non-zero key whose token is unique within the stack.
         this.localKey = cfg.enabled ? tokens.allocate(this) : 0;
@@ -141,6 +145,9 @@ public final class MptcpConnection implements Connection {
         TcpConfig t = cfg.tcp.copy().pathMtu(ctx.mtu(), !(peer instanceof Inet4Address));
         t.receiveBuffer = cfg.receiveBuffer;
         t.sendBuffer = Math.max(t.sendBuffer, cfg.sendBuffer);
+        if (cc != null) {
+            t.congestionControl = cc; // the subflow's controller joins the connection's group
+        }
         return t;
     }
 
@@ -854,6 +861,9 @@ public final class MptcpConnection implements Connection {
                 anyLive = true;
                 continue;
             }
+            if (cc != null) {
+                cc.unregister(s.tcp.congestionControl());
+            }
             if (!s.outstanding.isEmpty() && !fallback && state == State.ESTABLISHED) {
                 // The subflow died with data in flight: send it again elsewhere (section 3.3.1).
                 s.pruneOutstanding(snd.dataUna());
@@ -925,6 +935,9 @@ public final class MptcpConnection implements Connection {
             ctx.unbind(s.tuple);
         }
         releaseToken();
+        if (cc != null) {
+            cc.release();
+        }
         return true;
     }
 
@@ -1038,6 +1051,11 @@ public final class MptcpConnection implements Connection {
         return csum && !fallback;
     }
 
+    /** The congestion-control group of the subflows, or null for a connection that was plain TCP from its SYN. */
+    public CongestionControlGroup congestionControl() {
+        return cc;
+    }
+
     /** A snapshot of the subflows: bytes each one carried, for tests and status. */
     public List<MptcpSubflow> subflows() {
         return List.copyOf(subflows);
@@ -1055,7 +1073,7 @@ public final class MptcpConnection implements Connection {
         FourTuple t = subflows.get(0).tuple;
         return new ConnectionInfo(addr(t.localAddress(), t.localPort()), addr(t.remoteAddress(), t.remotePort()), state,
                 isMptcp(), fellBack(), bytesSent, bytesReceived, fallback ? "-" : scheduler.name(),
-                subflows.get(0).tcp.congestionControl().getClass().getSimpleName().toLowerCase(), list);
+                cc != null ? cc.name() : subflows.get(0).tcp.congestionControl().name(), list);
     }
 
     private static String addr(InetAddress a, int port) {

@@ -1,7 +1,6 @@
 package io.jmptcp.core.mptcp;
 
 import io.jmptcp.core.mib.MptcpMib;
-import io.jmptcp.core.cc.CongestionControlFactory;
 import io.jmptcp.core.conn.Connection;
 import io.jmptcp.core.conn.ConnectionFactory;
 import io.jmptcp.core.conn.ConnectionOptions;
@@ -60,7 +59,7 @@ public final class MptcpConnectionFactory implements ConnectionFactory {
             c.scheduler(() -> Scheduler.byName(name));
         }
         if (options.congestionControl() != null) {
-            c.tcp.congestionControl = CongestionControlFactory.byName(options.congestionControl());
+            c.congestionControl(options.congestionControl()); // refuses an unknown name now
         }
         if (options.maxSubflows() != null) {
             c.maxSubflows(options.maxSubflows());

@@ -75,7 +75,7 @@ class ConnectionOptionsStackTest {
             await(() -> defaults.info().subflows().size() == 2, "the join of the default connection");
             ConnectionInfo d = defaults.info();
             assertEquals("minrtt", d.scheduler());
-            assertEquals("cubic", d.cc());
+            assertEquals("lia", d.cc()); // MPTCP connections default to coupled LIA (RFC 6356)
             // ...the limited one, opened first, stays at one subflow and uses its own policies.
             ConnectionInfo l = limited.info();
             assertEquals(1, l.subflows().size(), l.toString());
