@@ -97,7 +97,7 @@ public final class StackEndpoint implements Endpoint {
         if (!conn.stackRunning()) {
             return "the stack stopped";
         }
-        return conn.state() == io.jmptcp.core.conn.Connection.State.FAILED ? conn.failure() : null;
+        return conn.state() == io.jmptcp.core.conn.Connection.State.FAILED ? conn.failure().detail() : null;
     }
 
     @Override

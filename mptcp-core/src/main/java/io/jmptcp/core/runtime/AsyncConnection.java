@@ -3,6 +3,7 @@ package io.jmptcp.core.runtime;
 import io.jmptcp.core.conn.ConnectionOptions;
 import io.jmptcp.core.conn.ConnectionInfo;
 import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.conn.Failure;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -180,8 +181,8 @@ public final class AsyncConnection {
         }
     }
 
-    /** Why the connection failed ("connection refused", "connection timed out ..."), or null. */
-    public String failure() {
+    /** Why the connection failed ({@code REFUSED} "connection refused", {@code TIMEOUT} ...), or null. */
+    public Failure failure() {
         stack.lock.lock();
         try {
             return conn.failure();

@@ -96,7 +96,7 @@ public final class MptcpSocket implements Closeable {
                 }
             }
             if (conn.state() == Connection.State.FAILED) {
-                throw new ConnectException(conn.failure() + " (" + remote + ")");
+                throw new ConnectException(conn.failure().detail() + " (" + remote + ")");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -230,7 +230,7 @@ public final class MptcpSocket implements Closeable {
         } catch (IOException stopped) {
             return stopped;
         }
-        return new SocketException(conn.failure());
+        return new SocketException(conn.failure().detail());
     }
 
     private final class In extends InputStream {

@@ -2,6 +2,7 @@ package io.jmptcp.core.runtime;
 
 import io.jmptcp.core.engine.PlainConnectionFactory;
 import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.conn.Failure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -176,7 +177,7 @@ class AsyncConnectionTest {
     @Test
     void connectToAClosedPortFailsThroughTheCallback() throws Exception {
         start();
-        CompletableFuture<String> failure = new CompletableFuture<>();
+        CompletableFuture<Failure> failure = new CompletableFuture<>();
         AtomicReference<AsyncConnection> ref = new AtomicReference<>();
         ref.set(AsyncConnection.connect(a, new InetSocketAddress(StackTest.B, 1), () -> {
             AsyncConnection c = ref.get();
@@ -184,7 +185,9 @@ class AsyncConnectionTest {
                 failure.complete(c.failure());
             }
         }));
-        assertEquals("connection refused", failure.get(30, TimeUnit.SECONDS));
+        Failure f = failure.get(30, TimeUnit.SECONDS);
+        assertEquals(Failure.Kind.REFUSED, f.kind());
+        assertEquals("connection refused", f.detail());
     }
 
     @Test
