@@ -131,6 +131,14 @@ class AsyncConnectionTest {
             }
         };
         ref.set(AsyncConnection.connect(a, new InetSocketAddress(StackTest.B, 7), client));
+        // The round that saw the handshake complete may have run before ref was set, and then
+        // nothing else would wake the client: run one round now, serialised with the loop's.
+        a.lock.lock();
+        try {
+            client.run();
+        } finally {
+            a.lock.unlock();
+        }
         done.get(30, TimeUnit.SECONDS);
         assertArrayEquals(data, got.toByteArray());
         assertTrue(calls[0] > 1, "the callback drove the transfer");
