@@ -118,11 +118,7 @@ public final class StackUpstream implements Upstream {
     /** Completes {@code f} once the handshake ended either way. */
     private static void settle(CompletableFuture<Endpoint> f, StackEndpoint e) {
         AsyncConnection c = e.connection();
-        if (!c.stackRunning()) {
-            f.completeExceptionally(new UpstreamException(UpstreamException.Reason.GENERAL, "the stack stopped"));
-            return;
-        }
-        Failure failure = c.failure();
+        Failure failure = c.failure(); // also STACK_STOPPED once the stack stopped
         if (failure != null) {
             f.completeExceptionally(classify(failure));
             return;

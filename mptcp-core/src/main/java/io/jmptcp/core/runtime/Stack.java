@@ -6,6 +6,7 @@ import io.jmptcp.core.conn.ConnectionOptions;
 import io.jmptcp.core.conn.ConnectionInfo;
 import io.jmptcp.core.conn.ConnectionFactory;
 import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.conn.Failure;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.IsnGenerator;
 import io.jmptcp.core.mib.Mib;
@@ -308,9 +309,10 @@ public final class Stack implements StackContext, AutoCloseable {
     }
 
     /** Fails unless the loop runs; caller holds the lock. */
-    void checkRunning() throws IOException {
+    void checkRunning() throws ConnectionFailedException {
         if (!running) {
-            throw new IOException(stopReason == null ? "the stack is not started" : stopReason);
+            throw new ConnectionFailedException(new Failure(Failure.Kind.STACK_STOPPED,
+                    stopReason == null ? "the stack is not started" : stopReason));
         }
     }
 
