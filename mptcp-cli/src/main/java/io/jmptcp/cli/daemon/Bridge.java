@@ -10,6 +10,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  *   <li>endpoint to channel: the bridge reads from the endpoint only while the channel is writable,
  *       so unread bytes stay in the stack's receive buffer and its window closes.</li>
  * </ul>
- * Half-closes pass through (FIN to DATA_FIN and back). A failed endpoint closes the channel; a
+ * Half-closes pass through (FIN to DATA_FIN and back). A failed endpoint (its failure(), or a read
+ * or write that throws) closes the channel hard, never as if the endpoint had ended cleanly; a
  * channel that goes away early aborts the endpoint, as the kernel resets a socket closed with
  * unread data.
  */
@@ -152,15 +154,33 @@ public final class Bridge {
         }
         String failure = ep.failure();
         if (failure != null) {
-            stats.inc("relays_failed_total");
-            closeChannelHard();
-            finish("failed: " + failure);
+            failed(failure);
             return;
         }
+        try {
+            relay();
+        } catch (IOException e) { // the endpoint failed between the check and the call
+            failed(e.getMessage());
+        }
+    }
+
+    private void failed(String why) {
+        stats.inc("relays_failed_total");
+        closeChannelHard();
+        finish("failed: " + why);
+    }
+
+    private void relay() throws IOException {
         boolean wrote = false;
         while (!epInputDone && ch.isWritable()) {
             ByteBuf b = ch.alloc().heapBuffer(CHUNK);
-            int n = ep.read(b.array(), b.arrayOffset() + b.writerIndex(), b.writableBytes());
+            int n;
+            try {
+                n = ep.read(b.array(), b.arrayOffset() + b.writerIndex(), b.writableBytes());
+            } catch (IOException e) {
+                b.release();
+                throw e;
+            }
             if (n > 0) {
                 b.writerIndex(b.writerIndex() + n);
                 down += n;
@@ -201,7 +221,7 @@ public final class Bridge {
         }
     }
 
-    private void drainPending() {
+    private void drainPending() throws IOException {
         while (!pending.isEmpty()) {
             ByteBuf b = pending.peek();
             int n;
@@ -232,7 +252,13 @@ public final class Bridge {
         if (finished) {
             return;
         }
-        drainPending();
+        try {
+            drainPending();
+        } catch (IOException e) {
+            stats.inc("relays_failed_total");
+            finish("failed: " + e.getMessage());
+            return;
+        }
         if (epInputDone && pending.isEmpty()) {
             if (!epOutputShut) {
                 ep.shutdownOutput();

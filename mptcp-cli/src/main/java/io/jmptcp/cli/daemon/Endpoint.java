@@ -1,16 +1,26 @@
 package io.jmptcp.cli.daemon;
 
+import java.io.IOException;
+
 /**
  * The far side of a relay as a non-blocking byte stream: a connection on the jmptcp stack in
  * production, an in-memory fake in tests. Calls never block; {@link #onReady} tells when something
  * may have changed, from any thread.
  */
 public interface Endpoint {
-    /** Reads bytes: 0 when none are ready, -1 at end of stream (or once failed). */
-    int read(byte[] dst, int off, int len);
+    /**
+     * Reads bytes: 0 when none are ready, -1 at a clean end of stream only.
+     *
+     * @throws IOException once the endpoint failed (a reset must not look like end of stream)
+     */
+    int read(byte[] dst, int off, int len) throws IOException;
 
-    /** Takes bytes for sending: how many fit (0 when the send buffer is full). */
-    int write(byte[] src, int off, int len);
+    /**
+     * Takes bytes for sending: how many fit (0 when the send buffer is full).
+     *
+     * @throws IOException once the endpoint failed
+     */
+    int write(byte[] src, int off, int len) throws IOException;
 
     /** End of stream after the queued bytes (FIN, or DATA_FIN for MPTCP). Idempotent. */
     void shutdownOutput();

@@ -2,6 +2,8 @@ package io.jmptcp.cli.daemon;
 
 import io.jmptcp.core.runtime.AsyncConnection;
 import io.jmptcp.core.conn.ConnectionInfo;
+import io.jmptcp.core.conn.Failure;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -68,12 +70,12 @@ public final class StackEndpoint implements Endpoint {
     }
 
     @Override
-    public int read(byte[] dst, int off, int len) {
+    public int read(byte[] dst, int off, int len) throws IOException {
         return conn.read(dst, off, len);
     }
 
     @Override
-    public int write(byte[] src, int off, int len) {
+    public int write(byte[] src, int off, int len) throws IOException {
         return conn.write(src, off, len);
     }
 
@@ -94,10 +96,8 @@ public final class StackEndpoint implements Endpoint {
 
     @Override
     public String failure() {
-        if (!conn.stackRunning()) {
-            return "the stack stopped";
-        }
-        return conn.state() == io.jmptcp.core.conn.Connection.State.FAILED ? conn.failure() : null;
+        Failure f = conn.failure(); // also STACK_STOPPED once the stack stopped
+        return f == null ? null : f.detail();
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.jmptcp.cli.daemon.Endpoint;
 import io.jmptcp.cli.daemon.StackEndpoint;
 import io.jmptcp.core.runtime.AsyncConnection;
 import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.conn.Failure;
 import io.jmptcp.core.runtime.Stack;
 import io.netty.util.NetUtil;
 import java.net.Inet6Address;
@@ -117,32 +118,28 @@ public final class StackUpstream implements Upstream {
     /** Completes {@code f} once the handshake ended either way. */
     private static void settle(CompletableFuture<Endpoint> f, StackEndpoint e) {
         AsyncConnection c = e.connection();
-        if (!c.stackRunning()) {
-            f.completeExceptionally(new UpstreamException(UpstreamException.Reason.GENERAL, "the stack stopped"));
+        Failure failure = c.failure(); // also STACK_STOPPED once the stack stopped
+        if (failure != null) {
+            f.completeExceptionally(classify(failure));
             return;
         }
         Connection.State s = c.state();
         if (s == Connection.State.ESTABLISHED) {
             f.complete(e);
-        } else if (s == Connection.State.FAILED || s == Connection.State.CLOSED) {
-            f.completeExceptionally(classify(c.failure()));
+        } else if (s == Connection.State.CLOSED) {
+            f.completeExceptionally(new UpstreamException(UpstreamException.Reason.GENERAL,
+                    "the connection closed during the handshake"));
         }
     }
 
-    /** Maps the stack's failure text to a SOCKS reply class. */
-    static UpstreamException classify(String failure) {
-        String f = failure == null ? "connection failed" : failure;
-        UpstreamException.Reason r;
-        if (f.startsWith("connection refused")) {
-            r = UpstreamException.Reason.REFUSED;
-        } else if (f.contains("timed out")) {
-            r = UpstreamException.Reason.TIMEOUT;
-        } else if (f.contains("unreachable")) {
-            r = UpstreamException.Reason.HOST_UNREACHABLE;
-        } else {
-            r = UpstreamException.Reason.GENERAL;
-        }
-        return new UpstreamException(r, f);
+    /** The SOCKS reply class (RFC 1928 section 6) for why the stack's connection failed. */
+    static UpstreamException classify(Failure failure) {
+        UpstreamException.Reason r = switch (failure.kind()) {
+            case REFUSED -> UpstreamException.Reason.REFUSED;
+            case TIMEOUT -> UpstreamException.Reason.TIMEOUT;
+            case RESET, FASTCLOSE, ABORTED, PROTOCOL_ERROR, STACK_STOPPED -> UpstreamException.Reason.GENERAL;
+        };
+        return new UpstreamException(r, failure.detail());
     }
 
     private static CompletableFuture<Endpoint> failed(UpstreamException.Reason r, String m) {

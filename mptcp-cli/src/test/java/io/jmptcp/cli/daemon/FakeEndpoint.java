@@ -1,6 +1,7 @@
 package io.jmptcp.cli.daemon;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 
 /**
  * An in-memory endpoint for tests: what the relay writes is collected (and, in echo mode, offered
@@ -25,10 +26,13 @@ public final class FakeEndpoint implements Endpoint {
     }
 
     @Override
-    public synchronized int read(byte[] dst, int off, int len) {
+    public synchronized int read(byte[] dst, int off, int len) throws IOException {
         int left = toRead.length - readPos;
         if (left == 0) {
-            return inputEof || failure != null ? -1 : 0;
+            if (failure != null) {
+                throw new IOException(failure);
+            }
+            return inputEof ? -1 : 0;
         }
         int n = Math.min(len, left);
         System.arraycopy(toRead, readPos, dst, off, n);
@@ -37,7 +41,10 @@ public final class FakeEndpoint implements Endpoint {
     }
 
     @Override
-    public synchronized int write(byte[] src, int off, int len) {
+    public synchronized int write(byte[] src, int off, int len) throws IOException {
+        if (failure != null) {
+            throw new IOException(failure);
+        }
         if (outputShut) {
             throw new IllegalStateException("write after shutdownOutput");
         }

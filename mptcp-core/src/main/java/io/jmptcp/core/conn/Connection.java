@@ -65,8 +65,8 @@ public interface Connection {
 
     State state();
 
-    /** Why the connection failed, or null (e.g. "connection refused", "connection timed out"). */
-    String failure();
+    /** Why the connection failed, or null unless {@link #state()} is {@link State#FAILED}. */
+    Failure failure();
 
     /** A snapshot for status output and tests (like Linux MPTCP_INFO). */
     ConnectionInfo info();

@@ -2,6 +2,7 @@ package io.jmptcp.core.engine;
 import io.jmptcp.core.conn.SegmentSink;
 import io.jmptcp.core.conn.ConnectionInfo;
 import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.conn.Failure;
 
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.Segment;
@@ -146,19 +147,14 @@ public final class PlainConnection implements Connection {
     }
 
     @Override
-    public String failure() {
+    public Failure failure() {
         TcpError e = tcp.error();
         if (e == null) {
-            return state() == State.FAILED ? "connection closed before it was established" : null;
+            // Only a local close() while connecting ends a TCP connection without an error.
+            return state() == State.FAILED
+                    ? new Failure(Failure.Kind.ABORTED, "connection closed before it was established") : null;
         }
-        return switch (e) {
-            case CONNECTION_REFUSED -> "connection refused";
-            case CONNECTION_RESET -> "connection reset by peer";
-            case SYN_RETRIES_EXCEEDED -> "connection timed out (no answer to the SYN)";
-            case RETRANSMISSION_TIMEOUT -> "connection timed out (data unacknowledged)";
-            case KEEPALIVE_TIMEOUT -> "connection timed out (keepalive)";
-            case ABORTED -> "connection aborted";
-        };
+        return Failure.of(e);
     }
 
     /** Whether the peer's FIN arrived and everything before it was read. */

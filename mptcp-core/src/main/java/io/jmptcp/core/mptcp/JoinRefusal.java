@@ -2,6 +2,7 @@ package io.jmptcp.core.mptcp;
 
 import io.jmptcp.core.conn.Connection;
 import io.jmptcp.core.conn.ConnectionInfo;
+import io.jmptcp.core.conn.Failure;
 import io.jmptcp.core.conn.SegmentSink;
 import io.jmptcp.core.conn.StackContext;
 import io.jmptcp.core.tcp.FourTuple;
@@ -17,6 +18,7 @@ import java.util.List;
  * application connection.
  */
 final class JoinRefusal implements Connection {
+    private static final Failure REFUSED = new Failure(Failure.Kind.REFUSED, "MP_JOIN refused");
     private final StackContext ctx;
     private final FourTuple tuple;
     private final int reason;
@@ -104,8 +106,8 @@ final class JoinRefusal implements Connection {
     }
 
     @Override
-    public String failure() {
-        return "MP_JOIN refused";
+    public Failure failure() {
+        return done ? REFUSED : null;
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.jmptcp.core.mib.MptcpMib;
 import io.jmptcp.core.pm.AddressSignals;
 import io.jmptcp.core.conn.Connection;
 import io.jmptcp.core.conn.ConnectionInfo;
+import io.jmptcp.core.conn.Failure;
 import io.jmptcp.core.conn.SegmentSink;
 import io.jmptcp.core.conn.StackContext;
 import io.jmptcp.core.sched.Scheduler;
@@ -80,7 +81,7 @@ public final class MptcpConnection implements Connection {
     private boolean subflowsClosed;
 
     private State state = State.CONNECTING;
-    private String failure;
+    private Failure failure;
     private long now;
     private boolean dirty = true;
     private long bytesSent;
@@ -462,7 +463,7 @@ public final class MptcpConnection implements Connection {
                 s.tcp.abort();
             }
         }
-        fail("connection reset by peer (MP_FASTCLOSE)");
+        fail(new Failure(Failure.Kind.FASTCLOSE, "connection reset by peer (MP_FASTCLOSE)"));
     }
 
     // =============================================================================================
@@ -627,9 +628,7 @@ public final class MptcpConnection implements Connection {
             }
         }
         if (state == State.CONNECTING && first != null && first.closed()) {
-            TcpError e = first.tcp.error();
-            fail(e == TcpError.CONNECTION_REFUSED ? "connection refused"
-                    : e == TcpError.SYN_RETRIES_EXCEEDED ? "connection timed out" : "connection failed: " + e);
+            fail(subflowFailure(first.tcp.error(), true));
         }
         dirty = true;
     }
@@ -876,17 +875,33 @@ public final class MptcpConnection implements Connection {
             }
             if (i == 0 && subflows.size() == 1 && state != State.CLOSED && state != State.FAILED
                     && !subflowsClosed) {
-                TcpError e = s.tcp.error();
-                fail(e == TcpError.CONNECTION_RESET ? "connection reset"
-                        : e == TcpError.CONNECTION_REFUSED ? "connection refused" : "connection failed: " + e);
+                fail(subflowFailure(s.tcp.error(), false));
             }
         }
         if (!anyLive && state == State.ESTABLISHED && !subflows.isEmpty() && !subflowsClosed) {
-            fail("connection reset");
+            fail(new Failure(Failure.Kind.RESET, "connection reset"));
         }
     }
 
-    private void fail(String why) {
+    /**
+     * What the end of the only subflow means for the connection. An application abort fails the
+     * connection first, so a subflow aborted while the connection still lives was reset by this
+     * stack for an MPTCP protocol error (MP_TCPRST, section 3.6).
+     */
+    private static Failure subflowFailure(TcpError e, boolean connecting) {
+        if (e == null) {
+            // Without an error a subflow ends by a local close() while connecting, or by a clean
+            // subflow close that came without DATA_FIN.
+            return connecting ? new Failure(Failure.Kind.ABORTED, "connection closed before it was established")
+                    : new Failure(Failure.Kind.RESET, "connection reset");
+        }
+        if (e == TcpError.ABORTED) {
+            return new Failure(Failure.Kind.PROTOCOL_ERROR, "connection reset: MPTCP protocol error on the only subflow");
+        }
+        return Failure.of(e);
+    }
+
+    private void fail(Failure why) {
         if (state == State.FAILED) {
             return;
         }
@@ -1022,7 +1037,7 @@ public final class MptcpConnection implements Connection {
                 s.tcp.abort();
             }
         }
-        fail("aborted");
+        fail(new Failure(Failure.Kind.ABORTED, "aborted"));
         dirty = true;
     }
 
@@ -1032,7 +1047,7 @@ public final class MptcpConnection implements Connection {
     }
 
     @Override
-    public String failure() {
+    public Failure failure() {
         return failure;
     }
 

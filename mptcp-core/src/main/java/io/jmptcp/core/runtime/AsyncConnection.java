@@ -3,9 +3,11 @@ package io.jmptcp.core.runtime;
 import io.jmptcp.core.conn.ConnectionOptions;
 import io.jmptcp.core.conn.ConnectionInfo;
 import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.conn.Failure;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.SocketException;
 import java.util.Objects;
 
 /**
@@ -15,26 +17,46 @@ import java.util.Objects;
  * Backpressure both ways falls out of the buffers: {@link #write} takes only what fits, and bytes
  * not {@link #read} stay in the receive buffer, which closes the advertised window.
  *
+ * <p>Reading and writing follow the same rules as {@link MptcpSocket} (one shared
+ * implementation), except that where the blocking socket waits these calls return 0:
+ * <ul>
+ *   <li>read returns bytes already received first; -1 means a clean end of stream only (the
+ *       peer's FIN, everything read);</li>
+ *   <li>on a failed connection, or once the stack stopped, read and write throw
+ *       {@link ConnectionFailedException} carrying the {@link Failure}: a reset never looks like
+ *       end of stream; {@link #failure()} tells the same without throwing;</li>
+ *   <li>after {@link #close} or {@link #abort} read and write throw {@link SocketException}
+ *       "socket closed", after {@link #shutdownOutput} write throws "socket output is shut
+ *       down"; close, abort and shutdownOutput are idempotent.</li>
+ * </ul>
+ *
  * <p>Every method takes the stack's lock; the callback runs on the loop thread with that lock held,
  * so it may call these methods but must not block.
  */
 public final class AsyncConnection {
+    private final ConnectionHandle handle;
     private final Stack stack;
-    private final Connection conn;
     private final long id;
-    private boolean outputShut;
 
+    /** Caller holds the stack's lock. */
     AsyncConnection(Stack stack, Connection conn) {
         this.stack = stack;
-        this.conn = conn;
+        this.handle = new ConnectionHandle(stack, conn);
         this.id = stack.idOf(conn);
+    }
+
+    private AsyncConnection(Stack stack, ConnectionHandle opened, long id) {
+        this.stack = stack;
+        this.handle = opened;
+        this.id = id;
     }
 
     /**
      * Starts an active open to {@code remote}; {@code readiness} runs once the handshake completed
      * or failed and after every later change.
      *
-     * @throws ConnectException when the stack cannot start the attempt (no free port, stopped stack)
+     * @throws ConnectException when the stack cannot take the attempt (no free port, a setting)
+     * @throws ConnectionFailedException when the stack is not running
      */
     public static AsyncConnection connect(Stack stack, InetSocketAddress remote, Runnable readiness)
             throws IOException {
@@ -45,29 +67,14 @@ public final class AsyncConnection {
     public static AsyncConnection connect(Stack stack, InetSocketAddress remote, ConnectionOptions options,
                                           Runnable readiness) throws IOException {
         Objects.requireNonNull(readiness, "readiness");
-        stack.lock.lock();
-        try {
-            Connection c;
-            try {
-                c = stack.connect(remote, options);
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                throw new ConnectException("cannot connect to " + remote + ": " + e.getMessage());
-            }
-            stack.setReadiness(c, readiness);
-            return new AsyncConnection(stack, c);
-        } finally {
-            stack.lock.unlock();
-        }
+        ConnectionHandle h = new ConnectionHandle(stack);
+        long id = h.open(remote, options, readiness);
+        return new AsyncConnection(stack, h, id);
     }
 
     /** Sets the callback of an accepted connection (or replaces it; null removes it). */
     public void setReadiness(Runnable readiness) {
-        stack.lock.lock();
-        try {
-            stack.setReadiness(conn, readiness);
-        } finally {
-            stack.lock.unlock();
-        }
+        handle.setReadiness(readiness);
     }
 
     /** The stack's id of this connection, as in {@link Stack#connectionsById()}. */
@@ -75,119 +82,64 @@ public final class AsyncConnection {
         return id;
     }
 
-    /** Reads in-order bytes: 0 when none are ready, -1 at end of stream (or once closed/failed with nothing left). */
-    public int read(byte[] dst, int off, int len) {
+    /**
+     * Reads in-order bytes: how many, 0 when none are ready, -1 at a clean end of stream.
+     *
+     * @throws ConnectionFailedException the connection failed (or the stack stopped)
+     * @throws SocketException "socket closed" after {@link #close} or {@link #abort}
+     */
+    public int read(byte[] dst, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, dst.length);
-        stack.lock.lock();
-        try {
-            int n = conn.read(dst, off, len);
-            if (n > 0) {
-                stack.touch(conn); // the read may open the window: let the loop announce it
-                return n;
-            }
-            if (n == 0 && (conn.state() == Connection.State.CLOSED || conn.state() == Connection.State.FAILED)) {
-                return -1;
-            }
-            return n;
-        } finally {
-            stack.lock.unlock();
-        }
+        return handle.read(dst, off, len, false);
     }
 
-    /** Queues bytes for sending: how many fit (0 while connecting, when full or after shutdownOutput). */
-    public int write(byte[] src, int off, int len) {
+    /**
+     * Queues bytes for sending: how many fit (0 while connecting or when the send buffer is full).
+     *
+     * @throws ConnectionFailedException the connection failed (or the stack stopped)
+     * @throws SocketException after {@link #shutdownOutput}, {@link #close} or a clean close
+     */
+    public int write(byte[] src, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, src.length);
-        stack.lock.lock();
-        try {
-            if (outputShut || conn.state() != Connection.State.ESTABLISHED) {
-                return 0;
-            }
-            int n = conn.write(src, off, len);
-            if (n > 0) {
-                stack.touch(conn);
-            }
-            return n;
-        } finally {
-            stack.lock.unlock();
-        }
+        return handle.write(src, off, len, false);
     }
 
     /** Bytes ready to read. */
     public long readable() {
-        stack.lock.lock();
-        try {
-            return conn.readable();
-        } finally {
-            stack.lock.unlock();
-        }
+        return handle.readable();
     }
 
     /** Room in the send buffer. */
     public long writable() {
-        stack.lock.lock();
-        try {
-            return outputShut ? 0 : conn.writable();
-        } finally {
-            stack.lock.unlock();
-        }
+        return handle.writable();
     }
 
     /** FIN (DATA_FIN) after the queued bytes. Idempotent. */
     public void shutdownOutput() {
-        stack.lock.lock();
-        try {
-            if (!outputShut) {
-                outputShut = true;
-                conn.shutdownOutput();
-                stack.touch(conn);
-            }
-        } finally {
-            stack.lock.unlock();
-        }
+        handle.shutdownOutput();
     }
 
-    /** Graceful close of both directions; queued bytes are still delivered. */
+    /** Graceful close of both directions; queued bytes are still delivered. Idempotent. */
     public void close() {
-        stack.lock.lock();
-        try {
-            outputShut = true;
-            conn.close();
-            stack.touch(conn);
-        } finally {
-            stack.lock.unlock();
-        }
+        handle.close();
     }
 
     /** Abortive close (RST, or MP_FASTCLOSE for MPTCP); the readiness callback is dropped. */
     public void abort() {
-        stack.lock.lock();
-        try {
-            outputShut = true;
-            stack.setReadiness(conn, null);
-            conn.abort();
-            stack.touch(conn);
-        } finally {
-            stack.lock.unlock();
-        }
+        handle.abort();
     }
 
     public Connection.State state() {
-        stack.lock.lock();
-        try {
-            return conn.state();
-        } finally {
-            stack.lock.unlock();
-        }
+        return handle.state();
     }
 
-    /** Why the connection failed ("connection refused", "connection timed out ..."), or null. */
-    public String failure() {
-        stack.lock.lock();
-        try {
-            return conn.failure();
-        } finally {
-            stack.lock.unlock();
-        }
+    /**
+     * Why the connection failed ({@link Failure.Kind#REFUSED} "connection refused", {@link
+     * Failure.Kind#TIMEOUT} "connection timed out ...", ...), {@link Failure.Kind#STACK_STOPPED}
+     * once the stack stopped with it open, or null.
+     */
+    public Failure failure() {
+        return handle.failure();
     }
 
     /** Whether the stack still runs; once it stopped nothing will change any more. */
@@ -196,11 +148,6 @@ public final class AsyncConnection {
     }
 
     public ConnectionInfo info() {
-        stack.lock.lock();
-        try {
-            return conn.info();
-        } finally {
-            stack.lock.unlock();
-        }
+        return handle.info();
     }
 }

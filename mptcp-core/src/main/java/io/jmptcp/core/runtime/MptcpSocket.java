@@ -3,17 +3,16 @@ package io.jmptcp.core.runtime;
 import io.jmptcp.core.conn.ConnectionOptions;
 import io.jmptcp.core.conn.ConnectionInfo;
 import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.conn.Failure;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A stream socket on a {@link Stack}: blocking connect, input and output streams, half-close,
@@ -21,27 +20,35 @@ import java.util.concurrent.TimeUnit;
  * choice (RFC 6182 section 6.1: the same API either way). Safe for one reader and one writer thread
  * at a time.
  *
- * <p>Errors are {@link IOException}s that say what happened: {@link ConnectException} "connection
- * refused" or "connection timed out ...", {@link SocketException} "connection reset by peer",
- * "socket closed", "the stack was closed".
+ * <p>Reading and writing follow the same rules as {@link AsyncConnection} (one shared
+ * implementation), like {@link java.net.Socket}:
+ * <ul>
+ *   <li>read returns bytes already received first; -1 means a clean end of stream only (the
+ *       peer's FIN, everything read);</li>
+ *   <li>on a failed connection read and write throw {@link ConnectionFailedException}, whose
+ *       {@link ConnectionFailedException#failure() failure()} says what happened ({@link
+ *       Failure.Kind#RESET} "connection reset by peer", {@link Failure.Kind#TIMEOUT}, {@link
+ *       Failure.Kind#FASTCLOSE}, ...; {@link Failure.Kind#STACK_STOPPED} "the stack was closed");
+ *       a reset never looks like end of stream;</li>
+ *   <li>a failed connect throws {@link ConnectFailedException} ("connection refused", "connection
+ *       timed out ..."), a {@link ConnectException};</li>
+ *   <li>after {@link #close} or {@link #abort} read and write throw {@link SocketException}
+ *       "socket closed"; close and abort are idempotent.</li>
+ * </ul>
  */
 public final class MptcpSocket implements Closeable {
-    private final Stack stack;
-    private Connection conn;
-    private boolean outputShut;
-    private boolean closed;
+    private final ConnectionHandle handle;
     private final InputStream in = new In();
     private final OutputStream out = new Out();
 
     /** An unconnected socket on {@code stack}. */
     public MptcpSocket(Stack stack) {
-        this.stack = Objects.requireNonNull(stack, "stack");
+        this.handle = new ConnectionHandle(Objects.requireNonNull(stack, "stack"));
     }
 
     /** An accepted connection. */
     MptcpSocket(Stack stack, Connection conn) {
-        this.stack = stack;
-        this.conn = conn;
+        this.handle = new ConnectionHandle(stack, conn);
     }
 
     /** Connects and waits until the connection is established or has failed. */
@@ -52,7 +59,7 @@ public final class MptcpSocket implements Closeable {
     /**
      * Connects, waiting at most {@code timeoutMillis} (0: until the stack's SYN retries give up).
      *
-     * @throws ConnectException "connection refused", or "connection timed out ..."
+     * @throws ConnectFailedException "connection refused", or "connection timed out ..."
      * @throws SocketTimeoutException when {@code timeoutMillis} passed first (the attempt is aborted)
      */
     public void connect(InetSocketAddress remote, long timeoutMillis) throws IOException {
@@ -67,43 +74,7 @@ public final class MptcpSocket implements Closeable {
      */
     public void connect(InetSocketAddress remote, long timeoutMillis, ConnectionOptions options)
             throws IOException {
-        stack.lock.lock();
-        try {
-            if (conn != null) {
-                throw new SocketException("already connected");
-            }
-            if (closed) {
-                throw new SocketException("socket closed");
-            }
-            try {
-                conn = stack.connect(remote, options);
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                throw new ConnectException("cannot connect to " + remote + ": " + e.getMessage());
-            }
-            long left = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-            while (conn.state() == Connection.State.CONNECTING) {
-                stack.checkRunning();
-                if (timeoutMillis > 0) {
-                    if (left <= 0) {
-                        conn.abort();
-                        stack.touch(conn);
-                        throw new SocketTimeoutException("connect to " + remote + " timed out after "
-                                + timeoutMillis + " ms");
-                    }
-                    left = stack.changed.awaitNanos(left);
-                } else {
-                    stack.changed.await();
-                }
-            }
-            if (conn.state() == Connection.State.FAILED) {
-                throw new ConnectException(conn.failure() + " (" + remote + ")");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while connecting to " + remote);
-        } finally {
-            stack.lock.unlock();
-        }
+        handle.connect(remote, timeoutMillis, options);
     }
 
     public InputStream getInputStream() {
@@ -116,121 +87,44 @@ public final class MptcpSocket implements Closeable {
 
     /** Sends FIN (DATA_FIN for MPTCP) after the queued data; reading goes on. */
     public void shutdownOutput() throws IOException {
-        stack.lock.lock();
-        try {
-            connected();
-            if (!outputShut) {
-                outputShut = true;
-                conn.shutdownOutput();
-                stack.touch(conn);
-            }
-        } finally {
-            stack.lock.unlock();
+        if (!handle.shutdownOutput()) {
+            throw new SocketException("socket is not connected");
         }
     }
 
     /** Graceful close of both directions: queued data is still delivered. Idempotent. */
     @Override
     public void close() {
-        stack.lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            if (conn != null) {
-                outputShut = true;
-                conn.close();
-                stack.touch(conn);
-                stack.wakeAll(conn);
-            }
-        } finally {
-            stack.lock.unlock();
-        }
+        handle.close();
     }
 
     /** Abortive close: a RST (MP_FASTCLOSE for MPTCP); unsent and unread data are discarded. */
     public void abort() {
-        stack.lock.lock();
-        try {
-            closed = true;
-            outputShut = true;
-            if (conn != null) {
-                conn.abort();
-                stack.touch(conn);
-                stack.wakeAll(conn);
-            }
-        } finally {
-            stack.lock.unlock();
-        }
+        handle.abort();
     }
 
     /**
      * Waits until the connection is closed in both directions, every byte delivered and
      * acknowledged (or it failed). Returns false if {@code timeoutMillis} passed first.
      *
-     * @throws SocketException if the connection failed (reset, timed out)
+     * @throws ConnectionFailedException if the connection failed (reset, timed out)
      */
     public boolean awaitClosed(long timeoutMillis) throws IOException {
-        stack.lock.lock();
-        try {
-            connected();
-            long left = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-            while (true) {
-                Connection.State s = conn.state();
-                if (s == Connection.State.FAILED) {
-                    throw failed();
-                }
-                if (s == Connection.State.CLOSED) {
-                    return true;
-                }
-                if (left <= 0) {
-                    return false;
-                }
-                stack.checkRunning();
-                left = stack.changed.awaitNanos(left);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for the close");
-        } finally {
-            stack.lock.unlock();
-        }
+        return handle.awaitClosed(timeoutMillis);
     }
 
     public Connection.State state() {
-        stack.lock.lock();
-        try {
-            return conn == null ? Connection.State.CONNECTING : conn.state();
-        } finally {
-            stack.lock.unlock();
-        }
+        return handle.state();
+    }
+
+    /** Why the connection failed (or STACK_STOPPED once the stack stopped), or null. */
+    public Failure failure() {
+        return handle.failure();
     }
 
     /** A snapshot of the connection, or null before connect. */
     public ConnectionInfo info() {
-        stack.lock.lock();
-        try {
-            return conn == null ? null : conn.info();
-        } finally {
-            stack.lock.unlock();
-        }
-    }
-
-    private void connected() throws SocketException {
-        if (conn == null) {
-            throw new SocketException("socket is not connected");
-        }
-    }
-
-    /** The error for a failed connection; if the stack itself stopped (and aborted it), that says more. */
-    private IOException failed() {
-        try {
-            stack.checkRunning();
-        } catch (IOException stopped) {
-            return stopped;
-        }
-        return new SocketException(conn.failure());
+        return handle.info();
     }
 
     private final class In extends InputStream {
@@ -247,47 +141,12 @@ public final class MptcpSocket implements Closeable {
             if (len == 0) {
                 return 0;
             }
-            stack.lock.lock();
-            try {
-                connected();
-                while (true) {
-                    if (closed) {
-                        throw new SocketException("socket closed");
-                    }
-                    int n = conn.read(b, off, len);
-                    if (n > 0) {
-                        stack.touch(conn); // the read may open the window: let the loop announce it
-                        return n;
-                    }
-                    if (n < 0) {
-                        return -1;
-                    }
-                    Connection.State s = conn.state();
-                    if (s == Connection.State.FAILED) {
-                        throw failed();
-                    }
-                    if (s == Connection.State.CLOSED) {
-                        return -1;
-                    }
-                    stack.checkRunning();
-                    stack.awaitReadable(conn);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while reading");
-            } finally {
-                stack.lock.unlock();
-            }
+            return handle.read(b, off, len, true);
         }
 
         @Override
         public int available() {
-            stack.lock.lock();
-            try {
-                return conn == null ? 0 : (int) Math.min(Integer.MAX_VALUE, conn.readable());
-            } finally {
-                stack.lock.unlock();
-            }
+            return (int) Math.min(Integer.MAX_VALUE, handle.readable());
         }
 
         @Override
@@ -305,40 +164,7 @@ public final class MptcpSocket implements Closeable {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
-            stack.lock.lock();
-            try {
-                connected();
-                int done = 0;
-                while (done < len) {
-                    if (outputShut) {
-                        throw new SocketException(closed ? "socket closed" : "socket output is shut down");
-                    }
-                    Connection.State s = conn.state();
-                    if (s == Connection.State.FAILED) {
-                        throw failed();
-                    }
-                    if (s == Connection.State.CLOSED) {
-                        throw new SocketException("connection closed");
-                    }
-                    int n = s == Connection.State.ESTABLISHED ? conn.write(b, off + done, len - done) : 0;
-                    if (n > 0) {
-                        done += n;
-                        stack.touch(conn);
-                        continue;
-                    }
-                    stack.checkRunning();
-                    if (s == Connection.State.ESTABLISHED) {
-                        stack.awaitWritable(conn);
-                    } else {
-                        stack.changed.await(); // still connecting
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while writing");
-            } finally {
-                stack.lock.unlock();
-            }
+            handle.write(b, off, len, true);
         }
 
         @Override

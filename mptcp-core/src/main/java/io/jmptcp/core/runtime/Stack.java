@@ -7,6 +7,7 @@ import io.jmptcp.core.conn.ConnectionOptions;
 import io.jmptcp.core.conn.StackContext;
 import io.jmptcp.core.engine.Engine;
 import io.jmptcp.core.mib.Mib;
+import io.jmptcp.core.conn.Failure;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.IsnGenerator;
 import io.jmptcp.core.tcp.TcpConnection;
@@ -258,9 +259,10 @@ public final class Stack implements StackContext, AutoCloseable {
     }
 
     /** Fails unless the loop runs; caller holds the lock. */
-    void checkRunning() throws IOException {
+    void checkRunning() throws ConnectionFailedException {
         if (!running) {
-            throw new IOException(stopReason == null ? "the stack is not started" : stopReason);
+            throw new ConnectionFailedException(new Failure(Failure.Kind.STACK_STOPPED,
+                    stopReason == null ? "the stack is not started" : stopReason));
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.conn.Failure;
 import io.jmptcp.core.sim.Packet;
 import io.jmptcp.core.tcp.Segment;
 import io.jmptcp.core.wire.MptcpOption;
@@ -250,7 +251,8 @@ class MptcpFallbackSimTest {
         var pm = (clientAborts ? s.net.server : s.net.client).mib();
         assertEquals(2, am.get(MptcpMib.MPFastcloseTx));
         assertTrue(pm.get(MptcpMib.MPFastcloseRx) >= 1);
-        assertTrue(peer.failure().contains("MP_FASTCLOSE"), peer.failure());
+        assertEquals(Failure.Kind.FASTCLOSE, peer.failure().kind());
+        assertTrue(peer.failure().detail().contains("MP_FASTCLOSE"), peer.failure().detail());
         // No state left on either side: every subflow closed and the token released.
         assertTrue(s.run(() -> s.net.client.liveConnections() == 0 && s.net.server.liveConnections() == 0, 2_000_000),
                 () -> s.clientConn + "\n" + s.serverConn());

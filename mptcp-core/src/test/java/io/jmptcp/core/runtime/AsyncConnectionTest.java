@@ -2,12 +2,15 @@ package io.jmptcp.core.runtime;
 
 import io.jmptcp.core.engine.PlainConnectionFactory;
 import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.conn.Failure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jmptcp.core.tcp.TcpConfig;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -65,6 +68,14 @@ class AsyncConnectionTest {
 
         @Override
         public void run() {
+            try {
+                echo();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private void echo() throws IOException {
             while (true) {
                 if (pendingLen > 0) {
                     int w = c.write(buf, pendingOff, pendingLen);
@@ -110,30 +121,48 @@ class AsyncConnectionTest {
                 return; // the first round may run before connect() returned
             }
             calls[0]++;
-            while (sent[0] < data.length) {
-                int w = c.write(data, sent[0], Math.min(65536, data.length - sent[0]));
-                if (w == 0) {
-                    break;
-                }
-                sent[0] += w;
-            }
-            if (sent[0] == data.length) {
-                c.shutdownOutput();
-            }
-            byte[] in = new byte[8192];
-            int n;
-            while ((n = c.read(in, 0, in.length)) > 0) {
-                got.write(in, 0, n);
-            }
-            if (n < 0) {
-                done.complete(null);
+            try {
+                pump(c, data, sent, got, done);
+            } catch (IOException e) {
+                done.completeExceptionally(e);
             }
         };
         ref.set(AsyncConnection.connect(a, new InetSocketAddress(StackTest.B, 7), client));
+        // The round that saw the handshake complete may have run before ref was set, and then
+        // nothing else would wake the client: run one round now, serialised with the loop's.
+        a.lock.lock();
+        try {
+            client.run();
+        } finally {
+            a.lock.unlock();
+        }
         done.get(30, TimeUnit.SECONDS);
         assertArrayEquals(data, got.toByteArray());
         assertTrue(calls[0] > 1, "the callback drove the transfer");
         assertTrue(ref.get().id() > 0);
+    }
+
+    /** One client round: write what fits, half-close when all is queued, read what arrived. */
+    private static void pump(AsyncConnection c, byte[] data, int[] sent, ByteArrayOutputStream got,
+                             CompletableFuture<Void> done) throws IOException {
+        while (sent[0] < data.length) {
+            int w = c.write(data, sent[0], Math.min(65536, data.length - sent[0]));
+            if (w == 0) {
+                break;
+            }
+            sent[0] += w;
+        }
+        if (sent[0] == data.length) {
+            c.shutdownOutput();
+        }
+        byte[] in = new byte[8192];
+        int n;
+        while ((n = c.read(in, 0, in.length)) > 0) {
+            got.write(in, 0, n);
+        }
+        if (n < 0) {
+            done.complete(null);
+        }
     }
 
     @Test
@@ -165,8 +194,12 @@ class AsyncConnectionTest {
         long[] read = {0};
         await(() -> {
             int n;
-            while ((n = s.read(in, 0, in.length)) > 0) {
-                read[0] += n;
+            try {
+                while ((n = s.read(in, 0, in.length)) > 0) {
+                    read[0] += n;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
             return read[0] == queued;
         }, "every queued byte to arrive once the peer reads");
@@ -176,7 +209,7 @@ class AsyncConnectionTest {
     @Test
     void connectToAClosedPortFailsThroughTheCallback() throws Exception {
         start();
-        CompletableFuture<String> failure = new CompletableFuture<>();
+        CompletableFuture<Failure> failure = new CompletableFuture<>();
         AtomicReference<AsyncConnection> ref = new AtomicReference<>();
         ref.set(AsyncConnection.connect(a, new InetSocketAddress(StackTest.B, 1), () -> {
             AsyncConnection c = ref.get();
@@ -184,7 +217,21 @@ class AsyncConnectionTest {
                 failure.complete(c.failure());
             }
         }));
-        assertEquals("connection refused", failure.get(30, TimeUnit.SECONDS));
+        Failure f = failure.get(30, TimeUnit.SECONDS);
+        assertEquals(Failure.Kind.REFUSED, f.kind());
+        assertEquals("connection refused", f.detail());
+    }
+
+    @Test
+    void closingWhileConnectingIsAborted() throws Exception {
+        MemoryPacketIo[] ends = MemoryPacketIo.pair(1500, 64); // nobody answers the SYN
+        a = new Stack(ends[0], new PlainConnectionFactory(new TcpConfig()), List.of(StackTest.A)).start();
+        AsyncConnection c = AsyncConnection.connect(a, new InetSocketAddress(StackTest.B, 13), () -> { });
+        assertEquals(Connection.State.CONNECTING, c.state());
+        c.close();
+        await(() -> c.state() == Connection.State.FAILED, "the attempt to end");
+        assertEquals(Failure.Kind.ABORTED, c.failure().kind());
+        assertEquals("connection closed before it was established", c.failure().detail());
     }
 
     @Test

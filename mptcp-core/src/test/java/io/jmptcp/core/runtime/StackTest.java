@@ -3,6 +3,7 @@ package io.jmptcp.core.runtime;
 import io.jmptcp.core.engine.PlainConnectionFactory;
 import io.jmptcp.core.conn.ConnectionInfo;
 import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.conn.Failure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,7 +16,6 @@ import io.jmptcp.core.wire.TcpHeader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -184,8 +184,9 @@ class StackTest {
         MemoryPacketIo[] link = MemoryPacketIo.pair(1500, 64);
         start(link[0], link[1]);
         MptcpSocket c = new MptcpSocket(a);
-        ConnectException e = assertThrows(ConnectException.class,
+        ConnectFailedException e = assertThrows(ConnectFailedException.class,
                 () -> c.connect(new InetSocketAddress(B, 7)));
+        assertEquals(Failure.Kind.REFUSED, e.kind());
         assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
         assertEquals(1, b.counter(StackCounter.OUT_RSTS));
         assertEquals(1, b.counter(StackCounter.NO_CONNECTION));

@@ -1,8 +1,6 @@
 package io.jmptcp.core.sim;
 
 import io.jmptcp.core.conn.ConnectionFactory;
-import io.jmptcp.core.tcp.FourTuple;
-import io.jmptcp.core.tcp.Segment;
 import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.List;
@@ -33,16 +31,16 @@ public final class BottleneckNet {
             if (c == null) {
                 unroutable++;
             } else {
-                c.receive(p.tuple().reversed(), p.segment());
+                c.receive(p.bytes());
             }
         });
-        server.setWire((t, s) -> reverse.send(Packet.of(0, t, s)));
+        server.setWire(b -> reverse.send(new Packet(0, b)));
     }
 
     /** A forward link into the server. */
     public Link addLink(Link.Config cfg) {
         int id = ++links;
-        return new Link(sim, id, cfg, seed * 31 + id, p -> server.receive(p.tuple().reversed(), p.segment()));
+        return new Link(sim, id, cfg, seed * 31 + id, p -> server.receive(p.bytes()));
     }
 
     /** A client stack whose address {@code addrs[i]} sends on {@code via[i]}. */
@@ -52,16 +50,16 @@ public final class BottleneckNet {
             routes.put(addrs.get(i), via.get(i));
             owners.put(addrs.get(i), c);
         }
-        c.setWire(this::route);
+        c.setWire(b -> route(new Packet(0, b)));
         return c;
     }
 
-    private void route(FourTuple t, Segment s) {
-        Link l = routes.get(t.localAddress());
+    private void route(Packet pk) {
+        Link l = routes.get(pk.tuple().localAddress());
         if (l == null) {
             unroutable++;
         } else {
-            l.send(Packet.of(0, t, s));
+            l.send(pk);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.jmptcp.core.testutil;
 
+import io.jmptcp.core.conn.Failure;
 import io.jmptcp.core.conn.Connection;
 import io.jmptcp.core.conn.ConnectionFactory;
 import io.jmptcp.core.conn.ConnectionInfo;
@@ -181,7 +182,7 @@ public final class FaultyFactory implements ConnectionFactory {
         }
 
         @Override
-        public String failure() {
+        public Failure failure() {
             return inner.failure();
         }
 
