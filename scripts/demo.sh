@@ -58,7 +58,9 @@ want=$(sha256sum "$WORK/www/file.bin" | cut -d' ' -f1)
 in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
 start() { # start NS LOG COMMAND...: a background process inside a namespace
   local ns=$1 log=$2; shift 2
-  in_ns "$ns" "$@" >"$log" 2>&1 &
+  # Not through in_ns: a backgrounded function is a subshell, and $! would be that subshell, not
+  # the process (ip netns exec execs it), so cleanup's kill missed the daemons and left them running.
+  ip netns exec "$P-$ns" "$@" >"$log" 2>&1 &
   PIDS+=($!)
 }
 wait_for() { # wait_for SECONDS WHAT COMMAND...
