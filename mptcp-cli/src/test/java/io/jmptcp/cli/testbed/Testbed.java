@@ -419,6 +419,8 @@ public final class Testbed implements AutoCloseable {
             List<ProcessHandle> children = process.descendants().toList();
             process.destroy();
             if (!process.waitFor(GRACE_SECONDS, TimeUnit.SECONDS)) {
+                System.err.println("testbed: " + what + " did not exit within " + GRACE_SECONDS
+                        + " s of SIGTERM: SIGKILL");
                 process.destroyForcibly();
                 process.waitFor(GRACE_SECONDS, TimeUnit.SECONDS);
             }
