@@ -3,11 +3,10 @@ package io.jmptcp.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jmptcp.cli.testbed.Testbed;
 import io.jmptcp.core.testutil.Host;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -22,76 +21,52 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("netns")
 class TestbedMiddleboxTest {
-    private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-    private String prefix;
+    private Testbed tb;
 
     @BeforeEach
-    void up() {
+    void up() throws Exception {
         Host.requireNetns("ping", "tc", "nft", "iperf3", "mptcpize", "nstat", "bash");
-        prefix = "jtun" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100, 0xfff));
-        Host.Result r = Host.run(300, List.of(REPO.resolve("scripts/testbed.sh").toString(), "up",
-                "--prefix", prefix, "--paths", "4", "--no-signal",
-                "--nat", "1", "--strip", "2=syn", "--nftloss", "3=30", "--rate", "4=10"));
-        assertEquals(0, r.exitCode(), r.output());
+        tb = Testbed.options(Testbed.randomPrefix("jtun")).paths(4).noSignal()
+                .nat(1).strip(2, "syn").nftLoss(3, 30).rate(4, 10).up();
         // No extra subflows from the kernel client: each check below uses exactly one path.
-        Host.sh("ip -n " + prefix + "-cli mptcp endpoint flush");
+        tb.exec("cli", "ip", "mptcp", "endpoint", "flush").check();
     }
 
     @AfterEach
     void down() {
-        if (prefix != null) {
-            Host.run(REPO.resolve("scripts/testbed.sh").toString(), "down", "--prefix", prefix);
+        if (tb != null) {
+            tb.close();
         }
-    }
-
-    private String ns(String which) {
-        return prefix + "-" + which;
     }
 
     /** One iperf3 run: a server for one test in the server namespace, a client bound to {@code src}. */
-    private String iperf(boolean mptcp, String src, String dst, int seconds, String... extra) {
+    private String iperf(boolean mptcp, String src, String dst, int seconds, String... extra) throws Exception {
         String wrap = mptcp ? "mptcpize run " : "";
-        String log = "/tmp/" + prefix + "-iperf-server.log";
-        Host.sh("rm -f " + log + "; ip netns exec " + ns("srv") + " " + wrap + "iperf3 -s -1 -D --logfile " + log);
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!Host.sh("ip netns exec " + ns("srv") + " ss -ltn").contains(":5201")) {
-            assertTrue(System.nanoTime() < deadline, "iperf3 server did not start");
-            pause();
-        }
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns("cli")));
+        String log = tb.dir().resolve("iperf-server.log").toString();
+        tb.sh("srv", "rm -f " + log + "; " + wrap + "iperf3 -s -1 -D --logfile " + log).check();
+        Testbed.await("the iperf3 server to listen", 10, () -> listening5201());
+        List<String> cmd = new ArrayList<>();
         if (mptcp) {
             cmd.addAll(List.of("mptcpize", "run"));
         }
         cmd.addAll(List.of("iperf3", "-c", dst, "-B", src, "-t", Integer.toString(seconds)));
         cmd.addAll(List.of(extra));
-        Host.Result r = Host.run(60, cmd);
+        Host.Result r = tb.exec(60, "cli", cmd);
         assertEquals(0, r.exitCode(), r.output());
-        deadline = System.nanoTime() + 10_000_000_000L;
-        while (Host.sh("ip netns exec " + ns("srv") + " ss -ltn").contains(":5201")) {
-            assertTrue(System.nanoTime() < deadline, "iperf3 server did not finish");
-            pause();
-        }
-        return r.output() + Host.sh("cat " + log + "; rm -f " + log);
+        Testbed.await("the iperf3 server to finish", 10, () -> !listening5201());
+        return r.output() + tb.sh("srv", "cat " + log + "; rm -f " + log).check().output();
     }
 
-    /** The interval between two looks at a condition that has a deadline. */
-    private static void pause() {
-        try {
-            Thread.sleep(50);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
+    private boolean listening5201() {
+        return tb.exec("srv", "ss", "-ltn").check().output().contains(":5201");
     }
 
     private long serverCounter(String name) {
-        String out = Host.sh("ip netns exec " + ns("srv") + " nstat -az " + name);
-        Matcher m = Pattern.compile(name + "\\s+(\\d+)").matcher(out);
-        return m.find() ? Long.parseLong(m.group(1)) : 0;
+        return tb.counters("srv").getOrDefault(name, 0L);
     }
 
     @Test
-    void natStripLossAndRate() {
+    void natStripLossAndRate() throws Exception {
         // NAT, path 1: the server sees the router's address, not the client's.
         String nat = iperf(false, "10.1.1.1", "10.2.1.1", 1);
         assertTrue(nat.contains("Accepted connection from 10.2.1.254"), nat);
@@ -108,8 +83,8 @@ class TestbedMiddleboxTest {
         assertTrue(serverCounter("MPTcpExtMPCapableSYNRX") > syn1, "path 1 carries MP_CAPABLE SYNs");
 
         // nftables loss of 30 % each way, path 3: an echo survives with p = 0.7 * 0.7 = 0.49.
-        Host.Result ping = Host.run(60, List.of("ip", "netns", "exec", ns("cli"),
-                "ping", "-c", "400", "-i", "0.005", "-W", "1", "-q", "-I", "10.1.3.1", "10.2.3.1"));
+        Host.Result ping = tb.exec(60, "cli", List.of("ping", "-c", "400", "-i", "0.005", "-W", "1", "-q",
+                "-I", "10.1.3.1", "10.2.3.1"));
         Matcher m = Pattern.compile("(\\d+) received").matcher(ping.output());
         assertTrue(m.find(), ping.output());
         int received = Integer.parseInt(m.group(1));

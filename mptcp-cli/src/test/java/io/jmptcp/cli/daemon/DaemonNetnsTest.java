@@ -5,18 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jmptcp.cli.status.StatusCommand;
+import io.jmptcp.cli.testbed.Testbed;
 import io.jmptcp.core.testutil.Host;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -34,107 +31,49 @@ import org.junit.jupiter.api.TestInstance;
 @Tag("netns")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DaemonNetnsTest {
-    private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+    private Testbed tb;
     private Path tmp;
     private String prefix;
-    private String jmptcp;
-    private final List<Process> started = new ArrayList<>();
 
     @BeforeAll
     void up() throws Exception {
         Host.requireNetns("python3", "curl", "bash", "sha256sum", "mptcpize");
-        tmp = Files.createTempDirectory("jdm-daemon");
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path script = tmp.resolve("jmptcp");
-        Files.writeString(script, "#!/bin/sh\nexec '" + java + "' -cp '" + cp + "' io.jmptcp.cli.Main \"$@\"\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        jmptcp = script.toString();
+        tb = Testbed.options(Testbed.randomPrefix("jdm")).paths(4).rate(2, 20).rate(3, 20).rate(4, 20).noSignal().up();
+        tmp = tb.dir();
+        prefix = tb.prefix();
         for (String py : new String[] {"echo_server.py", "socks_load.py"}) {
             try (var in = getClass().getResourceAsStream("/daemon/" + py)) {
                 Files.write(tmp.resolve(py), in.readAllBytes());
             }
         }
-        prefix = "jdm" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100, 0xfff));
-        Host.Result r = Host.run(300, List.of("env", "JMPTCP_CMD=" + jmptcp, REPO.resolve("scripts/testbed.sh").toString(),
-                "up", "--prefix", prefix, "--paths", "4", "--rate", "2=20", "--rate", "3=20", "--rate", "4=20", "--no-signal"));
-        assertEquals(0, r.exitCode(), r.output());
-        startIn("srv", tmp.resolve("echo.log"), "python3", tmp.resolve("echo_server.py").toString(), "10.2.1.1", "7");
+        tb.launch("srv", "python3", tmp.resolve("echo_server.py").toString(), "10.2.1.1", "7").start();
         Path www = Files.createDirectories(tmp.resolve("www"));
         byte[] file = new byte[20 << 20];
         new SplittableRandom(5).nextBytes(file);
         Files.write(www.resolve("file.bin"), file);
-        startIn("srv", tmp.resolve("http.log"), "python3", "-m", "http.server", "--bind", "10.2.2.1",
-                "--directory", www.toString(), "8080");
-        startIn("srv", tmp.resolve("mptcp-http.log"), "mptcpize", "run", "python3", "-m", "http.server", "--bind",
-                "10.2.3.1", "--directory", www.toString(), "8081");
-        await(() -> ns("srv", "ss -ltn | grep -q '10.2.1.1:7 ' && ss -ltn | grep -q '10.2.2.1:8080 '"
-                + " && ss -ltnM | grep -q '10.2.3.1:8081 '").exitCode() == 0,
-                20, "the kernel servers to listen");
+        tb.launch("srv", "python3", "-m", "http.server", "--bind", "10.2.2.1", "--directory", www.toString(), "8080")
+                .start();
+        tb.launch("srv", "mptcpize", "run", "python3", "-m", "http.server", "--bind", "10.2.3.1",
+                "--directory", www.toString(), "8081").start();
+        Testbed.await("the kernel servers to listen", 20, () -> tb.sh("srv",
+                "ss -ltn | grep -q '10.2.1.1:7 ' && ss -ltn | grep -q '10.2.2.1:8080 '"
+                + " && ss -ltnM | grep -q '10.2.3.1:8081 '").exitCode() == 0);
     }
 
     @AfterAll
-    void down() throws IOException {
-        for (Process p : started) {
-            p.destroy();
-        }
-        for (Process p : started) {
-            try {
-                if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        if (prefix != null) {
-            Host.run(120, List.of(REPO.resolve("scripts/testbed.sh").toString(), "down", "--prefix", prefix));
-        }
-        if (tmp != null) {
-            try (var files = Files.walk(tmp)) {
-                files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-            }
+    void down() {
+        if (tb != null) {
+            tb.close();
         }
     }
 
-    private Process startIn(String side, Path log, String... cmd) throws IOException {
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", prefix + "-" + side));
-        c.addAll(List.of(cmd));
-        Process p = new ProcessBuilder(c).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        started.add(p);
-        return p;
-    }
-
-    private Host.Result ns(String side, String shell) {
-        return Host.run(300, List.of("ip", "netns", "exec", prefix + "-" + side, "bash", "-c", shell));
-    }
-
-    private static void await(BooleanSupplier c, int seconds, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    private Process daemon(String tun, String address, int socksPort, Path control, String... more) throws Exception {
-        List<String> c = new ArrayList<>(List.of(jmptcp, "daemon", "--tun", tun, "--address", address,
+    private Testbed.Proc daemon(String tun, String address, int socksPort, Path control, String... more) throws Exception {
+        List<String> c = new ArrayList<>(List.of("daemon", "--tun", tun, "--address", address,
                 "--socks", "127.0.0.1:" + socksPort, "--control", control.toString()));
         c.addAll(List.of(more));
-        Process p = startIn("cli", tmp.resolve(tun + ".log"), c.toArray(String[]::new));
-        await(() -> Files.exists(control) || !p.isAlive(), 60, "the daemon's control socket");
-        assertTrue(p.isAlive(), () -> "the daemon died: " + log(tun));
+        Testbed.Proc p = tb.jmptcp("cli", c.toArray(String[]::new)).start();
+        p.await("the daemon's control socket", 60, () -> Files.exists(control));
         return p;
-    }
-
-    private String log(String tun) {
-        try {
-            return Files.readString(tmp.resolve(tun + ".log"));
-        } catch (IOException e) {
-            return e.toString();
-        }
     }
 
     static long number(String json, String key) {
@@ -147,7 +86,7 @@ class DaemonNetnsTest {
     void thousandConcurrentSocksConnectionsToTheKernelEchoIntactWithFewThreads() throws Exception {
         String tun = prefix + "t0";
         Path control = tmp.resolve("load.sock");
-        Process d = daemon(tun, "10.3.1.1", 1080, control, "--mptcp", "off", "--metrics", "127.0.0.1:9100");
+        Testbed.Proc d = daemon(tun, "10.3.1.1", 1080, control, "--mptcp", "off", "--metrics", "127.0.0.1:9100");
         long[] maxThreads = {0};
         Thread sampler = new Thread(() -> {
             while (d.isAlive() && !Thread.currentThread().isInterrupted()) {
@@ -165,41 +104,40 @@ class DaemonNetnsTest {
         });
         sampler.start();
         long t0 = System.nanoTime();
-        Host.Result load = ns("cli", "python3 " + tmp.resolve("socks_load.py") + " 127.0.0.1 1080 10.2.1.1 7 1000 65536");
+        Host.Result load = tb.sh("cli", "python3 " + tmp.resolve("socks_load.py") + " 127.0.0.1 1080 10.2.1.1 7 1000 65536");
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         sampler.interrupt();
         sampler.join();
-        assertEquals(0, load.exitCode(), load.output() + "\n" + log(tun));
+        assertEquals(0, load.exitCode(), load.output() + "\n" + d.out());
         assertTrue(load.output().contains("ok 1000 of 1000"), load.output());
         assertTrue(maxThreads[0] > 0 && maxThreads[0] < 64, "daemon JVM threads " + maxThreads[0]);
         String json = StatusCommand.ask(control, "status");
         assertTrue(json.startsWith("{\"connections\":["), json);
         assertEquals(1000, number(json, "socks_connected_total"));
-        Host.Result metrics = ns("cli", "curl -s http://127.0.0.1:9100/metrics");
+        Host.Result metrics = tb.sh("cli", "curl -s http://127.0.0.1:9100/metrics");
         // the Prometheus client writes every value as a double: 1000.0
         assertTrue(Pattern.compile("^jmptcp_socks_connected_total 1000\\.0$", Pattern.MULTILINE)
                 .matcher(metrics.output()).find(), metrics.output());
         System.out.printf("1000 x 64 KiB both ways in %d ms, daemon threads at most %d%n", ms, maxThreads[0]);
-        d.destroy();
-        assertTrue(d.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, d.exitValue(), log(tun));
+        d.terminate();
+        assertEquals(0, d.exitCode(30), d.out());
     }
 
     /** Bytes the client namespace received on path k's interface (a kernel counter). */
     private long rxBytes(int k) {
-        return Long.parseLong(ns("cli", "cat /sys/class/net/" + prefix + "c" + k + "/statistics/rx_bytes").output().trim());
+        return Long.parseLong(tb.sh("cli", "cat /sys/class/net/" + prefix + "c" + k + "/statistics/rx_bytes").output().trim());
     }
 
     @Test
     void curlThroughSocksToTheKernelsMptcpUsesBothBalancedPathsAndStatusAgreesWithTheKernel() throws Exception {
         String tun = prefix + "t2";
         Path control = tmp.resolve("mptcp.sock");
-        Process d = daemon(tun, "10.3.3.1", 1082, control, "--mptcp", "on", "--address", "10.3.4.1");
+        Testbed.Proc d = daemon(tun, "10.3.3.1", 1082, control, "--mptcp", "on", "--address", "10.3.4.1");
         Path out = tmp.resolve("mptcp-download.bin");
         long rx3 = rxBytes(3);
         long rx4 = rxBytes(4);
-        Process curl = startIn("cli", tmp.resolve("curl-mptcp.log"), "curl", "-sS", "--fail", "-o", out.toString(),
-                "--socks5-hostname", "127.0.0.1:1082", "http://10.2.3.1:8081/file.bin");
+        Testbed.Proc curl = tb.launch("cli", "curl", "-sS", "--fail", "-o", out.toString(),
+                "--socks5-hostname", "127.0.0.1:1082", "http://10.2.3.1:8081/file.bin").start();
         String last = null;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (curl.isAlive() && System.nanoTime() < deadline) { // subflows vanish with the connection
@@ -209,10 +147,9 @@ class DaemonNetnsTest {
             }
             Thread.sleep(200);
         }
-        assertTrue(curl.waitFor(10, TimeUnit.SECONDS), "curl finished");
-        assertEquals(0, curl.exitValue(), Files.readString(tmp.resolve("curl-mptcp.log")) + log(tun));
-        Host.Result sums = ns("cli", "sha256sum " + out + " " + tmp.resolve("www/file.bin") + " | cut -d' ' -f1 | uniq | wc -l");
-        assertEquals("1", sums.output().trim(), "SHA-256 of the download matches the file");
+        assertEquals(0, curl.exitCode(10), curl.out() + d.out());
+        assertEquals(Testbed.sha256(tmp.resolve("www/file.bin")), Testbed.sha256(out),
+                "SHA-256 of the download matches the file");
         double total = 20 << 20;
         double p3 = (rxBytes(3) - rx3) / total;
         double p4 = (rxBytes(4) - rx4) / total;
@@ -238,33 +175,33 @@ class DaemonNetnsTest {
                 "status (%.2f) and the kernel's interface counters (%.2f) agree on path 3's share".formatted(share3, kernel3));
         System.out.printf("MPTCP through SOCKS: path 3 %.0f %%, path 4 %.0f %% (kernel); status share of path 3 %.0f %%%n",
                 100 * p3, 100 * p4, 100 * share3);
-        d.destroy();
-        assertTrue(d.waitFor(30, TimeUnit.SECONDS));
+        d.terminate();
+        d.exitCode(30);
     }
 
     @Test
     void sigtermDuringADownloadLetsItFinishThenRemovesTheDeviceAndRoutes() throws Exception {
         String tun = prefix + "t1";
         Path control = tmp.resolve("term.sock");
-        Process d = daemon(tun, "10.3.2.1", 1081, control, "--mptcp", "off", "--drain-timeout", "30");
-        assertEquals(0, ns("cli", "ip link show " + tun + " && ip route show | grep -q '10.3.2.1 dev " + tun + "'").exitCode(),
+        Testbed.Proc d = daemon(tun, "10.3.2.1", 1081, control, "--mptcp", "off", "--drain-timeout", "30");
+        assertEquals(0, tb.sh("cli", "ip link show " + tun + " && ip route show | grep -q '10.3.2.1 dev " + tun + "'").exitCode(),
                 "device and route while running");
         Path out = tmp.resolve("download.bin");
-        Process curl = startIn("cli", tmp.resolve("curl.log"), "curl", "-sS", "--fail", "-o", out.toString(),
-                "--socks5-hostname", "127.0.0.1:1081", "http://10.2.2.1:8080/file.bin");
-        await(() -> Files.exists(out) && out.toFile().length() > (2 << 20), 60, "the download to be under way");
+        Testbed.Proc curl = tb.launch("cli", "curl", "-sS", "--fail", "-o", out.toString(),
+                "--socks5-hostname", "127.0.0.1:1081", "http://10.2.2.1:8080/file.bin").start();
+        Testbed.await("the download to be under way", 60, () -> Files.exists(out) && out.toFile().length() > (2 << 20));
         assertTrue(curl.isAlive(), "still downloading when SIGTERM comes");
         long sizeAtTerm = out.toFile().length();
-        d.destroy(); // SIGTERM
-        assertTrue(curl.waitFor(60, TimeUnit.SECONDS), "curl finished");
-        assertTrue(d.waitFor(60, TimeUnit.SECONDS), "the daemon exited");
-        assertEquals(0, curl.exitValue(), "the transfer finished: " + Files.readString(tmp.resolve("curl.log")) + log(tun));
-        Host.Result sums = ns("cli", "sha256sum " + out + " " + tmp.resolve("www/file.bin") + " | cut -d' ' -f1 | uniq | wc -l");
-        assertEquals("1", sums.output().trim(), "SHA-256 of the download matches the file");
-        assertEquals(0, d.exitValue(), log(tun));
-        assertTrue(log(tun).contains("drained 1 relay(s)"), log(tun));
-        assertFalse(ns("cli", "ip link show " + tun).exitCode() == 0, "the device is gone");
-        assertFalse(ns("cli", "ip route show table all | grep -q " + tun).exitCode() == 0, "its routes are gone");
+        d.terminate(); // SIGTERM
+        int curlExit = curl.exitCode(60);
+        int daemonExit = d.exitCode(60);
+        assertEquals(0, curlExit, "the transfer finished: " + curl.out() + d.out());
+        assertEquals(Testbed.sha256(tmp.resolve("www/file.bin")), Testbed.sha256(out),
+                "SHA-256 of the download matches the file");
+        assertEquals(0, daemonExit, d.out());
+        assertTrue(d.out().contains("drained 1 relay(s)"), d.out());
+        assertFalse(tb.sh("cli", "ip link show " + tun).exitCode() == 0, "the device is gone");
+        assertFalse(tb.sh("cli", "ip route show table all | grep -q " + tun).exitCode() == 0, "its routes are gone");
         assertFalse(Files.exists(control), "the control socket is removed");
         System.out.printf("SIGTERM at %d of %d bytes; the download finished%n", sizeAtTerm, 20 << 20);
     }

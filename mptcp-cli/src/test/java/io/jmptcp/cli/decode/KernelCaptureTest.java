@@ -3,6 +3,7 @@ package io.jmptcp.cli.decode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jmptcp.cli.testbed.Testbed;
 import io.jmptcp.core.testutil.Host;
 import io.jmptcp.core.mptcp.MptcpCrypto;
 import io.jmptcp.core.wire.Checksum;
@@ -240,22 +241,11 @@ class KernelCaptureTest {
     private Path capture(String name, String... args) {
         Path out = dir.resolve(name);
         List<String> cmd = new ArrayList<>();
-        cmd.add(script().toString());
+        cmd.add(Testbed.script("kernel-capture.sh").toString());
         cmd.addAll(List.of(args));
         cmd.add(out.toString());
         Host.run(60, cmd).check();
         assertTrue(Files.exists(out), "capture written");
         return out;
-    }
-
-    /** scripts/kernel-capture.sh, found from the module directory Maven runs tests in. */
-    static Path script() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path s = p.resolve("scripts/kernel-capture.sh");
-            if (Files.isExecutable(s)) {
-                return s;
-            }
-        }
-        throw new AssertionError("scripts/kernel-capture.sh not found above " + Path.of("").toAbsolutePath());
     }
 }

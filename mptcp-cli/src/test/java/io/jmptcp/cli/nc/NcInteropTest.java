@@ -3,27 +3,22 @@ package io.jmptcp.cli.nc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jmptcp.cli.testbed.Testbed;
 import io.jmptcp.core.testutil.Host;
 import io.jmptcp.core.wire.IpPacketCodec;
 import io.jmptcp.core.wire.TcpHeader;
 import io.jmptcp.tun.pcap.PcapWriter;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -43,56 +38,34 @@ import org.junit.jupiter.api.TestInstance;
 @Tag("netns")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NcInteropTest {
-    private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
     private static final int SIZE = 64 << 20;
     private static final Pattern JSON_FIELD = Pattern.compile("\"(\\w+)\": (\"[0-9a-f]*\"|\\d+|true|false)");
     /** What tshark must not find in jmptcp's packets. */
     static final String BAD = "_ws.malformed || _ws.expert.severity >= error || tcp.checksum.status == \"Bad\""
             + " || ip.checksum.status == \"Bad\"";
 
+    private Testbed tb;
     private Path tmp;
-    private String prefix;
-    private String jmptcp;
     private Path input;
     private String inputSha;
 
     @BeforeAll
     void up() throws Exception {
         Host.requireNetns("tshark", "python3", "nstat", "setsid", "bash");
-        tmp = Files.createTempDirectory("jrt-nc");
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path script = tmp.resolve("jmptcp");
-        Files.writeString(script, "#!/bin/sh\nexec '" + java + "' -cp '" + cp + "' io.jmptcp.cli.Main \"$@\"\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        jmptcp = script.toString();
+        tb = Testbed.options(Testbed.randomPrefix("jrt")).paths(3).delay(2, 20).loss(2, 1).delay(3, 20).loss(3, 1).up();
+        tmp = tb.dir();
         input = tmp.resolve("input");
         byte[] data = new byte[SIZE];
         new SplittableRandom(ThreadLocalRandom.current().nextLong()).nextBytes(data);
         Files.write(input, data);
-        inputSha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        prefix = "jrt" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100, 0xfff));
-        Host.Result r = testbed("up", "--prefix", prefix, "--paths", "3", "--delay", "2=20", "--loss", "2=1",
-                "--delay", "3=20", "--loss", "3=1");
-        assertEquals(0, r.exitCode(), r.output());
+        inputSha = Testbed.sha256(input);
     }
 
     @AfterAll
-    void down() throws IOException {
-        if (prefix != null) {
-            testbed("down", "--prefix", prefix);
+    void down() {
+        if (tb != null) {
+            tb.close();
         }
-        if (tmp != null) {
-            try (var files = Files.walk(tmp)) {
-                files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-            }
-        }
-    }
-
-    private Host.Result testbed(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("env", "JMPTCP_CMD=" + jmptcp, REPO.resolve("scripts/testbed.sh").toString()));
-        cmd.addAll(List.of(args));
-        return Host.run(300, cmd);
     }
 
     @Test
@@ -182,12 +155,9 @@ class NcInteropTest {
             assertTrue(bad.isEmpty(), "tshark flags packets from jmptcp (frame, expert messages, flags, "
                     + "seq, len):\n" + String.join("\n", bad.subList(0, Math.min(20, bad.size()))));
             assertTrue(tsharkGood(pcap, stack, port) > SIZE / 1500, "too few good packets from jmptcp in the capture");
-            String nstat = Host.sh("ip netns exec " + prefix + "-srv nstat -az TcpInCsumErrors TcpInErrs");
-            for (String line : nstat.split("\n")) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length >= 2 && f[0].startsWith("Tcp")) {
-                    assertEquals("0", f[1], "kernel server counter " + f[0] + ":\n" + nstat);
-                }
+            Map<String, Long> kernel = tb.counters("srv");
+            for (String counter : List.of("TcpInCsumErrors", "TcpInErrs")) {
+                assertEquals(0L, kernel.get(counter), "kernel server counter " + counter);
             }
         }
     }
@@ -195,22 +165,20 @@ class NcInteropTest {
     private Run clientRun(int path, int port) throws Exception {
         Path ready = tmp.resolve("ready-" + port);
         Path peerOut = tmp.resolve("peer-" + port + ".json");
-        Process peer = new ProcessBuilder("ip", "netns", "exec", prefix + "-srv", "python3",
-                REPO.resolve("scripts/peer.py").toString(), "server", "--port", Integer.toString(port),
-                "--send", Integer.toString(SIZE), "--ready", ready.toString())
-                .redirectOutput(peerOut.toFile()).redirectErrorStream(false)
-                .redirectError(tmp.resolve("peer-" + port + ".err").toFile()).start();
+        Testbed.Proc peer = tb.launch("srv", "python3", Testbed.script("peer.py").toString(), "server",
+                "--port", Integer.toString(port), "--send", Integer.toString(SIZE), "--ready", ready.toString())
+                .stdout(peerOut).stderr(tmp.resolve("peer-" + port + ".err")).start();
         try {
-            awaitFile(ready, 30);
+            peer.await(ready + " to exist", 30, () -> Files.exists(ready));
             Path out = tmp.resolve("out-" + port);
             Path err = tmp.resolve("nc-" + port + ".err");
             Path pcap = tmp.resolve("nc-" + port + ".pcap");
-            Process nc = nc(path, pcap, out, err, "10.2." + path + ".1", Integer.toString(port));
-            int code = waitFor(nc, 280);
-            assertTrue(peer.waitFor(30, TimeUnit.SECONDS), "peer.py did not finish");
-            return new Run(path, port, code, Files.readString(err), sha(out), json(Files.readString(peerOut)), pcap);
+            Testbed.Proc nc = nc(path, pcap, out, err, "10.2." + path + ".1", Integer.toString(port));
+            int code = nc.exitCode(280);
+            peer.exitCode(30);
+            return new Run(path, port, code, nc.err(), Testbed.sha256(out), json(Files.readString(peerOut)), pcap);
         } finally {
-            peer.destroyForcibly();
+            peer.stop();
         }
     }
 
@@ -218,59 +186,25 @@ class NcInteropTest {
         Path out = tmp.resolve("out-" + port);
         Path err = tmp.resolve("nc-" + port + ".err");
         Path pcap = tmp.resolve("nc-" + port + ".pcap");
-        Process nc = nc(path, pcap, out, err, "-l", Integer.toString(port));
+        Testbed.Proc nc = nc(path, pcap, out, err, "-l", Integer.toString(port));
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.readString(err).contains("listening on port " + port)) {
-                assertTrue(nc.isAlive(), "nc -l exited:\n" + Files.readString(err));
-                assertTrue(System.nanoTime() < deadline, "nc -l did not start listening:\n" + Files.readString(err));
-                Thread.sleep(50);
-            }
-            Host.Result peer = Host.run(280, List.of("ip", "netns", "exec", prefix + "-srv", "python3",
-                    REPO.resolve("scripts/peer.py").toString(), "client", "10.3." + path + ".1", Integer.toString(port),
-                    "--send", Integer.toString(SIZE), "--bind", "10.2." + path + ".1"));
+            nc.awaitErr("listening on port " + port, 60);
+            Host.Result peer = tb.exec(280, "srv", List.of("python3", Testbed.script("peer.py").toString(), "client",
+                    "10.3." + path + ".1", Integer.toString(port), "--send", Integer.toString(SIZE),
+                    "--bind", "10.2." + path + ".1"));
             assertEquals(0, peer.exitCode(), peer.output());
-            int code = waitFor(nc, 60);
-            return new Run(path, port, code, Files.readString(err), sha(out), json(peer.output()), pcap);
+            int code = nc.exitCode(60);
+            return new Run(path, port, code, nc.err(), Testbed.sha256(out), json(peer.output()), pcap);
         } finally {
-            nc.destroyForcibly();
+            nc.stop();
         }
     }
 
-    private Process nc(int path, Path pcap, Path out, Path err, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", prefix + "-cli", jmptcp, "nc", "--mptcp", "off",
-                "--tun", prefix + "t" + path, "--address", "10.3." + path + ".1", "--pcap", pcap.toString()));
+    private Testbed.Proc nc(int path, Path pcap, Path out, Path err, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("nc", "--mptcp", "off", "--tun", tb.prefix() + "t" + path,
+                "--address", "10.3." + path + ".1", "--pcap", pcap.toString()));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectInput(input.toFile()).redirectOutput(out.toFile())
-                .redirectError(err.toFile()).start();
-    }
-
-    private static int waitFor(Process p, int seconds) throws InterruptedException {
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("nc did not finish within " + seconds + " s");
-        }
-        return p.exitValue();
-    }
-
-    private static void awaitFile(Path f, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!Files.exists(f)) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + f);
-            Thread.sleep(20);
-        }
-    }
-
-    private static String sha(Path f) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        try (InputStream in = Files.newInputStream(f)) {
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
+        return tb.jmptcp("cli", cmd.toArray(String[]::new)).stdin(input).stdout(out).stderr(err).start();
     }
 
     /** The fields of peer.py's one-line JSON (flat: strings, numbers, booleans). */

@@ -4,20 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jmptcp.cli.testbed.Testbed;
 import io.jmptcp.core.testutil.Host;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What {@code jmptcp nc} leaves behind: in a scratch namespace whose kernel owns 10.8.0.1 (and
@@ -27,53 +21,43 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("netns")
 class NcLifecycleTest {
-    @TempDir
-    Path tmp;
-    private String ns;
-    private String jmptcp;
+    private Testbed tb;
 
     @BeforeEach
-    void namespace() throws IOException {
+    void namespace() throws Exception {
         Host.requireNetns();
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path script = tmp.resolve("jmptcp");
-        Files.writeString(script, "#!/bin/sh\nexec '" + java + "' -cp '" + cp + "' io.jmptcp.cli.Main \"$@\"\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        jmptcp = script.toString();
-        ns = "jrtl" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100, 0xfff));
-        Host.sh("ip netns add " + ns + " && ip -n " + ns + " link set lo up && ip -n " + ns
-                + " addr add 10.8.0.1/32 dev lo");
+        tb = Testbed.namespaces(Testbed.randomPrefix("jrtl"), "ns");
+        tb.exec("ns", "ip", "addr", "add", "10.8.0.1/32", "dev", "lo").check();
     }
 
     @AfterEach
     void remove() {
-        Host.run("ip", "netns", "del", ns);
+        if (tb != null) {
+            tb.close();
+        }
     }
 
-    private ProcessBuilder nc(Path err, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, jmptcp, "nc", "--mptcp", "off",
-                "--tun", "jrtlt0", "--address", "10.3.9.1"));
+    private Testbed.Proc nc(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("nc", "--mptcp", "off", "--tun", "jrtlt0", "--address", "10.3.9.1"));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .redirectOutput(tmp.resolve("out").toFile()).redirectError(err.toFile());
+        return tb.jmptcp("ns", cmd.toArray(String[]::new)).stdout(tb.dir().resolve("out"))
+                .stderr(tb.dir().resolve("err")).start();
     }
 
     private boolean deviceExists() {
-        return Host.run("ip", "-n", ns, "link", "show", "dev", "jrtlt0").exitCode() == 0;
+        return tb.exec("ns", "ip", "link", "show", "dev", "jrtlt0").exitCode() == 0;
     }
 
     private boolean routeExists() {
-        return Host.run("ip", "-n", ns, "route", "show", "10.3.9.1").output().contains("jrtlt0");
+        return tb.exec("ns", "ip", "route", "show", "10.3.9.1").output().contains("jrtlt0");
     }
 
     @Test
     void refusedExitsOneAndRemovesDeviceAndRoute() throws Exception {
-        Path err = tmp.resolve("err");
-        Process p = nc(err, "10.8.0.1", "9").start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "nc did not exit");
-        String log = Files.readString(err);
-        assertEquals(1, p.exitValue(), log);
+        Testbed.Proc p = nc("10.8.0.1", "9");
+        int exit = p.exitCode(60);
+        String log = p.err();
+        assertEquals(1, exit, log);
         assertTrue(log.contains("connection refused"), log);
         assertFalse(deviceExists(), "TUN device left behind");
         assertFalse(routeExists(), "host route left behind");
@@ -81,28 +65,20 @@ class NcLifecycleTest {
 
     @Test
     void sigtermWhileListeningCleansUp() throws Exception {
-        Path err = tmp.resolve("err");
-        Process p = nc(err, "-l", "7000").start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.readString(err).contains("listening on port 7000")) {
-            assertTrue(p.isAlive(), "nc -l exited:\n" + Files.readString(err));
-            assertTrue(System.nanoTime() < deadline, "nc -l did not start listening");
-            Thread.sleep(50);
-        }
+        Testbed.Proc p = nc("-l", "7000");
+        p.awaitErr("listening on port 7000", 60);
         assertTrue(deviceExists() && routeExists(), "device and route while running");
-        p.destroy(); // SIGTERM to the JVM (ip netns exec and the launcher exec it)
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "nc did not stop on SIGTERM");
+        p.terminate(); // SIGTERM to the JVM (ip netns exec and the launcher exec it)
+        p.exitCode(30);
         assertFalse(deviceExists(), "TUN device left behind after SIGTERM");
         assertFalse(routeExists(), "host route left behind after SIGTERM");
     }
 
     @Test
     void anExistingDeviceStaysWithoutTheRoute() throws Exception {
-        Host.sh("ip -n " + ns + " tuntap add dev jrtlt0 mode tun");
-        Path err = tmp.resolve("err");
-        Process p = nc(err, "10.8.0.1", "9").start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "nc did not exit");
-        assertEquals(1, p.exitValue(), Files.readString(err));
+        tb.exec("ns", "ip", "tuntap", "add", "dev", "jrtlt0", "mode", "tun").check();
+        Testbed.Proc p = nc("10.8.0.1", "9");
+        assertEquals(1, p.exitCode(60), p.err());
         assertTrue(deviceExists(), "nc removed a device it did not create");
         assertFalse(routeExists(), "host route left behind");
     }
