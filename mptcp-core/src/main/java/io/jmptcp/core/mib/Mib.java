@@ -1,6 +1,7 @@
 package io.jmptcp.core.mib;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,11 +38,7 @@ public final class Mib {
     }
 
     public Map<MptcpMib, Long> mptcpSnapshot() {
-        Map<MptcpMib, Long> m = new EnumMap<>(MptcpMib.class);
-        for (MptcpMib c : MptcpMib.values()) {
-            m.put(c, mptcp[c.ordinal()]);
-        }
-        return m;
+        return snapshot(MptcpMib.class, mptcp);
     }
 
     public void inc(TcpMib c) {
@@ -57,9 +54,13 @@ public final class Mib {
     }
 
     public Map<TcpMib, Long> snapshot() {
-        Map<TcpMib, Long> m = new EnumMap<>(TcpMib.class);
-        for (TcpMib c : TcpMib.values()) {
-            m.put(c, values[c.ordinal()]);
+        return snapshot(TcpMib.class, values);
+    }
+
+    private static <E extends Enum<E>> Map<E, Long> snapshot(Class<E> type, long[] counts) {
+        Map<E, Long> m = new EnumMap<>(type);
+        for (E c : type.getEnumConstants()) {
+            m.put(c, counts[c.ordinal()]);
         }
         return m;
     }
@@ -68,15 +69,12 @@ public final class Mib {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
-        for (TcpMib c : TcpMib.values()) {
-            if (values[c.ordinal()] != 0) {
-                sb.append(c).append('=').append(values[c.ordinal()]).append(' ');
-            }
-        }
-        for (MptcpMib c : MptcpMib.values()) {
-            if (mptcp[c.ordinal()] != 0) {
-                sb.append(c).append('=').append(mptcp[c.ordinal()]).append(' ');
-            }
+        for (Map<? extends Enum<?>, Long> m : List.of(snapshot(), mptcpSnapshot())) {
+            m.forEach((c, v) -> {
+                if (v != 0) {
+                    sb.append(c).append('=').append(v).append(' ');
+                }
+            });
         }
         return sb.toString().trim();
     }
