@@ -875,7 +875,15 @@ public final class MptcpConnection implements Connection {
 
     private void pushFallback() {
         MptcpSubflow s = subflows.isEmpty() ? null : subflows.get(0);
-        if (s == null || s.closed()) {
+        if (s == null) {
+            return;
+        }
+        if (s.closed()) {
+            // The ACK of our FIN can close the subflow at once (LAST_ACK to CLOSED): credit it,
+            // or the connection would wait forever for a DATA_FIN acknowledgement.
+            if (s.tcp.error() == null) {
+                creditFallbackAck(s);
+            }
             return;
         }
         while (DataSeq.lt(dataNxt, snd.dataEnd())) {
@@ -891,6 +899,10 @@ public final class MptcpConnection implements Connection {
             dataFinSent = true;
             s.tcp.close(); // the subflow FIN is the end of the stream
         }
+        creditFallbackAck(s);
+    }
+
+    private void creditFallbackAck(MptcpSubflow s) {
         // Plain TCP frees the buffer on the subflow's ACK: DSN and SSN keep their relation.
         // The subflow's first byte (SSN 1) is DSN IDSN + 1: one subflow, nothing reinjected.
         long una = s.tcp.sndUnaRelative();
