@@ -733,13 +733,22 @@ public final class MptcpConnection implements Connection {
 
     /**
      * How long a subflow with data in flight may go without an acknowledgement before it counts
-     * as failed while another subflow works: three smoothed RTTs, at least 60 ms. This is well
-     * under the 200 ms minimum RTO the kernel waits for, and a working path acknowledges every
-     * other segment, so a bulk transfer's subflow is never silent this long unless its path
-     * broke. A wrong guess costs only duplicate data: the subflow recovers at its next ACK.
+     * as failed while another subflow is acknowledged: sixteen of its expected ACK intervals
+     * (one ACK per two segments of the flight over an RTT), at least 60 ms, at most three RTTs.
+     * A busy path acknowledges every few milliseconds whatever its queueing delay (the testbed's
+     * 10 ms path measured 60 to 140 ms RTT under load), so 60 ms of silence there means it broke;
+     * a flight of one segment waits three RTTs, past any delayed ACK. The kernel waits for the
+     * 200 ms minimum RTO, more under load. A wrong guess costs only duplicate data: the subflow
+     * recovers at its next ACK.
      */
+    static long silenceLimit(long srttMicros, long inflight, int mss) {
+        long flightSegments = Math.max(1, inflight / Math.max(1, mss));
+        long ackGap = srttMicros * 2 / Math.max(2, flightSegments);
+        return Math.max(60_000, Math.min(3 * srttMicros, 16 * ackGap));
+    }
+
     private static long silenceLimit(MptcpSubflow s) {
-        return Math.max(3 * s.srttMicros(), 60_000);
+        return silenceLimit(s.srttMicros(), s.tcp.unacknowledged(), s.tcp.effectiveMss());
     }
 
     private boolean silent(MptcpSubflow s) {
