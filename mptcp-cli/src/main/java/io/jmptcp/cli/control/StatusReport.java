@@ -133,7 +133,10 @@ public final class StatusReport {
         }
     }
 
-    /** A table like {@code ss -M}: one line per connection, one indented line per subflow. */
+    /**
+     * A table like {@code ss -M}: one line per connection, one indented line per subflow; then a
+     * summary line and one {@code endpoint id N IP flags} line per stack address.
+     */
     public String table() {
         StringBuilder b = new StringBuilder();
         b.append(String.format("%-5s %-12s %-44s %-44s %-6s %12s %12s %-10s %-6s%n", "ID", "State", "Local",
@@ -158,7 +161,7 @@ public final class StatusReport {
         }
         b.append(System.lineSeparator());
         for (Endpoint e : endpoints) {
-            b.append(endpointLine(e)).append(System.lineSeparator());
+            b.append("endpoint ").append(endpointLine(e)).append(System.lineSeparator());
         }
         return b.toString();
     }
