@@ -200,8 +200,8 @@ class TunDeviceNetnsTest {
     @ValueSource(strings = {"netlink", "ip"})
     void routesOfAddressesAddedAtRunTimeComeAndGoAndNoneOutlivesClose(String netConfig) throws Exception {
         // A persistent device we did not create: close() must remove the routes itself.
-        Host.sh("ip -n " + ns + " tuntap add dev jtunx mode tun && ip -n " + ns + " link add jdum type dummy"
-                + " && ip -n " + ns + " link set jdum up && ip -n " + ns + " addr add 10.77.6.7/32 dev jdum");
+        Host.sh("ip -n " + ns + " tuntap add dev jtunx mode tun && ip -n " + ns + " tuntap add dev jtunl mode tun"
+                + " && ip -n " + ns + " link set jtunl up && ip -n " + ns + " addr add 10.77.6.7/32 dev jtunl");
         TunPacketIo io = open(netConfig, config("jtunx", List.of("10.77.6.1"), List.of()));
         io.addHostRoute("10.77.6.2");
         io.addHostRoute("fd77:6::2");
@@ -213,7 +213,7 @@ class TunDeviceNetnsTest {
         TunException twice = assertThrows(TunException.class, () -> io.addHostRoute("10.77.6.2"));
         assertTrue(twice.getMessage().contains("10.77.6.2 is already in use"), twice.getMessage());
         TunException local = assertThrows(TunException.class, () -> io.addHostRoute("10.77.6.7"));
-        assertTrue(local.getMessage().contains("local address") && local.getMessage().contains("jdum"),
+        assertTrue(local.getMessage().contains("local address") && local.getMessage().contains("jtunl"),
                 local.getMessage());
         assertEquals(List.of("10.77.6.1", "10.77.6.2", "fd77:6::2"), io.hostRoutes(), "failures add nothing");
 
