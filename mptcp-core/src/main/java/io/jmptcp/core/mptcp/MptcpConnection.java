@@ -872,8 +872,9 @@ public final class MptcpConnection implements Connection {
      * Each byte is sent this way at most once per DATA_ACK value ({@code oppNxt}).
      */
     private void opportunisticRetransmit() {
-        long wnd = sndWndEnd - dataNxt;
-        if (wnd >= Math.min(snd.dataEnd() - dataNxt, MAX_CHUNK) || !DataSeq.lt(snd.dataUna(), dataNxt)) {
+        // The new-data loop fills the window to its edge when a subflow has room: window left
+        // means the subflows are full, not that the window blocks.
+        if (sndWndEnd - dataNxt > 0 || !DataSeq.lt(snd.dataUna(), dataNxt)) {
             return; // not blocked by the window, or nothing outstanding to block it
         }
         if (DataSeq.lt(oppNxt, snd.dataUna())) {

@@ -9,8 +9,10 @@ import java.util.List;
  * with room and the bytes all of them can take, so one full subflow does not hold the others
  * back: a subflow whose window is full misses the bytes sent meanwhile rather than queueing data
  * behind it that the peer will already have (the out-of-tree kernel's redundant scheduler skips
- * data already acknowledged for the same reason). Goodput is therefore that of the fastest path,
- * not the sum.
+ * data already acknowledged for the same reason). It is meant for light, latency-sensitive
+ * traffic, where every subflow has room for every message. Under a bulk load the subflows fill
+ * their windows and get room in turn, few pieces find more than one subflow with room, and it
+ * sends much like minRTT with few copies.
  */
 public final class RedundantScheduler implements Scheduler {
     @Override
