@@ -753,12 +753,29 @@ public final class MptcpConnection implements Connection {
         return Math.max(60_000, Math.min(3 * srttMicros, 16 * ackGap));
     }
 
-    private static long silenceLimit(MptcpSubflow s) {
-        return silenceLimit(s.srttMicros(), s.tcp.unacknowledged(), s.tcp.effectiveMss());
+    /**
+     * The silence must also be overdue: the oldest segment in flight went out more than an RTT
+     * and a margin (four RTT variations, at least 30 ms) ago. A window-limited subflow sends its
+     * flight in a burst and then hears nothing for an RTT; that is not a broken path. On a path
+     * that breaks mid-flight the oldest segment is already about an RTT old, so this adds little.
+     */
+    static long overdueAfter(long srttMicros, long rttvarMicros) {
+        return srttMicros + Math.max(4 * rttvarMicros, 30_000);
     }
 
     private boolean silent(MptcpSubflow s) {
-        return s.usable() && s.tcp.unacknowledged() > 0 && now - s.tcp.lastProgressMicros() >= silenceLimit(s);
+        return s.usable() && s.tcp.unacknowledged() > 0 && now >= silentAt(s);
+    }
+
+    /** When the subflow will count as silent if nothing is acknowledged before. */
+    private static long silentAt(MptcpSubflow s) {
+        long oldest = s.tcp.oldestUnackedSentMicros();
+        if (oldest == TcpConnection.NEVER) {
+            return TcpConnection.NEVER;
+        }
+        long quiet = s.tcp.lastProgressMicros()
+                + silenceLimit(s.srttMicros(), s.tcp.unacknowledged(), s.tcp.effectiveMss());
+        return Math.max(quiet, oldest + overdueAfter(s.srttMicros(), s.tcp.rttvarMicros()));
     }
 
     private boolean anotherUsable(MptcpSubflow s) {
@@ -791,7 +808,7 @@ public final class MptcpConnection implements Connection {
         }
         for (MptcpSubflow s : subflows) {
             if (!s.stale && s.usable() && s.tcp.unacknowledged() > 0) {
-                t = Math.min(t, s.tcp.lastProgressMicros() + silenceLimit(s));
+                t = Math.min(t, silentAt(s));
             }
         }
         return t;

@@ -288,6 +288,11 @@ public final class TcpConnection {
         return lastProgress;
     }
 
+    /** When the oldest unacknowledged segment was last sent, or {@link #NEVER} with none. */
+    public long oldestUnackedSentMicros() {
+        return rtxq.size() == 0 ? NEVER : rtxq.get(0).xmitTime;
+    }
+
     /** Bytes sent and not yet acknowledged. */
     public long unacknowledged() {
         return sndNxt - sndUna;

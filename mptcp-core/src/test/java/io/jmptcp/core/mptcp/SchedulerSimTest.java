@@ -107,7 +107,9 @@ class SchedulerSimTest {
             // Both copies of (nearly) every message arrive; the receivers trim the second.
             assertTrue(dup > (long) app.latencies.size() * app.size, () -> "duplicate bytes " + dup);
         } else {
-            assertEquals(0, dup);
+            // No copies by design; only the failover reinjection may resend a message or two that
+            // waited on the lossy path past its silence limit (instead of an RTO).
+            assertTrue(dup <= 4L * app.size, () -> "duplicate bytes " + dup);
         }
         System.out.printf("request/response %-10s seed %d: %d messages, p50 %.1f ms, p99 %.1f ms, max %.1f ms, duplicates %d/%d%n",
                 sched, seed, app.latencies.size(), q[0] / 1e3, q[1] / 1e3, app.quantile(1) / 1e3,
