@@ -40,6 +40,11 @@ public final class MptcpConnectionFactory implements ConnectionFactory {
         return tokens == null ? null : tokens.lookup(token);
     }
 
+    /** Tokens in use (one per MPTCP connection not yet forgotten): bounded state, for tests and status. */
+    public int tokenCount() {
+        return tokens == null ? 0 : tokens.size();
+    }
+
     @Override
     public Connection connect(long nowMicros, StackContext ctx, InetSocketAddress remote) {
         return MptcpConnection.connect(nowMicros, ctx, cfg, tokens(ctx), remote);
