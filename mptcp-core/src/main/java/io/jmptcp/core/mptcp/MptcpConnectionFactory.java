@@ -95,6 +95,9 @@ public final class MptcpConnectionFactory implements ConnectionFactory {
             if (c == null || !c.acceptsJoin()) {
                 // Wire facts 3.4: an unknown token or a refused join gets a RST with MP_TCPRST.
                 ctx.mib().inc(MptcpMib.MPJoinSynRejected);
+                if (c == null) {
+                    ctx.mib().inc(MptcpMib.MPJoinNoTokenFound);
+                }
                 ctx.mib().inc(MptcpMib.MPRstTx);
                 int reason = c == null ? MptcpOption.MpTcpRst.REASON_MPTCP_ERROR
                         : MptcpOption.MpTcpRst.REASON_ADMIN_PROHIBITED;
