@@ -54,6 +54,8 @@ final class HostileNet {
     final List<Seen> firstPackets = new ArrayList<>();
     /** The server's token, learnt from the client's MP_JOIN SYN (as an observer on the path learns it). */
     int serverToken;
+    /** The server's latest packet to each client address (its ACK is the server's rcv.nxt there). */
+    final java.util.Map<InetAddress, Packet> lastServerTo = new java.util.HashMap<>();
     /** Connections other than the legitimate one that the server accepted (and aborted). */
     int strangersAccepted;
 
@@ -102,6 +104,9 @@ final class HostileNet {
 
     private void see(Packet p, boolean fromClient) {
         TcpHeader h = p.segment().header();
+        if (!fromClient) {
+            lastServerTo.put(p.tuple().remoteAddress(), p);
+        }
         if (h.has(TcpHeader.SYN) && firstPackets.size() < 8) {
             firstPackets.add(new Seen(p.bytes(), fromClient));
             for (TcpOption o : h.options()) {
