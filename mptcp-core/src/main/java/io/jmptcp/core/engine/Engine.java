@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -140,21 +141,49 @@ public final class Engine implements StackContext {
         }
     }
 
-    /** A listening port: connections from SYNs, in arrival order, until the application accepts them. */
+    /**
+     * A listening port: connections from SYNs, in arrival order, until the application accepts them.
+     * Two bounds, as Linux keeps a SYN (request) queue apart from the accept queue: at most
+     * {@code backlog} connections past their handshake wait to be accepted (a SYN beyond that is
+     * dropped, and the peer retries it), and at most {@code maxHalfOpen} are still in their
+     * handshake. A SYN beyond the second bound evicts the oldest half-open connection, as the
+     * BSD syncache drops its oldest entry (RFC 4987 section 3.4): a SYN flood then holds a
+     * bounded amount of state, and a legitimate client gets in as long as its handshake finishes
+     * before {@code maxHalfOpen} newer SYNs arrive (RFC 6182 section 5.8: no significant state
+     * before a connection is established).
+     */
     public static final class Listener {
         private final int port;
         private final int backlog;
+        private final int maxHalfOpen;
         private final ArrayDeque<Entry> queue = new ArrayDeque<>();
+        /** The queued connections still in their handshake, oldest first. */
+        private final LinkedHashSet<Entry> halfOpen = new LinkedHashSet<>();
         private boolean closed;
         private Object attachment;
 
-        Listener(int port, int backlog) {
+        Listener(int port, int backlog, int maxHalfOpen) {
             this.port = port;
             this.backlog = backlog;
+            this.maxHalfOpen = maxHalfOpen;
         }
 
         public int port() {
             return port;
+        }
+
+        /** Connections of this listener still in their handshake. */
+        public int halfOpen() {
+            return halfOpen.size();
+        }
+
+        /** Connections past their handshake that the application has not accepted yet. */
+        public int acceptable() {
+            return queue.size() - halfOpen.size();
+        }
+
+        public int maxHalfOpen() {
+            return maxHalfOpen;
         }
 
         public boolean closed() {
@@ -410,15 +439,29 @@ public final class Engine implements StackContext {
         return listeners.containsKey(port);
     }
 
-    /** Starts listening on {@code port} on every engine address. */
+    /** Half-open connections a listener keeps by default (Linux tcp_max_syn_backlog is of this order). */
+    public static final int DEFAULT_MAX_HALF_OPEN = 1024;
+
+    /** Starts listening on {@code port} on every engine address, with {@link #DEFAULT_MAX_HALF_OPEN}. */
     public Listener listen(int port, int backlog) {
+        return listen(port, backlog, DEFAULT_MAX_HALF_OPEN);
+    }
+
+    /**
+     * Starts listening on {@code port} on every engine address: at most {@code backlog}
+     * connections wait to be accepted, at most {@code maxHalfOpen} are in their handshake.
+     */
+    public Listener listen(int port, int backlog, int maxHalfOpen) {
+        if (maxHalfOpen < 1) {
+            throw new IllegalArgumentException("maxHalfOpen must be at least 1, got " + maxHalfOpen);
+        }
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be 1..65535, got " + port);
         }
         if (listeners.containsKey(port)) {
             throw new IllegalStateException("port " + port + " is already in use by a listener");
         }
-        Listener l = new Listener(port, Math.max(1, backlog));
+        Listener l = new Listener(port, Math.max(1, backlog), maxHalfOpen);
         listeners.put(port, l);
         return l;
     }
@@ -435,6 +478,7 @@ public final class Engine implements StackContext {
             touch(e);
         }
         l.queue.clear();
+        l.halfOpen.clear();
     }
 
     /** The next connection of {@code l} past its handshake, or null if none is ready. */
@@ -444,9 +488,11 @@ public final class Engine implements StackContext {
             Connection.State s = e.conn.state();
             if (s == Connection.State.FAILED) {
                 it.remove();
+                l.halfOpen.remove(e);
                 e.listener = null;
             } else if (s != Connection.State.CONNECTING) {
                 it.remove();
+                l.halfOpen.remove(e);
                 e.listener = null;
                 return e.conn;
             }
@@ -666,9 +712,12 @@ public final class Engine implements StackContext {
     }
 
     private void acceptSyn(long now, Listener l, FourTuple tuple, Segment syn) {
-        if (l.queue.size() >= l.backlog) {
+        if (l.acceptable() >= l.backlog) {
             mib.inc(StackMib.DROP_ACCEPT_QUEUE_FULL); // as Linux: drop, the peer retries the SYN
             return;
+        }
+        if (l.halfOpen.size() >= l.maxHalfOpen) {
+            evictOldestHalfOpen(now, l);
         }
         ConnectionFactory.Accepted a;
         try {
@@ -698,6 +747,7 @@ public final class Engine implements StackContext {
             mib.inc(StackMib.CONNECTIONS_OPENED);
             e.listener = l;
             l.queue.add(e);
+            l.halfOpen.add(e);
         }
         e.lastTuple = tuple;
         e.lastSegment = syn;
@@ -710,6 +760,28 @@ public final class Engine implements StackContext {
             return;
         }
         touch(e);
+    }
+
+    /**
+     * Makes room for a SYN: the listener's oldest half-open connection is aborted (its RST goes
+     * out with the next poll) and leaves the queue at once.
+     */
+    private void evictOldestHalfOpen(long now, Listener l) {
+        var it = l.halfOpen.iterator();
+        Entry old = it.next();
+        it.remove();
+        l.queue.remove(old);
+        old.listener = null;
+        mib.inc(StackMib.HALF_OPEN_EVICTED);
+        try {
+            old.conn.abort();
+        } catch (TxFailure f) {
+            throw f;
+        } catch (RuntimeException ex) {
+            fail(now, old, ex);
+            return;
+        }
+        touch(old);
     }
 
     private void sendReset(FourTuple tuple, Segment seg) {
@@ -737,6 +809,9 @@ public final class Engine implements StackContext {
         }
         boolean stateChanged = s != e.lastState;
         e.lastState = s;
+        if (e.listener != null && s != Connection.State.CONNECTING) {
+            e.listener.halfOpen.remove(e); // past its handshake (or failed): waits to be accepted
+        }
         observer.serviced(e.conn, e.attachment, e.listener == null ? null : e.listener.attachment, e.news,
                 stateChanged);
         e.news = false;
@@ -812,6 +887,7 @@ public final class Engine implements StackContext {
         e.lastSegment = null;
         if (e.listener != null) {
             e.listener.queue.remove(e);
+            e.listener.halfOpen.remove(e);
             e.listener = null;
         }
         observer.forgotten(e.conn, e.attachment);

@@ -23,6 +23,8 @@ public enum MptcpMib {
     MPJoinSynRx,
     /** Received an MP_JOIN SYN for an unknown token, or one that was refused. */
     MPJoinSynRejected,
+    /** Received an MP_JOIN SYN whose token names no connection (answered with a RST, no state kept). */
+    MPJoinNoTokenFound,
     /** Received an MP_JOIN SYN/ACK with a valid HMAC. */
     MPJoinSynAckRx,
     /** MP_JOIN SYN/ACK with a wrong HMAC. */

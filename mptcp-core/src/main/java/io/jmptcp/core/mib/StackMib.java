@@ -19,6 +19,11 @@ public enum StackMib {
     DROP_NOT_LOCAL,
     /** Drop: a SYN for a listener whose accept queue is full. */
     DROP_ACCEPT_QUEUE_FULL,
+    /**
+     * Half-open connections aborted to make room for a new SYN (the listener's SYN queue was full;
+     * Linux counts the SYN it drops instead as TcpExt TCPReqQFullDrop).
+     */
+    HALF_OPEN_EVICTED,
     /** Segments for no connection and no listener (answered with a RST unless they are RSTs). */
     NO_CONNECTION,
     /** RSTs the engine sent for segments that belong to no connection (RFC 9293 3.10.7.1). */

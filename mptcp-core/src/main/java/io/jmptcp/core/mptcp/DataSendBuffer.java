@@ -6,11 +6,19 @@ package io.jmptcp.core.mptcp;
  * not free anything, because data acknowledged on a subflow that then dies may still have to be
  * sent again on another one.
  *
- * <p>A fixed ring of {@code capacity} bytes. DSNs are handled as offsets from the local IDSN + 1.
+ * <p>A ring of at most {@code capacity} bytes, allocated as the application writes (it starts
+ * empty and doubles), so that a connection still in its handshake, or one that never sends much,
+ * holds no send buffer (RFC 6182 section 5.8: no significant state before establishment; a SYN
+ * flood once cost every half-open connection the whole buffer). DSNs are handled as offsets from
+ * the local IDSN + 1.
  */
 public final class DataSendBuffer {
+    private static final byte[] NONE = new byte[0];
+    /** The first allocation: one ring of this many bytes, or the capacity if smaller. */
+    static final int INITIAL_ALLOCATION = 16 * 1024;
     private final long initialDsn;
-    private final byte[] ring;
+    private final int capacity;
+    private byte[] ring = NONE;
 
     /** Offset of the oldest unacknowledged byte (DATA_ACK). */
     private long unaOffset;
@@ -24,7 +32,7 @@ public final class DataSendBuffer {
             throw new IllegalArgumentException("capacity must be positive: " + capacity);
         }
         this.initialDsn = localIdsn + 1;
-        this.ring = new byte[capacity];
+        this.capacity = capacity;
     }
 
     /** Copies as much of {@code src} as fits; returns the number of bytes taken. */
@@ -33,6 +41,10 @@ public final class DataSendBuffer {
             throw new IllegalStateException("write after close: the DATA_FIN is queued");
         }
         int n = (int) Math.min(len, free());
+        if (n == 0) {
+            return 0;
+        }
+        grow(held() + n);
         int pos = index(endOffset);
         int first = Math.min(n, ring.length - pos);
         System.arraycopy(src, off, ring, pos, first);
@@ -104,7 +116,31 @@ public final class DataSendBuffer {
 
     /** Room for more application bytes. */
     public long free() {
-        return ring.length - held();
+        return capacity - held();
+    }
+
+    /** Bytes allocated for the ring now (at most the capacity). */
+    public int allocated() {
+        return ring.length;
+    }
+
+    /** Makes the ring hold at least {@code need} bytes, keeping each held byte at its offset. */
+    private void grow(long need) {
+        if (need <= ring.length) {
+            return;
+        }
+        long size = Math.max(Math.max(need, 2L * ring.length), INITIAL_ALLOCATION);
+        byte[] bigger = new byte[(int) Math.min(size, capacity)];
+        int held = (int) held();
+        if (held > 0) {
+            byte[] tmp = new byte[held];
+            copy(initialDsn + unaOffset, tmp, 0, held);
+            int pos = (int) Math.floorMod(unaOffset, (long) bigger.length);
+            int first = Math.min(held, bigger.length - pos);
+            System.arraycopy(tmp, 0, bigger, pos, first);
+            System.arraycopy(tmp, first, bigger, 0, held - first);
+        }
+        ring = bigger;
     }
 
     private int index(long offset) {

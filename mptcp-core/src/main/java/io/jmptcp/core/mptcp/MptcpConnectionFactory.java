@@ -40,6 +40,11 @@ public final class MptcpConnectionFactory implements ConnectionFactory {
         return tokens == null ? null : tokens.lookup(token);
     }
 
+    /** Tokens in use (one per MPTCP connection not yet forgotten): bounded state, for tests and status. */
+    public int tokenCount() {
+        return tokens == null ? 0 : tokens.size();
+    }
+
     @Override
     public Connection connect(long nowMicros, StackContext ctx, InetSocketAddress remote) {
         return MptcpConnection.connect(nowMicros, ctx, cfg, tokens(ctx), remote);
@@ -98,6 +103,9 @@ public final class MptcpConnectionFactory implements ConnectionFactory {
             if (c == null || !c.acceptsJoin()) {
                 // Wire facts 3.4: an unknown token or a refused join gets a RST with MP_TCPRST.
                 ctx.mib().inc(MptcpMib.MPJoinSynRejected);
+                if (c == null) {
+                    ctx.mib().inc(MptcpMib.MPJoinNoTokenFound);
+                }
                 ctx.mib().inc(MptcpMib.MPRstTx);
                 int reason = c == null ? MptcpOption.MpTcpRst.REASON_MPTCP_ERROR
                         : MptcpOption.MpTcpRst.REASON_ADMIN_PROHIBITED;

@@ -21,6 +21,8 @@ public enum StackCounter {
     DROP_NOT_LOCAL(StackMib.DROP_NOT_LOCAL),
     /** Drop: a SYN for a listener whose accept queue is full. */
     DROP_ACCEPT_QUEUE_FULL(StackMib.DROP_ACCEPT_QUEUE_FULL),
+    /** Half-open connections aborted to make room for a new SYN (the listener's SYN queue was full). */
+    HALF_OPEN_EVICTED(StackMib.HALF_OPEN_EVICTED),
     /** Segments for no connection and no listener (answered with a RST unless they are RSTs). */
     NO_CONNECTION(StackMib.NO_CONNECTION),
     /** RSTs the runtime sent for segments that belong to no connection (RFC 9293 3.10.7.1). */

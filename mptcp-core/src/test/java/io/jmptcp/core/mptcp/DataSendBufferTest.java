@@ -68,4 +68,44 @@ class DataSendBufferTest {
         }
         assertEquals(stream.length, written);
     }
+
+    /** A connection in its handshake holds no send buffer; writing allocates as needed, up to the capacity. */
+    @Test
+    void ringIsAllocatedOnlyAsTheApplicationWrites() {
+        DataSendBuffer b = new DataSendBuffer(IDSN, 4 << 20);
+        assertEquals(0, b.allocated());
+        assertEquals(4 << 20, b.free());
+        b.write(new byte[100], 0, 100);
+        assertEquals(DataSendBuffer.INITIAL_ALLOCATION, b.allocated());
+        b.write(new byte[4 << 20], 0, 4 << 20);
+        assertEquals(4 << 20, b.allocated());
+        assertEquals(0, b.free());
+    }
+
+    /** The ring grows while it holds bytes that wrap around its end: every byte stays at its DSN. */
+    @Property(tries = 30)
+    void growingKeepsBytesAcrossWraps(@ForAll @IntRange(min = 20_000, max = 100_000) int capacity,
+                                      @ForAll long seed) {
+        Random rnd = new Random(seed);
+        byte[] stream = new byte[300_000];
+        rnd.nextBytes(stream);
+        DataSendBuffer b = new DataSendBuffer(IDSN, capacity);
+        int written = 0;
+        while (b.dataUna() - (IDSN + 1) < stream.length) {
+            written += b.write(stream, written, Math.min(rnd.nextInt(capacity / 3 + 1), stream.length - written));
+            long una = b.dataUna() - (IDSN + 1);
+            int held = (int) b.held();
+            assertTrue(b.allocated() >= held && b.allocated() <= capacity);
+            if (held > 0) {
+                // The whole held range, so that bytes moved by a growth are all checked.
+                byte[] got = new byte[held];
+                b.copy(IDSN + 1 + una, got, 0, held);
+                if (!Arrays.equals(stream, (int) una, (int) una + held, got, 0, held)) {
+                    throw new AssertionError("held bytes differ at una " + una + " held " + held);
+                }
+                b.ack(IDSN + 1 + una + 1 + rnd.nextInt(Math.max(1, held / 2))); // always some progress
+            }
+        }
+        assertEquals(stream.length, written);
+    }
 }

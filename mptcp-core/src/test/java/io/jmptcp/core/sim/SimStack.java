@@ -60,6 +60,12 @@ public final class SimStack {
         this.listener = engine.listen(port, 1024);
     }
 
+    /** Listens with an explicit accept backlog and bound on half-open connections. */
+    public Engine.Listener listen(int port, int backlog, int maxHalfOpen) {
+        this.listener = engine.listen(port, backlog, maxHalfOpen);
+        return listener;
+    }
+
     public Connection connect(java.net.InetSocketAddress remote) {
         Connection c = engine.connect(sim.now(), remote, ConnectionOptions.DEFAULTS);
         step();
