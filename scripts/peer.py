@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A kernel-side test peer: the Linux kernel's TCP or MPTCP socket, moving random bytes both ways.
 
-    peer.py server --port P [--bind ADDR] [--mptcp] [--send N] [--ready FILE] [--hold] [--timing]
+    peer.py server --port P [--bind ADDR] [--mptcp] [--send N] [--ready FILE] [--hold]
+                   [--timing] [--first-byte FILE]
     peer.py client HOST PORT [--mptcp] [--send N] [--bind ADDR] [--hold] [--timing]
 
 It sends N random bytes while it receives (two threads, so large transfers both ways cannot
@@ -14,7 +15,8 @@ A connection reset by the peer adds "reset": true (the counts are then what got 
 MPTCP subflows once a DATA_FIN went either way, so a one-way transfer needs the other way open).
 --timing adds what the receiver saw, in seconds: "transfer_s" from the first received byte to EOF,
 "max_gap_s" the longest time between two receives (from the first byte on) and "max_gap_at_s"
-where that gap began, counted from the first byte.
+where that gap began, counted from the first byte. --first-byte FILE writes FILE when the first
+byte arrives (a benchmark acts on the receiver's clock).
 """
 import argparse, hashlib, json, os, socket, struct, sys, threading, time
 
@@ -44,7 +46,7 @@ def pump(sock, count, out, eof=None):
     out["sent_sha256"] = h.hexdigest()
 
 
-def exchange(sock, send, abort_after=None, hold=False, timing=None):
+def exchange(sock, send, abort_after=None, hold=False, timing=None, first_byte=None):
     result = {}
     eof = threading.Event() if hold else None
     t = threading.Thread(target=pump, args=(sock, send, result, eof), daemon=True)
@@ -64,6 +66,8 @@ def exchange(sock, send, abort_after=None, hold=False, timing=None):
         now = time.monotonic()
         if first is None:
             first = now
+            if first_byte:
+                open(first_byte, "w").close()
         elif now - last > gap:
             gap, gap_at = now - last, last - first
         last = now
@@ -98,6 +102,7 @@ def main():
     ap.add_argument("--abort-after", type=int)
     ap.add_argument("--hold", action="store_true")
     ap.add_argument("--timing", action="store_true")
+    ap.add_argument("--first-byte")
     a = ap.parse_args()
     proto = IPPROTO_MPTCP if a.mptcp else socket.IPPROTO_TCP
     if a.mode == "server":
@@ -117,7 +122,7 @@ def main():
             c.bind((a.bind, 0))
         c.connect((a.host, a.port))
     timing = {} if a.timing else None
-    r = exchange(c, a.send, a.abort_after, a.hold, timing)
+    r = exchange(c, a.send, a.abort_after, a.hold, timing, a.first_byte)
     r["mptcp"] = a.mptcp
     if timing:
         r.update(timing)  # after "mptcp": the tests' pattern reads the fields above in order
