@@ -2,6 +2,7 @@ package io.jmptcp.cli.stack;
 
 import io.jmptcp.core.cc.CongestionControlFactory;
 import io.jmptcp.core.mptcp.MptcpConfig;
+import io.jmptcp.core.pm.PmConfig;
 import io.jmptcp.core.mptcp.MptcpConnectionFactory;
 import io.jmptcp.core.conn.ConnectionFactory;
 import io.jmptcp.core.engine.PlainConnectionFactory;
@@ -57,6 +58,21 @@ public final class ConnectionFactories {
         if (!o.backup.isEmpty()) {
             mptcpOnly.add("--backup");
         }
+        if (!o.endpoints.isEmpty()) {
+            mptcpOnly.add("--endpoint");
+        }
+        if (o.addAddrAccepted != null) {
+            mptcpOnly.add("--add-addr-accepted");
+        }
+        if (o.addAddrTimeoutMillis != null) {
+            mptcpOnly.add("--add-addr-timeout");
+        }
+        if (o.closeTimeoutSeconds != null) {
+            mptcpOnly.add("--close-timeout");
+        }
+        if (o.noRejoin) {
+            mptcpOnly.add("--no-rejoin");
+        }
         if (o.cc != null && COUPLED.contains(o.cc)) {
             mptcpOnly.add("--cc " + o.cc + " (coupled congestion control)");
         }
@@ -76,9 +92,6 @@ public final class ConnectionFactories {
         if (o.scheduler != null && !o.scheduler.equals("minrtt") && !o.scheduler.equals("roundrobin")) {
             missing.add("--scheduler " + o.scheduler);
         }
-        if (!o.backup.isEmpty()) {
-            missing.add("--backup");
-        }
         if (!missing.isEmpty()) {
             throw new UnsupportedOperationException(String.join(", ", missing) + " not implemented yet");
         }
@@ -92,6 +105,26 @@ public final class ConnectionFactories {
         if (o.maxSubflows != null) {
             c.maxSubflows(o.maxSubflows);
         }
+        PmConfig pm = c.pm;
+        if (o.addAddrAccepted != null) {
+            if (o.addAddrAccepted < 0 || o.addAddrAccepted > 8) {
+                throw new IllegalArgumentException("--add-addr-accepted must be 0..8, got " + o.addAddrAccepted);
+            }
+            pm.addAddrAccepted(o.addAddrAccepted);
+        }
+        if (o.addAddrTimeoutMillis != null) {
+            if (o.addAddrTimeoutMillis < 1) {
+                throw new IllegalArgumentException("--add-addr-timeout must be at least 1 ms, got " + o.addAddrTimeoutMillis);
+            }
+            pm.addAddrTimeoutMicros(o.addAddrTimeoutMillis * 1000);
+        }
+        if (o.closeTimeoutSeconds != null) {
+            if (o.closeTimeoutSeconds < 0) {
+                throw new IllegalArgumentException("--close-timeout must be 0 or more seconds, got " + o.closeTimeoutSeconds);
+            }
+            pm.closeTimeoutMicros(o.closeTimeoutSeconds * 1_000_000L);
+        }
+        pm.rejoin(!o.noRejoin);
         return c;
     }
 

@@ -45,13 +45,36 @@ public final class StackOptions {
             description = "lia (default with MPTCP) | olia | balia | cubic (default for plain TCP) | reno")
     public String cc;
 
-    @Option(names = "--max-subflows", paramLabel = "N", description = "most subflows per connection (default 8; MPTCP)")
+    @Option(names = "--max-subflows", paramLabel = "N",
+            description = "most subflows per connection, the initial one included (default 3: Linux's subflows limit 2, plus one; MPTCP)")
     public Integer maxSubflows;
+
+    @Option(names = "--endpoint", paramLabel = "IP=FLAGS",
+            description = "a stack address with path-manager flags, as ip mptcp endpoint: a comma list of signal, subflow, "
+                    + "backup, fullmesh (repeatable; the address is owned like an --address, which is subflow by default)")
+    public List<String> endpoints = new ArrayList<>();
+
+    @Option(names = "--add-addr-accepted", paramLabel = "N",
+            description = "peer ADD_ADDRs joined per connection (default 0, as Linux's add_addr_accepted; MPTCP)")
+    public Integer addAddrAccepted;
+
+    @Option(names = "--add-addr-timeout", paramLabel = "MS",
+            description = "ADD_ADDR retransmission interval until echoed (default 120000, as Linux's add_addr_timeout; MPTCP)")
+    public Long addAddrTimeoutMillis;
+
+    @Option(names = "--close-timeout", paramLabel = "S",
+            description = "how long a connection with no working subflow waits for a path to come back "
+                    + "(default 60, as Linux's close_timeout; 0 fails it at once; MPTCP)")
+    public Integer closeTimeoutSeconds;
+
+    @Option(names = "--no-rejoin", description = "do not re-create subflows lost to a reset or a timeout (MPTCP)")
+    public boolean noRejoin;
 
     @Option(names = "--announce", description = "announce the non-initial stack addresses with ADD_ADDR (MPTCP)")
     public boolean announce;
 
-    @Option(names = "--backup", paramLabel = "IP", description = "use this stack address only as a backup path (MPTCP)")
+    @Option(names = "--backup", paramLabel = "IP",
+            description = "use this stack address only as a backup path: B flag on its joins (repeatable; MPTCP)")
     public List<String> backup = new ArrayList<>();
 
     @Option(names = "--pcap", paramLabel = "FILE", description = "record every packet the stack sends and receives")

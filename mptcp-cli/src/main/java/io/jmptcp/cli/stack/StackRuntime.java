@@ -2,6 +2,8 @@ package io.jmptcp.cli.stack;
 
 import io.jmptcp.core.conn.ConnectionFactory;
 import io.jmptcp.core.runtime.PacketIo;
+import io.jmptcp.core.pm.Endpoint;
+import io.jmptcp.core.pm.Endpoints;
 import io.jmptcp.core.runtime.Stack;
 import io.jmptcp.tun.TunConfig;
 import io.jmptcp.tun.TunPacketIo;
@@ -60,11 +62,40 @@ public final class StackRuntime implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The stack's endpoints: every {@code --address} (the first one carries the initial subflow;
+     * the others are {@code subflow} endpoints, as NetworkManager makes them), then each
+     * {@code --endpoint IP=FLAGS} (new addresses appended, flags replacing the default), then the
+     * {@code backup} flag for every {@code --backup} address.
+     */
+    public static Endpoints endpoints(StackOptions o) {
+        List<InetAddress> addrs = o.addresses.isEmpty() && !o.endpoints.isEmpty() ? List.of() : addresses(o.addresses);
+        Endpoints e = Endpoints.of(addrs, Endpoint.SUBFLOW);
+        for (String spec : o.endpoints) {
+            int eq = spec.indexOf('=');
+            String ip = eq < 0 ? spec : spec.substring(0, eq);
+            int flags = Endpoint.parseFlags(eq < 0 ? "" : spec.substring(eq + 1));
+            e = e.add(addresses(List.of(ip)).get(0), flags);
+        }
+        for (String b : o.backup) {
+            InetAddress a = addresses(List.of(b)).get(0);
+            Endpoint x = e.find(a);
+            if (x == null) {
+                throw new IllegalArgumentException("--backup " + b + " is not a stack address (give it with --address too)");
+            }
+            e = e.add(a, x.flags() | Endpoint.BACKUP);
+        }
+        if (e.list().isEmpty()) {
+            throw new IllegalArgumentException("the stack needs at least one --address");
+        }
+        return e;
+    }
+
     /** Opens the device, the recorder and the stack with {@code factory}, and starts the loop. */
     public static StackRuntime open(StackOptions o, ConnectionFactory factory) throws IOException {
-        List<InetAddress> addrs = addresses(o.addresses);
+        Endpoints endpoints = endpoints(o);
         List<String> texts = new ArrayList<>();
-        for (InetAddress a : addrs) {
+        for (InetAddress a : endpoints.addresses()) {
             texts.add(a.getHostAddress());
         }
         PacketIo io = TunPacketIo.open(TunConfig.of(o.tun, o.mtu, texts));
@@ -76,7 +107,7 @@ public final class StackRuntime implements AutoCloseable {
                 throw new IOException("cannot write --pcap " + o.pcap + ": " + e.getMessage(), e);
             }
         }
-        Stack stack = new Stack(io, factory, addrs, true).start(); // TUN: writes from a second thread
+        Stack stack = new Stack(io, factory, endpoints, true).start(); // TUN: writes from a second thread
         return new StackRuntime(io, stack);
     }
 

@@ -1,5 +1,6 @@
 package io.jmptcp.core.conn;
 
+import io.jmptcp.core.pm.Endpoint;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.Segment;
 
@@ -36,6 +37,14 @@ public interface Connection {
 
     /** The time by which {@link #poll} must run again ({@code TcpConnection.NEVER} if no timer). */
     long pollAt();
+
+    /** The stack gained an address or changed one's flags ({@code before} null when new). */
+    default void endpointChanged(long nowMicros, Endpoint before, Endpoint after) {
+    }
+
+    /** The stack lost an address. */
+    default void endpointRemoved(long nowMicros, Endpoint e) {
+    }
 
     /** True once no subflow holds state any more (TIME_WAIT over): the runtime forgets it. */
     boolean finished();

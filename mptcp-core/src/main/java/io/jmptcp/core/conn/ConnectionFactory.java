@@ -33,6 +33,13 @@ public interface ConnectionFactory {
      */
     Accepted accept(long nowMicros, StackContext ctx, FourTuple tuple, Segment syn);
 
+    /**
+     * The runtime dropped a connection (it finished, or it threw and was reset): nothing of the
+     * factory's may lead to it any more (an MPTCP token, for one, must not take a join for it).
+     */
+    default void forgotten(Connection c) {
+    }
+
     /** The outcome of {@link #accept}. */
     record Accepted(Connection connection, boolean isNew) {
         public static final Accepted REFUSED = new Accepted(null, false);

@@ -3,6 +3,7 @@ package io.jmptcp.core.conn;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.IsnGenerator;
 import io.jmptcp.core.mib.Mib;
+import io.jmptcp.core.pm.Endpoint;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -14,6 +15,9 @@ import java.util.function.LongSupplier;
 public interface StackContext {
     /** The stack's own addresses; the first carries the initial subflow of outgoing connections. */
     List<InetAddress> localAddresses();
+
+    /** The stack's addresses with their path-manager flags, in the order of {@link #localAddresses}. */
+    List<Endpoint> endpoints();
 
     /**
      * The largest IP packet the stack's I/O carries: connections clamp their MSS to it (RFC 9293

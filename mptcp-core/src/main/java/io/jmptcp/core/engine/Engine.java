@@ -6,6 +6,8 @@ import io.jmptcp.core.conn.ConnectionOptions;
 import io.jmptcp.core.conn.SegmentSink;
 import io.jmptcp.core.conn.StackContext;
 import io.jmptcp.core.mib.Mib;
+import io.jmptcp.core.pm.Endpoint;
+import io.jmptcp.core.pm.Endpoints;
 import io.jmptcp.core.mib.StackMib;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.IsnGenerator;
@@ -170,8 +172,9 @@ public final class Engine implements StackContext {
     }
 
     private final ConnectionFactory factory;
-    private final List<InetAddress> addresses;
-    private final Set<InetAddress> addressSet;
+    /** Replaced whole on a change, so {@link #decode} may read it without the driver's lock. */
+    private volatile Endpoints endpoints;
+    private volatile Set<InetAddress> addressSet;
     private final int mtu;
     private final IsnGenerator isn;
     private final LongSupplier random;
@@ -199,12 +202,21 @@ public final class Engine implements StackContext {
      */
     public Engine(ConnectionFactory factory, List<InetAddress> addresses, int mtu, IsnGenerator isn,
                   LongSupplier random, Observer observer) {
-        if (addresses.isEmpty()) {
+        this(factory, Endpoints.of(addresses, Endpoint.SUBFLOW), mtu, isn, random, observer);
+    }
+
+    /**
+     * @param endpoints the engine's own addresses and their path-manager flags; the first address
+     *                  carries outgoing connections
+     */
+    public Engine(ConnectionFactory factory, Endpoints endpoints, int mtu, IsnGenerator isn,
+                  LongSupplier random, Observer observer) {
+        if (endpoints.list().isEmpty()) {
             throw new IllegalArgumentException("the stack needs at least one address");
         }
         this.factory = factory;
-        this.addresses = List.copyOf(addresses);
-        this.addressSet = Set.copyOf(new HashSet<>(addresses));
+        this.endpoints = endpoints;
+        this.addressSet = Set.copyOf(new HashSet<>(endpoints.addresses()));
         this.mtu = mtu;
         this.isn = isn;
         this.random = random;
@@ -503,7 +515,67 @@ public final class Engine implements StackContext {
 
     @Override
     public List<InetAddress> localAddresses() {
-        return addresses;
+        return endpoints.addresses();
+    }
+
+    @Override
+    public List<Endpoint> endpoints() {
+        return endpoints.list();
+    }
+
+    /**
+     * Adds an address to the stack, or changes the flags of one it has (like {@code ip mptcp
+     * endpoint add|change}), and tells every connection, whose path managers act on it.
+     *
+     * @throws IllegalStateException when no address id is left
+     */
+    public Endpoint setEndpoint(long nowMicros, InetAddress address, int flags) {
+        Endpoint before = endpoints.find(address);
+        endpoints = endpoints.add(address, flags);
+        addressSet = Set.copyOf(new HashSet<>(endpoints.addresses()));
+        Endpoint after = endpoints.find(address);
+        if (!after.equals(before)) {
+            forEachConnection(nowMicros, c -> c.endpointChanged(nowMicros, before, after));
+        }
+        return after;
+    }
+
+    /**
+     * Removes an address from the stack ({@code ip mptcp endpoint delete}): its subflows close
+     * and the peers get REMOVE_ADDR. Returns false if the stack does not have it.
+     *
+     * @throws IllegalArgumentException for the stack's last address
+     */
+    public boolean removeEndpoint(long nowMicros, InetAddress address) {
+        Endpoint e = endpoints.find(address);
+        if (e == null) {
+            return false;
+        }
+        if (endpoints.list().size() == 1) {
+            throw new IllegalArgumentException("the stack's last address cannot be removed");
+        }
+        endpoints = endpoints.remove(address);
+        addressSet = Set.copyOf(new HashSet<>(endpoints.addresses()));
+        forEachConnection(nowMicros, c -> c.endpointRemoved(nowMicros, e));
+        return true;
+    }
+
+    /** Runs {@code action} on every live connection, isolating the one that throws. */
+    private void forEachConnection(long now, Consumer<Connection> action) {
+        for (Entry e : new ArrayList<>(entries.values())) {
+            if (e.forgotten) {
+                continue;
+            }
+            try {
+                action.accept(e.conn);
+            } catch (TxFailure f) {
+                throw f;
+            } catch (RuntimeException ex) {
+                fail(now, e, ex);
+                continue;
+            }
+            touch(e);
+        }
     }
 
     @Override
@@ -726,6 +798,11 @@ public final class Engine implements StackContext {
 
     private void forget(Entry e) {
         e.forgotten = true;
+        try {
+            factory.forgotten(e.conn);
+        } catch (RuntimeException ex) {
+            LOG.warn("the connection factory failed to forget connection {}: {}", e.id, ex.toString(), ex);
+        }
         for (FourTuple t : e.tuples) {
             demux.remove(t, e);
         }

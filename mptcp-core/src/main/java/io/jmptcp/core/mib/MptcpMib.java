@@ -71,6 +71,32 @@ public enum MptcpMib {
     AddAddr,
     /** ADD_ADDR echo received. */
     Echo,
+    /** ADD_ADDR sent (each repetition counted). */
+    AddAddrTx,
+    /** ADD_ADDR echo sent. */
+    EchoAddTx,
+    /** ADD_ADDR received and dropped (a wrong HMAC). */
+    AddAddrDrop,
+    /** Address ids received in REMOVE_ADDR. */
+    RmAddr,
+    /** Address ids sent in REMOVE_ADDR. */
+    RmAddrTx,
+    /** Subflows closed by the path manager (their address removed on either side). */
+    RmSubflow,
+    /** MP_PRIO sent. */
+    MPPrioTx,
+    /** MP_PRIO received. */
+    MPPrioRx,
+    /** Subflows taken out of scheduling after a retransmission timeout (their data reinjected). */
+    SubflowStale,
+    /** Stale subflows that worked again. */
+    SubflowRecover,
+    /** Connection-level retransmissions: DATA_ACK stalled for a connection RTO. */
+    MPTCPRetrans,
+    /** jmptcp: subflows re-created by the path manager after a reset or a timeout. */
+    SubflowRecreated,
+    /** jmptcp: connections that failed after the close timeout passed without any subflow. */
+    CloseTimeout,
     /** MPTCP options that failed validation (wrong length, version or flags) and were ignored. */
     OptionInvalid
 }

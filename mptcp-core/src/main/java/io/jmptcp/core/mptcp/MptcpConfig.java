@@ -4,6 +4,10 @@ import io.jmptcp.core.cc.CongestionControlGroup;
 import io.jmptcp.core.sched.MinRttScheduler;
 import io.jmptcp.core.sched.Scheduler;
 import io.jmptcp.core.tcp.TcpConfig;
+import io.jmptcp.core.pm.DefaultPathManager;
+import io.jmptcp.core.pm.PathManager;
+import io.jmptcp.core.pm.PmConfig;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -27,11 +31,21 @@ public final class MptcpConfig {
     public String congestionControl = "lia";
     /** Subflow TCP settings; their congestion control serves only connections without MPTCP. */
     public TcpConfig tcp = new TcpConfig();
-    /** Most subflows per connection, the initial one included. */
-    public int maxSubflows = 8;
+    /**
+     * Most subflows per connection, the initial one included: Linux's {@code subflows} limit
+     * plus one, and like the kernel's default (2) this allows two more.
+     */
+    public int maxSubflows = 3;
+    /** Path-manager limits and timers (ADD_ADDR, re-establishment, close timeout). */
+    public PmConfig pm = new PmConfig();
+    /** The path manager of each connection, made from {@link #pm}. */
+    public Function<PmConfig, PathManager> pathManager = DefaultPathManager::new;
     /** Connection-level send buffer (bytes kept until DATA_ACKed). */
     public int sendBuffer = 4 << 20;
-    /** Announce the stack's non-initial addresses with ADD_ADDR once fully established. */
+    /**
+     * Announce the stack's non-initial addresses with ADD_ADDR once fully established, as if each
+     * endpoint had the {@code signal} flag (a fullmesh one excepted).
+     */
     public boolean announce;
     /** Connection-level receive buffer: bounds the one window advertised on every subflow. */
     public int receiveBuffer = 4 << 20;
@@ -48,6 +62,8 @@ public final class MptcpConfig {
         c.sendBuffer = sendBuffer;
         c.announce = announce;
         c.receiveBuffer = receiveBuffer;
+        c.pm = pm.copy();
+        c.pathManager = pathManager;
         return c;
     }
 
@@ -65,4 +81,5 @@ public final class MptcpConfig {
     public MptcpConfig sendBuffer(int v) { sendBuffer = v; return this; }
     public MptcpConfig receiveBuffer(int v) { receiveBuffer = v; return this; }
     public MptcpConfig announce(boolean v) { announce = v; return this; }
+    public MptcpConfig pm(PmConfig v) { pm = v; return this; }
 }

@@ -3,6 +3,11 @@ package io.jmptcp.core.mptcp;
 import io.jmptcp.core.cc.CongestionControlGroup;
 import io.jmptcp.core.mib.MptcpMib;
 import io.jmptcp.core.pm.AddressSignals;
+import io.jmptcp.core.pm.CloseReason;
+import io.jmptcp.core.pm.Endpoint;
+import io.jmptcp.core.pm.PathManager;
+import io.jmptcp.core.pm.PmConnection;
+import io.jmptcp.core.pm.PmSubflow;
 import io.jmptcp.core.conn.Connection;
 import io.jmptcp.core.conn.ConnectionInfo;
 import io.jmptcp.core.conn.Failure;
@@ -47,7 +52,25 @@ public final class MptcpConnection implements Connection {
     private final Scheduler scheduler;
     /** The subflows' congestion controllers (null for a plain TCP connection: its own TCP settings). */
     private final CongestionControlGroup cc;
+    /** The live subflows (closed ones leave once dealt with, except on a plain TCP connection). */
     private final List<MptcpSubflow> subflows = new ArrayList<>();
+    private final PathManager pm;
+    private final PmView pmView = new PmView();
+    /** The initial subflow's 4-tuple: its local address is address id 0 on this connection. */
+    private FourTuple initialTuple;
+    /** The initial subflow became fully established (keys proven both ways). */
+    private boolean fullyEstablished;
+    private boolean pmStarted;
+    /** With no subflow left: when the connection gives up (break before make), or NEVER. */
+    private long orphanDeadline = TcpConnection.NEVER;
+    /** What the loss of the last subflow means, reported if no subflow comes back. */
+    private Failure orphanFailure;
+    /** Connection-level retransmission (Linux mptcp_retransmit_timer): DATA_ACK progress. */
+    private long rtxUna;
+    private long rtxDeadline = TcpConnection.NEVER;
+    private int rtxBackoff;
+    /** Address pairs that lost a subflow to a reset or timeout: a join on one is a re-creation. */
+    private final java.util.Set<List<Object>> lostPaths = new java.util.HashSet<>();
 
     private long localKey;
     private long remoteKey;
@@ -58,7 +81,6 @@ public final class MptcpConnection implements Connection {
     private boolean fallback;
     /** Fallback (section 3.7) is possible only while one subflow ever existed and nothing was reinjected. */
     private boolean fallbackAllowed = true;
-    private boolean joinsCreated;
     private int subflowsEver;
 
     private final DataSendBuffer snd;
@@ -68,12 +90,11 @@ public final class MptcpConnection implements Connection {
     /** Right edge of the peer's connection-level window (section 3.3.4). */
     private long sndWndEnd;
     private final ArrayDeque<long[]> reinject = new ArrayDeque<>();
-    private final AddressSignals signals = new AddressSignals(1_000_000);
+    private final AddressSignals signals;
     /** An MP_FAIL to send (section 3.7) and its DSN. */
     private boolean mpFailPending;
     private long mpFailDsn;
     private boolean infiniteMappingDue;
-    private boolean announced;
 
     private boolean dataFinSent;
     private long dataFinDeadline = TcpConnection.NEVER;
@@ -100,6 +121,8 @@ public final class MptcpConnection implements Connection {
         this.scheduler = cfg.scheduler.get();
         this.cc = cfg.enabled ? CongestionControlGroup.forConnection(cfg.congestionControl) : null;
         this.csumWanted = cfg.checksum;
+        this.pm = cfg.pathManager.apply(cfg.pm);
+        this.signals = new AddressSignals(cfg.pm.addAddrTimeoutMicros, cfg.pm.addAddrRetransmits);
         // Section 3.1: a random non-zero key whose token is unique within the stack.
         this.localKey = cfg.enabled ? tokens.allocate(this) : 0;
         if (localKey == 0) {
@@ -137,8 +160,9 @@ public final class MptcpConnection implements Connection {
     }
 
     private static MptcpConfig copyDisabled(MptcpConfig cfg) {
-        return new MptcpConfig().enabled(false).announce(cfg.announce).checksum(cfg.checksum).scheduler(cfg.scheduler).tcp(cfg.tcp)
-                .maxSubflows(cfg.maxSubflows).sendBuffer(cfg.sendBuffer).receiveBuffer(cfg.receiveBuffer);
+        MptcpConfig c = cfg.copy().enabled(false);
+        c.tcp = cfg.tcp; // the listener's settings, shared as before
+        return c;
     }
 
     private TcpConfig subflowConfig(InetAddress peer) {
@@ -163,6 +187,9 @@ public final class MptcpConnection implements Connection {
 
     private MptcpSubflow addSubflow(TcpConnection tcp, boolean initial, boolean activeOpen, int localId, int nonce) {
         MptcpSubflow s = new MptcpSubflow(this, tcp, initial, activeOpen, localId, nonce);
+        if (initial) {
+            initialTuple = tcp.tuple();
+        }
         if (fallback) {
             s.mappings.fallback(0); // plain TCP: subflow byte k is data byte k
         }
@@ -472,7 +499,7 @@ public final class MptcpConnection implements Connection {
 
     /** Whether this connection takes a new MP_JOIN subflow now (wire facts 3.4). */
     boolean acceptsJoin() {
-        return !fallback && mptcp && remoteKeyKnown && subflows.get(0).fullyEstablished && state == State.ESTABLISHED
+        return !fallback && mptcp && remoteKeyKnown && fullyEstablished && state == State.ESTABLISHED
                 && (rcv == null || !rcv.finReceived()) && liveSubflows() < cfg.maxSubflows;
     }
 
@@ -491,7 +518,9 @@ public final class MptcpConnection implements Connection {
         this.now = nowMicros;
         mib.inc(MptcpMib.MPJoinSynRx);
         TcpConnection tcp = TcpConnection.listen(subflowConfig(tuple.remoteAddress()), tuple, ctx.isn(), mib, nowMicros);
-        addSubflow(tcp, false, false, localId(tuple.localAddress()), nonce());
+        MptcpSubflow s = addSubflow(tcp, false, false, localId(tuple.localAddress()), nonce());
+        Endpoint e = endpoint(tuple.localAddress());
+        s.localBackup = e != null && e.backup();
     }
 
     private int nonce() {
@@ -502,68 +531,86 @@ public final class MptcpConnection implements Connection {
         return n;
     }
 
+    /** Address id 0 is the initial subflow's local address; the others are the endpoints' ids. */
     private int localId(InetAddress a) {
-        if (a.equals(subflows.get(0).tuple.localAddress())) {
+        if (a.equals(initialTuple.localAddress())) {
             return 0;
         }
-        return ctx.localAddresses().indexOf(a) + 1;
+        Endpoint e = endpoint(a);
+        return e == null ? 0 : e.id();
     }
 
-    /**
-     * The path manager's part for now: once the connection is fully established, the client joins
-     * from every other stack address of the peer's family to the peer's address, up to the limit.
-     */
-    private void createJoins() {
-        if (joinsCreated || !active || fallback || !mptcp || !subflows.get(0).fullyEstablished
-                || state != State.ESTABLISHED || snd.finQueued()) {
-            return;
-        }
-        joinsCreated = true;
-        InetAddress first = subflows.get(0).tuple.localAddress();
-        for (InetAddress a : ctx.localAddresses()) {
-            if (liveSubflows() >= cfg.maxSubflows) {
-                break;
+    private Endpoint endpoint(InetAddress a) {
+        for (Endpoint e : ctx.endpoints()) {
+            if (e.address().equals(a)) {
+                return e;
             }
-            if (a.equals(first) || (a instanceof Inet4Address) != (remote.getAddress() instanceof Inet4Address)) {
-                continue;
-            }
-            int port = ctx.ephemeralPort(a, remote.getAddress(), remote.getPort());
-            FourTuple t = new FourTuple(a, port, remote.getAddress(), remote.getPort());
-            TcpConnection tcp = TcpConnection.connect(subflowConfig(t.remoteAddress()), t, ctx.isn(), mib, now);
-            addSubflow(tcp, false, true, localId(a), nonce());
         }
+        return null;
+    }
+
+    /** The one place a subflow is opened from this side after the initial one (section 3.2). */
+    private MptcpSubflow openJoin(InetAddress local, int localId, InetAddress remoteAddr, int port, int remoteId,
+                                  boolean backup) {
+        if (!pmView.canOpenSubflows() || liveSubflows() >= cfg.maxSubflows || endpoint(local) == null) {
+            return null;
+        }
+        FourTuple t = new FourTuple(local, ctx.ephemeralPort(local, remoteAddr, port), remoteAddr, port);
+        TcpConnection tcp = TcpConnection.connect(subflowConfig(remoteAddr), t, ctx.isn(), mib, now);
+        MptcpSubflow s = addSubflow(tcp, false, true, localId, nonce());
+        s.remoteId = remoteId;
+        s.localBackup = backup;
+        if (lostPaths.contains(List.of(local, remoteAddr, port))) {
+            mib.inc(MptcpMib.SubflowRecreated);
+        }
+        return s;
     }
 
     // =============================================================================================
     // ADD_ADDR (section 3.4.1)
     // =============================================================================================
 
-    /** With {@code --announce}: ADD_ADDR for every stack address but the initial one, once. */
-    private void announceAddresses() {
-        if (announced || !cfg.announce || fallback || !mptcp || !remoteKeyKnown || !subflows.get(0).fullyEstablished) {
-            return;
-        }
-        announced = true;
-        InetAddress first = subflows.get(0).tuple.localAddress();
-        for (InetAddress a : ctx.localAddresses()) {
-            if (!a.equals(first)) {
-                int id = localId(a);
-                long hmac = MptcpCrypto.addAddrHmac(localKey, remoteKey, id, a, -1);
-                signals.announce(new MptcpOption.AddAddr(false, id, a, -1, hmac), now);
-            }
-        }
-    }
-
     /** The ADD_ADDR (or echo) the next pure ACK carries instead of DSS, or null. */
     MptcpOption.AddAddr takeAddressOption() {
-        return fallback ? null : signals.next(now);
+        MptcpOption.AddAddr a = fallback ? null : signals.next(now);
+        if (a != null) {
+            mib.inc(a.echo() ? MptcpMib.EchoAddTx : MptcpMib.AddAddrTx);
+        }
+        return a;
+    }
+
+    /** The REMOVE_ADDR the next pure ACK carries next to its DSS, or null. */
+    MptcpOption.RemoveAddr takeRemoveOption(int budget) {
+        if (fallback || budget < 8) {
+            return null;
+        }
+        MptcpOption.RemoveAddr r = signals.nextRemove();
+        if (r != null) {
+            mib.add(MptcpMib.RmAddrTx, r.addressIds().size());
+        }
+        return r;
+    }
+
+    /** REMOVE_ADDR received (section 3.4.2): the path manager closes the subflows to those ids. */
+    void onRemoveAddr(List<Integer> ids) {
+        if (fallback) {
+            return;
+        }
+        for (int id : ids) {
+            mib.inc(MptcpMib.RmAddr);
+            pm.onRemoveAddr(now, pmView, id);
+        }
+        dirty = true;
+    }
+
+    /** Something a subflow learnt changes scheduling (MP_PRIO). */
+    void changed() {
+        dirty = true;
     }
 
     /**
      * A received ADD_ADDR: an echo stops our repetitions; an announcement with a valid HMAC is
-     * echoed, and the client opens a subflow to it when it has no subflow of that address family
-     * yet (so a connection gains a path of the other family, RFC 6182 section 2.2.2). Joining every
-     * announced address is the path manager's, not done here.
+     * echoed and handed to the path manager, which joins it per its limits.
      */
     void onAddAddr(MptcpSubflow s, MptcpOption.AddAddr a) {
         if (a.echo()) {
@@ -575,29 +622,14 @@ public final class MptcpConnection implements Connection {
         long expected = MptcpCrypto.addAddrHmac(remoteKey, localKey, a.addressId(), a.address(), a.port());
         if (!remoteKeyKnown || a.truncatedHmac() != expected) {
             mib.inc(MptcpMib.OptionInvalid);
+            mib.inc(MptcpMib.AddAddrDrop);
             return;
         }
         mib.inc(MptcpMib.AddAddr);
         signals.echo(a);
         s.tcp.sendAck();
-        if (!active || fallback || state != State.ESTABLISHED || snd.finQueued() || liveSubflows() >= cfg.maxSubflows) {
-            return;
-        }
-        boolean v4 = a.address() instanceof Inet4Address;
-        for (MptcpSubflow x : subflows) {
-            if (!x.closed() && (x.tuple.remoteAddress() instanceof Inet4Address) == v4) {
-                return;
-            }
-        }
-        for (InetAddress local : ctx.localAddresses()) {
-            if ((local instanceof Inet4Address) == v4) {
-                int port = a.hasPort() ? a.port() : remote.getPort();
-                FourTuple t = new FourTuple(local, ctx.ephemeralPort(local, a.address(), port), a.address(), port);
-                TcpConnection tcp = TcpConnection.connect(subflowConfig(a.address()), t, ctx.isn(), mib, now);
-                MptcpSubflow j = addSubflow(tcp, false, true, localId(local), nonce());
-                j.remoteId = a.addressId();
-                return;
-            }
+        if (!fallback && state == State.ESTABLISHED) {
+            pm.onAddAddr(now, pmView, a.addressId(), a.address(), a.hasPort() ? a.port() : -1);
         }
     }
 
@@ -630,6 +662,9 @@ public final class MptcpConnection implements Connection {
         if (state == State.CONNECTING && first != null && first.closed()) {
             fail(subflowFailure(first.tcp.error(), true));
         }
+        if (!fullyEstablished && first != null && first.initial && first.fullyEstablished && remoteKeyKnown) {
+            fullyEstablished = true;
+        }
         dirty = true;
     }
 
@@ -640,8 +675,7 @@ public final class MptcpConnection implements Connection {
         afterEvent();
         dirty = false;
         checkTimeouts();
-        createJoins();
-        announceAddresses();
+        runPathManager();
         if (signals.pending(now)) {
             MptcpSubflow s = anyUsable();
             if (s != null) {
@@ -660,7 +694,8 @@ public final class MptcpConnection implements Connection {
     /** RFC 6182 section 5.2: data outstanding on a subflow that timed out goes out on another one. */
     private void checkTimeouts() {
         for (MptcpSubflow s : subflows) {
-            if (s.newTimeout() && !fallback && s.tcp.consecutiveRtos() >= 1) {
+            boolean wasStale = s.stale;
+            if (s.newTimeout() && !fallback && !wasStale && s.tcp.consecutiveRtos() >= 1) {
                 boolean other = false;
                 for (MptcpSubflow o : subflows) {
                     other |= o != s && o.usable();
@@ -668,18 +703,16 @@ public final class MptcpConnection implements Connection {
                 if (!other) {
                     continue;
                 }
+                // Out of scheduling at once; its retransmissions probe the path, and the first
+                // one acknowledged makes it usable again (Linux SubflowStale / SubflowRecover).
                 s.stale = true;
-                s.pruneOutstanding(snd.dataUna());
-                for (MptcpSubflow.Chunk c : s.outstanding) {
-                    long from = DataSeq.lt(c.dsn(), snd.dataUna()) ? snd.dataUna() : c.dsn();
-                    reinject.add(new long[] {from, c.dsnEnd() - from});
-                }
-                if (!s.outstanding.isEmpty()) {
-                    fallbackAllowed = false;
-                    mib.inc(MptcpMib.Reinjection);
-                }
+                mib.inc(MptcpMib.SubflowStale);
+                reinjectOutstanding(s);
+            } else if (wasStale && !s.stale) {
+                mib.inc(MptcpMib.SubflowRecover);
             }
         }
+        connectionRetransmit();
         if (dataFinSent && !snd.finAcked() && dataFinDeadline <= now) {
             MptcpSubflow s = anyUsable();
             if (s != null) {
@@ -688,6 +721,36 @@ public final class MptcpConnection implements Connection {
             dataFinRetries++;
             dataFinDeadline = now + dataFinInterval() * (1L << Math.min(dataFinRetries, 6));
         }
+    }
+
+    /**
+     * The connection-level retransmission timer (Linux mptcp_retransmit_timer): when the DATA_ACK
+     * has not moved for a connection RTO although data is outstanding, the oldest unacknowledged
+     * chunk goes out again on whichever subflow the scheduler picks, with exponential backoff. It
+     * recovers data a subflow acknowledged but the peer never got at the data level, and data
+     * stuck behind a subflow that stopped without timing out.
+     */
+    private void connectionRetransmit() {
+        if (fallback || state != State.ESTABLISHED || !DataSeq.lt(snd.dataUna(), dataNxt)) {
+            rtxDeadline = TcpConnection.NEVER;
+            return;
+        }
+        if (snd.dataUna() != rtxUna || rtxDeadline == TcpConnection.NEVER) {
+            rtxUna = snd.dataUna();
+            rtxBackoff = 0;
+            rtxDeadline = now + dataFinInterval();
+            return;
+        }
+        if (rtxDeadline > now) {
+            return;
+        }
+        long len = Math.min(dataNxt - rtxUna, MAX_CHUNK);
+        reinject.addFirst(new long[] {rtxUna, len});
+        fallbackAllowed = false;
+        mib.inc(MptcpMib.MPTCPRetrans);
+        rtxBackoff = Math.min(rtxBackoff + 1, 6);
+        rtxDeadline = now + (dataFinInterval() << rtxBackoff);
+        dirty = true;
     }
 
     private long dataFinInterval() {
@@ -852,34 +915,124 @@ public final class MptcpConnection implements Connection {
         }
     }
 
+    /**
+     * Deals with subflows that ended: their data in flight goes out again elsewhere (section
+     * 3.3.1), the path manager hears why, and they leave the list. With none left an MPTCP
+     * connection waits up to the close timeout for a path to work again (break before make, RFC
+     * 6182 section 2.2.1); plain TCP, or MPTCP before it is fully established, fails at once.
+     */
     private void reapSubflows() {
-        boolean anyLive = false;
-        for (int i = 0; i < subflows.size(); i++) {
-            MptcpSubflow s = subflows.get(i);
-            if (!s.closed()) {
-                anyLive = true;
+        List<MptcpSubflow> ended = null;
+        for (MptcpSubflow s : subflows) {
+            if (!s.closed() || s.reaped) {
                 continue;
             }
+            s.reaped = true;
             if (cc != null) {
                 cc.unregister(s.tcp.congestionControl());
             }
             if (!s.outstanding.isEmpty() && !fallback && state == State.ESTABLISHED) {
-                // The subflow died with data in flight: send it again elsewhere (section 3.3.1).
-                s.pruneOutstanding(snd.dataUna());
-                for (MptcpSubflow.Chunk c : s.outstanding) {
-                    long from = DataSeq.lt(c.dsn(), snd.dataUna()) ? snd.dataUna() : c.dsn();
-                    reinject.add(new long[] {from, c.dsnEnd() - from});
-                }
+                reinjectOutstanding(s);
                 s.outstanding.clear();
-                mib.inc(MptcpMib.Reinjection);
             }
-            if (i == 0 && subflows.size() == 1 && state != State.CLOSED && state != State.FAILED
-                    && !subflowsClosed) {
-                fail(subflowFailure(s.tcp.error(), false));
+            if (ended == null) {
+                ended = new ArrayList<>();
+            }
+            ended.add(s);
+        }
+        if (ended == null) {
+            return;
+        }
+        boolean multipath = isMptcp() && fullyEstablished && state == State.ESTABLISHED && !subflowsClosed;
+        for (MptcpSubflow s : ended) {
+            if (!multipath) {
+                continue;
+            }
+            subflows.remove(s);
+            ctx.unbind(s.tuple);
+            if (liveSubflows() == 0) {
+                orphanFailure = subflowFailure(s.tcp.error(), false);
+            }
+            CloseReason why = closeReason(s);
+            if (why == CloseReason.RESET || why == CloseReason.TIMEOUT) {
+                lostPaths.add(List.of(s.localAddress(), s.remoteAddress(), s.remotePort()));
+            }
+            pm.onSubflowClosed(now, pmView, s, why);
+        }
+        if (state == State.CONNECTING && liveSubflows() == 0) {
+            fail(subflowFailure(ended.get(0).tcp.error(), true));
+            return;
+        }
+        if (liveSubflows() > 0 || state != State.ESTABLISHED || subflowsClosed) {
+            return;
+        }
+        if (multipath && cfg.pm.closeTimeoutMicros > 0) {
+            if (orphanDeadline == TcpConnection.NEVER) {
+                orphanDeadline = now + cfg.pm.closeTimeoutMicros;
+            }
+            return;
+        }
+        MptcpSubflow last = ended.get(ended.size() - 1);
+        fail(orphanFailure != null ? orphanFailure
+                : subflows.size() <= 1 ? subflowFailure(last.tcp.error(), false)
+                : new Failure(Failure.Kind.RESET, "connection reset"));
+    }
+
+    private static CloseReason closeReason(MptcpSubflow s) {
+        if (s.pmClosed) {
+            return CloseReason.REMOVED;
+        }
+        TcpError e = s.tcp.error();
+        if (e == null) {
+            return CloseReason.CLOSED;
+        }
+        return switch (e) {
+            case CONNECTION_REFUSED, CONNECTION_RESET -> CloseReason.RESET;
+            case SYN_RETRIES_EXCEEDED, RETRANSMISSION_TIMEOUT, KEEPALIVE_TIMEOUT -> CloseReason.TIMEOUT;
+            case ABORTED -> CloseReason.PROTOCOL_ERROR;
+        };
+    }
+
+    private void reinjectOutstanding(MptcpSubflow s) {
+        s.pruneOutstanding(snd.dataUna());
+        for (MptcpSubflow.Chunk c : s.outstanding) {
+            long from = DataSeq.lt(c.dsn(), snd.dataUna()) ? snd.dataUna() : c.dsn();
+            reinject.add(new long[] {from, c.dsnEnd() - from});
+        }
+        if (!s.outstanding.isEmpty()) {
+            fallbackAllowed = false;
+            mib.inc(MptcpMib.Reinjection);
+        }
+    }
+
+    /** Path-manager events this poll: full establishment, subflows that started working, timers. */
+    private void runPathManager() {
+        if (!isMptcp() || state != State.ESTABLISHED) {
+            return;
+        }
+        if (!pmStarted && fullyEstablished) {
+            pmStarted = true;
+            pm.onEstablished(now, pmView);
+        }
+        if (!pmStarted) {
+            return;
+        }
+        for (int i = 0; i < subflows.size(); i++) {
+            MptcpSubflow s = subflows.get(i);
+            if (!s.pmEstablished && s.established()) {
+                s.pmEstablished = true;
+                orphanDeadline = TcpConnection.NEVER;
+                orphanFailure = null;
+                pm.onSubflowEstablished(now, pmView, s);
             }
         }
-        if (!anyLive && state == State.ESTABLISHED && !subflows.isEmpty() && !subflowsClosed) {
-            fail(new Failure(Failure.Kind.RESET, "connection reset"));
+        if (pm.nextTimer() <= now) {
+            pm.onTimer(now, pmView);
+        }
+        if (orphanDeadline <= now && liveSubflows() == 0) {
+            mib.inc(MptcpMib.CloseTimeout);
+            Failure f = orphanFailure != null ? orphanFailure : new Failure(Failure.Kind.RESET, "connection reset");
+            fail(new Failure(f.kind(), f.detail() + "; no subflow came back within the close timeout"));
         }
     }
 
@@ -910,6 +1063,11 @@ public final class MptcpConnection implements Connection {
         releaseToken();
     }
 
+    /** The runtime dropped this connection: no join may reach it. */
+    void forgotten() {
+        releaseToken();
+    }
+
     private void releaseToken() {
         if (!tokenReleased && localKey != 0) {
             tokens.release(localKey);
@@ -929,6 +1087,11 @@ public final class MptcpConnection implements Connection {
         }
         if (dataFinSent && !snd.finAcked()) {
             t = Math.min(t, dataFinDeadline);
+        }
+        t = Math.min(t, rtxDeadline);
+        if (pmStarted && state == State.ESTABLISHED) {
+            t = Math.min(t, Math.max(pm.nextTimer(), now + 1));
+            t = Math.min(t, orphanDeadline);
         }
         if (anyUsable() != null) {
             t = Math.min(t, Math.max(signals.nextDeadline(), now + 1));
@@ -1081,14 +1244,138 @@ public final class MptcpConnection implements Connection {
         List<ConnectionInfo.Subflow> list = new ArrayList<>();
         for (MptcpSubflow s : subflows) {
             list.add(new ConnectionInfo.Subflow(addr(s.tuple.localAddress(), s.tuple.localPort()),
-                    addr(s.tuple.remoteAddress(), s.tuple.remotePort()), s.tcp.state().name(), s.backup,
+                    addr(s.tuple.remoteAddress(), s.tuple.remotePort()), s.tcp.state().name(), s.backup(),
                     Math.max(0, s.tcp.srttMicros()), s.tcp.cwnd(), s.queued(), s.subflowBytesDelivered,
                     s.tcp.retransmittedSegments()));
         }
-        FourTuple t = subflows.get(0).tuple;
+        FourTuple t = initialTuple;
         return new ConnectionInfo(addr(t.localAddress(), t.localPort()), addr(t.remoteAddress(), t.remotePort()), state,
                 isMptcp(), fellBack(), bytesSent, bytesReceived, fallback ? "-" : scheduler.name(),
-                cc != null ? cc.name() : subflows.get(0).tcp.congestionControl().name(), list);
+                cc != null ? cc.name() : subflows.isEmpty() ? "-" : subflows.get(0).tcp.congestionControl().name(), list);
+    }
+
+    // =============================================================================================
+    // Path manager (section 3.4): the stack's endpoint changes in, its actions out
+    // =============================================================================================
+
+    @Override
+    public void endpointChanged(long nowMicros, Endpoint before, Endpoint after) {
+        this.now = nowMicros;
+        if (pmStarted && isMptcp() && state == State.ESTABLISHED) {
+            pm.onEndpointChanged(nowMicros, pmView, before, after);
+            dirty = true;
+        }
+    }
+
+    @Override
+    public void endpointRemoved(long nowMicros, Endpoint e) {
+        this.now = nowMicros;
+        if (pmStarted && isMptcp() && state == State.ESTABLISHED) {
+            pm.onEndpointRemoved(nowMicros, pmView, e);
+            dirty = true;
+        }
+    }
+
+    /** The connection as its path manager sees it, and the actions it may take. */
+    private final class PmView implements PmConnection {
+        @Override
+        public boolean activeOpen() {
+            return active;
+        }
+
+        @Override
+        public InetAddress remoteAddress() {
+            return remote.getAddress();
+        }
+
+        @Override
+        public int remotePort() {
+            return remote.getPort();
+        }
+
+        @Override
+        public InetAddress initialLocalAddress() {
+            return initialTuple.localAddress();
+        }
+
+        /** The stack's endpoints; with {@code announce} every one but the initial address signals. */
+        @Override
+        public List<Endpoint> endpoints() {
+            if (!cfg.announce) {
+                return ctx.endpoints();
+            }
+            List<Endpoint> l = new ArrayList<>();
+            for (Endpoint e : ctx.endpoints()) {
+                boolean signal = !e.fullmesh() && !e.address().equals(initialTuple.localAddress());
+                l.add(signal ? e.withFlags(e.flags() | Endpoint.SIGNAL) : e);
+            }
+            return l;
+        }
+
+        @Override
+        public List<? extends PmSubflow> subflows() {
+            List<MptcpSubflow> live = new ArrayList<>();
+            for (MptcpSubflow s : subflows) {
+                if (!s.closed()) {
+                    live.add(s);
+                }
+            }
+            return live;
+        }
+
+        @Override
+        public int subflowLimit() {
+            return cfg.maxSubflows;
+        }
+
+        /** MPTCP, fully established, not fallen back, and neither DATA_FIN exchange finished. */
+        @Override
+        public boolean canOpenSubflows() {
+            return isMptcp() && remoteKeyKnown && fullyEstablished && state == State.ESTABLISHED && !subflowsClosed
+                    && !snd.finAcked() && (rcv == null || !rcv.finReceived());
+        }
+
+        @Override
+        public PmSubflow openSubflow(InetAddress local, int localId, InetAddress remoteAddr, int port, int remoteId,
+                                     boolean backup) {
+            return openJoin(local, localId, remoteAddr, port, remoteId, backup);
+        }
+
+        @Override
+        public void closeSubflow(PmSubflow p) {
+            MptcpSubflow s = (MptcpSubflow) p;
+            if (!s.closed()) {
+                s.pmClosed = true;
+                mib.inc(MptcpMib.RmSubflow);
+                s.reset(MpTcpRst.REASON_UNSPECIFIED);
+                dirty = true;
+            }
+        }
+
+        @Override
+        public void announce(Endpoint e) {
+            int port = -1;
+            long hmac = MptcpCrypto.addAddrHmac(localKey, remoteKey, e.id(), e.address(), port);
+            signals.announce(new MptcpOption.AddAddr(false, e.id(), e.address(), port, hmac), now);
+            dirty = true;
+        }
+
+        @Override
+        public void withdraw(int localId) {
+            signals.withdraw(localId);
+            dirty = true;
+        }
+
+        @Override
+        public void setBackup(PmSubflow p, boolean backup) {
+            MptcpSubflow s = (MptcpSubflow) p;
+            if (s.localBackup != backup) {
+                s.localBackup = backup;
+                s.prioPending = true;
+                s.tcp.sendAck();
+                dirty = true;
+            }
+        }
     }
 
     private static String addr(InetAddress a, int port) {

@@ -70,6 +70,14 @@ public final class MptcpConnectionFactory implements ConnectionFactory {
         return MptcpConnection.connect(nowMicros, ctx, c, tokens(ctx), remote);
     }
 
+    /** A dropped connection's token goes, so no join can reach it (its own finish does this too). */
+    @Override
+    public void forgotten(Connection c) {
+        if (c instanceof MptcpConnection m) {
+            m.forgotten();
+        }
+    }
+
     @Override
     public Accepted accept(long nowMicros, StackContext ctx, FourTuple tuple, Segment syn) {
         TcpHeader h = syn.header();

@@ -1,7 +1,9 @@
 package io.jmptcp.core.mptcp;
 
 import io.jmptcp.core.mib.MptcpMib;
+import io.jmptcp.core.pm.PmSubflow;
 import io.jmptcp.core.sched.SchedSubflow;
+import java.net.InetAddress;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.tcp.InboundResult;
 import io.jmptcp.core.mib.Mib;
@@ -31,7 +33,7 @@ import java.util.List;
  * Linux emits, and an inbound observer that validates the options Linux validates, registers DSS
  * mappings and hands mapped bytes to the connection.
  */
-public final class MptcpSubflow implements SchedSubflow {
+public final class MptcpSubflow implements SchedSubflow, PmSubflow {
     /** Linux sends H and never B or D-G (wire facts 1.2); A is added when checksums are wanted. */
     static final int CAP_FLAGS = MptcpOption.CAP_H_HMAC_SHA256;
     /** Bytes the writer may need on a full data segment: DSS with 64-bit DATA_ACK, mapping, checksum. */
@@ -56,7 +58,18 @@ public final class MptcpSubflow implements SchedSubflow {
     final boolean active;
     final int localId;
     int remoteId;
-    boolean backup;
+    /** We asked the peer not to send on this subflow (B flag on our join, our MP_PRIO). */
+    boolean localBackup;
+    /** The peer asked us not to send on it (B flag on its join, its MP_PRIO; section 3.3.8). */
+    boolean remoteBackup;
+    /** Our MP_PRIO is due on the next pure ACK. */
+    boolean prioPending;
+    /** Closed by the path manager (its address removed): not re-created. */
+    boolean pmClosed;
+    /** The connection has dealt with its end (reinjection, path manager). */
+    boolean reaped;
+    /** The path manager was told it works. */
+    boolean pmEstablished;
     final ReceiveMappings mappings = new ReceiveMappings();
     /** Chunks queued on this subflow whose data is not yet DATA_ACKed, in subflow order. */
     final ArrayDeque<Chunk> outstanding = new ArrayDeque<>();
@@ -118,9 +131,57 @@ public final class MptcpSubflow implements SchedSubflow {
         return initial || fullyEstablished;
     }
 
+    /** Either end prefers not to use it (Linux: backup || request_bkup). */
     @Override
     public boolean backup() {
-        return backup;
+        return localBackup || remoteBackup;
+    }
+
+    // ---- PmSubflow -------------------------------------------------------------------------------
+
+    @Override
+    public InetAddress localAddress() {
+        return tuple.localAddress();
+    }
+
+    @Override
+    public int localId() {
+        return localId;
+    }
+
+    @Override
+    public InetAddress remoteAddress() {
+        return tuple.remoteAddress();
+    }
+
+    @Override
+    public int remotePort() {
+        return tuple.remotePort();
+    }
+
+    @Override
+    public int remoteId() {
+        return remoteId;
+    }
+
+    @Override
+    public boolean initial() {
+        return initial;
+    }
+
+    @Override
+    public boolean activeOpen() {
+        return active;
+    }
+
+    @Override
+    public boolean established() {
+        return fullyEstablished && !closed() && !closing;
+    }
+
+    @Override
+    public boolean localBackup() {
+        return localBackup;
     }
 
     @Override
@@ -192,9 +253,9 @@ public final class MptcpSubflow implements SchedSubflow {
                 }
             } else if (synAck) {
                 long hmac = MptcpCrypto.joinSynAckHmac(conn.localKey(), conn.remoteKey(), localNonce, remoteNonce);
-                out.add(new MpJoinSynAck(backup, localId, hmac, localNonce));
+                out.add(new MpJoinSynAck(localBackup, localId, hmac, localNonce));
             } else {
-                out.add(new MpJoinSyn(backup, localId, MptcpCrypto.token(conn.remoteKey()), localNonce));
+                out.add(new MpJoinSyn(localBackup, localId, MptcpCrypto.token(conn.remoteKey()), localNonce));
             }
             return;
         }
@@ -229,7 +290,22 @@ public final class MptcpSubflow implements SchedSubflow {
                 return;
             }
         }
-        out.add(dss(relSeq, payload, tag));
+        Dss d = dss(relSeq, payload, tag);
+        out.add(d);
+        if (payload == 0 && (flags & TcpHeader.FIN) == 0) {
+            // REMOVE_ADDR and MP_PRIO ride a pure ACK next to its DSS, as Linux sends them.
+            int left = budget - d.length();
+            MptcpOption.RemoveAddr rm = conn.takeRemoveOption(left);
+            if (rm != null) {
+                out.add(rm);
+                left -= rm.length() + 1;
+            }
+            if (prioPending && left >= 4) {
+                prioPending = false;
+                out.add(new MptcpOption.MpPrio(localBackup));
+                mib().inc(MptcpMib.MPPrioTx);
+            }
+        }
     }
 
     /** The DSS of one segment (section 3.3): DATA_ACK always, one mapping per data segment. */
@@ -267,6 +343,8 @@ public final class MptcpSubflow implements SchedSubflow {
         MptcpOption.MpFastclose fastclose = null;
         MpTcpRst tcpRst = null;
         MptcpOption.AddAddr addAddr = null;
+        MptcpOption.RemoveAddr removeAddr = null;
+        MptcpOption.MpPrio prio = null;
         boolean anyMptcp = false;
         for (TcpOption o : h.options()) {
             if (!(o instanceof MptcpOption m)) {
@@ -291,6 +369,10 @@ public final class MptcpSubflow implements SchedSubflow {
                 tcpRst = x;
             } else if (m instanceof MptcpOption.AddAddr x) {
                 addAddr = x;
+            } else if (m instanceof MptcpOption.RemoveAddr x) {
+                removeAddr = x;
+            } else if (m instanceof MptcpOption.MpPrio x) {
+                prio = x;
             } else if (m instanceof MptcpOption.MptcpMalformed) {
                 mib().inc(MptcpMib.OptionInvalid);
             }
@@ -335,6 +417,15 @@ public final class MptcpSubflow implements SchedSubflow {
         if (addAddr != null) {
             conn.onAddAddr(this, addAddr);
         }
+        if (removeAddr != null) {
+            conn.onRemoveAddr(removeAddr.addressIds());
+        }
+        if (prio != null) {
+            // Section 3.3.8: MP_PRIO applies to the subflow it arrives on.
+            mib().inc(MptcpMib.MPPrioRx);
+            remoteBackup = prio.backup();
+            conn.changed();
+        }
         if (fastclose != null) {
             conn.onFastclose(fastclose.receiverKey());
             return;
@@ -369,7 +460,7 @@ public final class MptcpSubflow implements SchedSubflow {
             } else if (joinSyn != null) {
                 remoteNonce = joinSyn.nonce();
                 remoteId = joinSyn.addressId();
-                backup = joinSyn.backup();
+                remoteBackup = joinSyn.backup();
             }
             return;
         }
@@ -398,6 +489,7 @@ public final class MptcpSubflow implements SchedSubflow {
         mib().inc(MptcpMib.MPJoinSynAckRx);
         remoteNonce = joinSynAck.nonce();
         remoteId = joinSynAck.addressId();
+        remoteBackup = joinSynAck.backup();
         joinAckDeadline = conn.now() + joinAckInterval();
     }
 
@@ -567,7 +659,8 @@ public final class MptcpSubflow implements SchedSubflow {
         return fresh;
     }
 
-    boolean closed() {
+    @Override
+    public boolean closed() {
         return tcp.state() == TcpState.CLOSED;
     }
 
@@ -575,6 +668,6 @@ public final class MptcpSubflow implements SchedSubflow {
     public String toString() {
         return "subflow[" + tuple.localAddress().getHostAddress() + ":" + tuple.localPort() + "->"
                 + tuple.remoteAddress().getHostAddress() + ":" + tuple.remotePort() + " " + tcp.state()
-                + (fullyEstablished ? " full" : "") + (stale ? " stale" : "") + "]";
+                + (fullyEstablished ? " full" : "") + (stale ? " stale" : "") + (backup() ? " backup" : "") + "]";
     }
 }

@@ -1,19 +1,21 @@
 package io.jmptcp.core.pm;
 
 import io.jmptcp.core.wire.MptcpOption.AddAddr;
+import io.jmptcp.core.wire.MptcpOption.RemoveAddr;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * ADD_ADDR signalling of one connection (RFC 8684 section 3.4.1; Linux pm.c): our announcements,
- * retransmitted until the peer echoes them (at most {@link #MAX_RETRANSMITS} times, as Linux's
- * ADD_ADDR_RETRANS_MAX), and the echoes we owe for the peer's announcements. Each option rides a
- * pure ACK of its own, without DSS, as Linux sends them.
+ * Address signalling of one connection (RFC 8684 sections 3.4.1 and 3.4.2; Linux pm.c): our
+ * announcements, retransmitted until the peer echoes them (at most {@code retransmits} times, as
+ * Linux's ADD_ADDR_RETRANS_MAX), the echoes we owe for the peer's announcements, and our
+ * REMOVE_ADDRs. An ADD_ADDR rides a pure ACK of its own, without DSS, as Linux sends them; a
+ * REMOVE_ADDR rides a pure ACK next to the DSS.
  */
 public final class AddressSignals {
-    /** Linux ADD_ADDR_RETRANS_MAX. */
-    public static final int MAX_RETRANSMITS = 3;
+    /** Address ids one REMOVE_ADDR carries at most (it must fit next to a DSS in 40 option bytes). */
+    static final int MAX_IDS_PER_REMOVE = 8;
 
     private static final class Announcement {
         final AddAddr option;
@@ -28,11 +30,37 @@ public final class AddressSignals {
 
     private final List<Announcement> announcements = new ArrayList<>();
     private final ArrayDeque<AddAddr> echoes = new ArrayDeque<>();
+    private final ArrayDeque<Integer> removes = new ArrayDeque<>();
     private final long retransmitMicros;
+    private final int retransmits;
 
-    /** @param retransmitMicros the interval between repetitions of an unechoed announcement */
-    public AddressSignals(long retransmitMicros) {
+    /**
+     * @param retransmitMicros the interval between repetitions of an unechoed announcement
+     * @param retransmits      how many repetitions at most
+     */
+    public AddressSignals(long retransmitMicros, int retransmits) {
         this.retransmitMicros = retransmitMicros;
+        this.retransmits = retransmits;
+    }
+
+    /** Queues a REMOVE_ADDR for a local address id, and stops announcing it. */
+    public void withdraw(int addressId) {
+        announcements.removeIf(a -> a.option.addressId() == addressId);
+        if (!removes.contains(addressId)) {
+            removes.add(addressId);
+        }
+    }
+
+    /** The REMOVE_ADDR the next pure ACK carries, or null (each id is sent once, as Linux does). */
+    public RemoveAddr nextRemove() {
+        if (removes.isEmpty()) {
+            return null;
+        }
+        List<Integer> ids = new ArrayList<>();
+        while (!removes.isEmpty() && ids.size() < MAX_IDS_PER_REMOVE) {
+            ids.add(removes.poll());
+        }
+        return new RemoveAddr(ids);
     }
 
     /** Queues an announcement (with its HMAC already computed) to go out now. */
@@ -58,7 +86,7 @@ public final class AddressSignals {
             return e;
         }
         for (Announcement a : announcements) {
-            if (a.due <= now && a.sent <= MAX_RETRANSMITS) {
+            if (a.due <= now && a.sent <= retransmits) {
                 a.sent++;
                 a.due = now + retransmitMicros;
                 return a.option;
@@ -69,11 +97,11 @@ public final class AddressSignals {
 
     /** Whether something is due now (the connection then asks a subflow for a pure ACK). */
     public boolean pending(long now) {
-        if (!echoes.isEmpty()) {
+        if (!echoes.isEmpty() || !removes.isEmpty()) {
             return true;
         }
         for (Announcement a : announcements) {
-            if (a.due <= now && a.sent <= MAX_RETRANSMITS) {
+            if (a.due <= now && a.sent <= retransmits) {
                 return true;
             }
         }
@@ -84,7 +112,7 @@ public final class AddressSignals {
     public long nextDeadline() {
         long t = Long.MAX_VALUE;
         for (Announcement a : announcements) {
-            if (a.sent <= MAX_RETRANSMITS) {
+            if (a.sent <= retransmits) {
                 t = Math.min(t, a.due);
             }
         }

@@ -6,6 +6,8 @@ import io.jmptcp.core.conn.ConnectionInfo;
 import io.jmptcp.core.conn.ConnectionOptions;
 import io.jmptcp.core.conn.StackContext;
 import io.jmptcp.core.engine.Engine;
+import io.jmptcp.core.pm.Endpoint;
+import io.jmptcp.core.pm.Endpoints;
 import io.jmptcp.core.mib.Mib;
 import io.jmptcp.core.conn.Failure;
 import io.jmptcp.core.tcp.FourTuple;
@@ -81,14 +83,22 @@ public final class Stack implements StackContext, AutoCloseable {
      *                     allow {@code send} concurrently with {@code receive}
      */
     public Stack(PacketIo io, ConnectionFactory factory, List<InetAddress> addresses, boolean senderThread) {
-        if (addresses.isEmpty()) {
+        this(io, factory, Endpoints.of(addresses, Endpoint.SUBFLOW), senderThread);
+    }
+
+    /**
+     * @param endpoints the stack's own addresses with their path-manager flags (the first carries
+     *                  outgoing connections)
+     */
+    public Stack(PacketIo io, ConnectionFactory factory, Endpoints endpoints, boolean senderThread) {
+        if (endpoints.list().isEmpty()) {
             throw new IllegalArgumentException("the stack needs at least one address");
         }
         this.io = io;
         SecureRandom sr = new SecureRandom();
         byte[] secret = new byte[32];
         sr.nextBytes(secret);
-        this.engine = new Engine(factory, addresses, io.mtu(), new IsnGenerator(secret), sr::nextLong, new Events());
+        this.engine = new Engine(factory, endpoints, io.mtu(), new IsnGenerator(secret), sr::nextLong, new Events());
         for (int i = 0; i < BATCH; i++) {
             inbound[i] = new Engine.Inbound();
         }
@@ -142,6 +152,44 @@ public final class Stack implements StackContext, AutoCloseable {
     @Override
     public List<InetAddress> localAddresses() {
         return engine.localAddresses();
+    }
+
+    @Override
+    public List<Endpoint> endpoints() {
+        return engine.endpoints();
+    }
+
+    /**
+     * Adds an address to the running stack with these {@link Endpoint} flags, or changes the
+     * flags of one it has; the path managers of the live connections act on it (ADD_ADDR, new
+     * subflows, MP_PRIO). The caller routes the address to the stack's device.
+     */
+    public Endpoint addAddress(InetAddress address, int flags) {
+        lock.lock();
+        try {
+            Endpoint e = engine.setEndpoint(now(), address, flags);
+            wakeLoop();
+            return e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Removes an address from the running stack: its subflows close and peers get REMOVE_ADDR.
+     * Returns false if the stack does not have it.
+     *
+     * @throws IllegalArgumentException for the last address
+     */
+    public boolean removeAddress(InetAddress address) {
+        lock.lock();
+        try {
+            boolean removed = engine.removeEndpoint(now(), address);
+            wakeLoop();
+            return removed;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.jmptcp.core.mptcp;
 
 import static io.jmptcp.core.sim.MultiPathNet.addr;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,8 @@ import io.jmptcp.core.wire.TcpHeader;
 import io.jmptcp.core.wire.TcpOption;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import io.jmptcp.core.mib.MptcpMib;
+import io.jmptcp.core.pm.PmConfig;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -72,7 +75,10 @@ class MptcpFailureKindsSimTest {
      */
     @Test
     void aBrokenMappingOnTheOnlySubflowIsAProtocolErrorAndAResetForThePeer() {
-        MptcpSim s = onePath(new MptcpConfig());
+        // Without a close timeout the loss of the only subflow ends the connection at once.
+        MptcpSim s = new MptcpSim(List.of("10.0.1.1"), List.of("10.0.9.1"), noCloseTimeout(),
+                noCloseTimeout(), MptcpFallbackSimTest.BYTES, MptcpFallbackSimTest.BYTES, 41);
+        s.path("10.0.1.1", "10.0.9.1", 50_000_000, 10_000);
         s.net.paths.get(0).up.filter = shiftNthMapping(20);
         s.connect("10.0.9.1");
         assertTrue(s.run(() -> s.clientConn.state() == Connection.State.FAILED && s.serverConn() != null
@@ -80,6 +86,29 @@ class MptcpFailureKindsSimTest {
                 () -> s.clientConn + "\n" + s.serverConn());
         assertEquals(Failure.Kind.PROTOCOL_ERROR, s.serverConn().failure().kind());
         assertEquals(Failure.Kind.RESET, s.clientConn.failure().kind());
+    }
+
+    /**
+     * The same broken mapping with the default close timeout: the receiver resets the subflow,
+     * the connection survives without a subflow (break before make), the client re-creates one,
+     * and every byte arrives intact both ways.
+     */
+    @Test
+    void aBrokenMappingOnTheOnlySubflowIsSurvivedByARecreatedSubflow() {
+        MptcpSim s = onePath(new MptcpConfig());
+        s.net.paths.get(0).up.filter = shiftNthMapping(20);
+        s.connect("10.0.9.1");
+        assertTrue(s.run(s::transferDone, 30_000_000), () -> s.clientConn + "\n" + s.serverConn());
+        assertArrayEquals(s.clientApp.sentHash(), s.serverApp.receivedHash());
+        assertArrayEquals(s.serverApp.sentHash(), s.clientApp.receivedHash());
+        assertEquals(1, s.net.server.mib().get(MptcpMib.MPRstTx));
+        assertTrue(s.net.server.mib().get(MptcpMib.DSSNoMatchTCP) >= 1);
+        assertEquals(1, s.net.client.mib().get(MptcpMib.SubflowRecreated));
+        assertEquals(1, s.net.server.mib().get(MptcpMib.MPJoinAckRx));
+    }
+
+    private static MptcpConfig noCloseTimeout() {
+        return new MptcpConfig().pm(new PmConfig().closeTimeoutMicros(0));
     }
 
     /** Moves the subflow sequence number of the {@code nth} data segment's DSS mapping ahead by its length. */

@@ -12,6 +12,7 @@ import io.jmptcp.core.wire.MptcpOption;
 import io.jmptcp.core.wire.TcpHeader;
 import java.net.Inet6Address;
 import java.util.ArrayList;
+import io.jmptcp.core.pm.PmConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -178,8 +179,10 @@ class MptcpIpv6AndJoinSimTest {
     @Test
     void oneConnectionWithAnIpv4AndAnIpv6Subflow() {
         long bytes = 4 << 20;
+        // The client acts on one announcement (Linux: ip mptcp limits set add_addr_accepted 1).
         MptcpSim s = new MptcpSim(List.of("10.0.1.1", "fd00:1::1"), List.of("10.0.9.1", "fd00:9::1"),
-                new MptcpConfig(), new MptcpConfig().announce(true), bytes, bytes, 38);
+                new MptcpConfig().pm(new PmConfig().addAddrAccepted(1)), new MptcpConfig().announce(true), bytes,
+                bytes, 38);
         s.path("10.0.1.1", "10.0.9.1", 50_000_000, 10_000);
         s.path("fd00:1::1", "fd00:9::1", 50_000_000, 10_000);
         List<MptcpOption.AddAddr> adds = new ArrayList<>();

@@ -45,6 +45,11 @@ public final class FaultyFactory implements ConnectionFactory {
     }
 
     @Override
+    public void forgotten(Connection c) {
+        real.forgotten(c instanceof Faulty f && f.inner != null ? f.inner : c);
+    }
+
+    @Override
     public Accepted accept(long nowMicros, StackContext ctx, FourTuple tuple, Segment syn) {
         boolean join = syn.header().options().stream().anyMatch(o -> o instanceof MptcpOption.MpJoinSyn);
         if (join || ++accepted != faultyIndex) {
@@ -62,6 +67,11 @@ public final class FaultyFactory implements ConnectionFactory {
         @Override
         public List<InetAddress> localAddresses() {
             return ctx.localAddresses();
+        }
+
+        @Override
+        public List<io.jmptcp.core.pm.Endpoint> endpoints() {
+            return ctx.endpoints();
         }
 
         @Override
