@@ -141,6 +141,19 @@ class Run:
 def failover(a, work, infile, inhash):
     results = {"jmptcp": [], "kernel": []}
     port = 7100
+    # One run each with both paths up throughout, for reference: how much of the transfer time is
+    # the client's own speed on this bed rather than the failover.
+    base = {}
+    for who in ("jmptcp", "kernel"):
+        port += 1
+        log(f"failover baseline: {who} (port {port}), no cut")
+        r = Run(a, who, port, work, infile, inhash)
+        srv, intact, _ = r.finish()
+        if not intact:
+            raise SystemExit("bench: a baseline run failed (see above)")
+        base[who] = srv
+        print(f"  {who:6} baseline (no cut): transfer {srv['transfer_s']:7.3f} s  longest stall "
+              f"{srv['max_gap_s']:6.3f} s", flush=True)
     for i in range(a.runs):
         for who in ("jmptcp", "kernel"):
             port += 1
@@ -170,6 +183,10 @@ def failover(a, work, infile, inhash):
               f"({a.bytes * 8 / med[w][1] / 1e6:5.1f} Mbit/s)")
     print(f"  jmptcp/kernel  stall {med['jmptcp'][0] / med['kernel'][0]:5.2f}   "
           f"transfer {med['jmptcp'][1] / med['kernel'][1]:5.2f}")
+    print(f"  (no cut, one run each: jmptcp {base['jmptcp']['transfer_s']:.3f} s, kernel "
+          f"{base['kernel']['transfer_s']:.3f} s; what the cut cost: jmptcp "
+          f"{med['jmptcp'][1] - base['jmptcp']['transfer_s']:+.3f} s, kernel "
+          f"{med['kernel'][1] - base['kernel']['transfer_s']:+.3f} s)")
 
 
 def reestablish(a, work, infile, inhash):
