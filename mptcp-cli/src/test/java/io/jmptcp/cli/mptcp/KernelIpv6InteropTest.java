@@ -65,7 +65,9 @@ class KernelIpv6InteropTest {
         Testbed.Proc peer = KernelInteropTest.peer(tb, port, List.of("server", "--port", Integer.toString(port),
                 "--mptcp", "--send", Long.toString(bytes)));
         Path in = KernelInteropTest.input(bytes, port, tb.dir());
-        List<String> cmd = new ArrayList<>(List.of("nc", "--tun", "jmp6t0"));
+        // The client acts on the kernel's announcement, as a kernel client would with
+        // "ip mptcp limits set add_addr_accepted 1" (the default, 0, ignores it).
+        List<String> cmd = new ArrayList<>(List.of("nc", "--tun", "jmp6t0", "--add-addr-accepted", "1"));
         for (String a : addresses) {
             cmd.addAll(List.of("--address", a));
         }

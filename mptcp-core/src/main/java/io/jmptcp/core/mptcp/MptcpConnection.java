@@ -497,10 +497,19 @@ public final class MptcpConnection implements Connection {
     // MP_JOIN (section 3.2)
     // =============================================================================================
 
-    /** Whether this connection takes a new MP_JOIN subflow now (wire facts 3.4). */
+    /**
+     * Whether this connection takes a new MP_JOIN subflow now (wire facts 3.4): fully
+     * established, under the limit, and with data still to move one way or the other. Linux
+     * takes joins only while neither side has sent DATA_FIN; this stack takes them until both
+     * DATA_FINs are acknowledged, so a half-closed connection can still regain a path.
+     */
     boolean acceptsJoin() {
         return !fallback && mptcp && remoteKeyKnown && fullyEstablished && state == State.ESTABLISHED
-                && (rcv == null || !rcv.finReceived()) && liveSubflows() < cfg.maxSubflows;
+                && !bothFinsDone() && liveSubflows() < cfg.maxSubflows;
+    }
+
+    private boolean bothFinsDone() {
+        return subflowsClosed || snd.finAcked() && rcv != null && rcv.finReceived();
     }
 
     private int liveSubflows() {
@@ -714,10 +723,7 @@ public final class MptcpConnection implements Connection {
         }
         connectionRetransmit();
         if (dataFinSent && !snd.finAcked() && dataFinDeadline <= now) {
-            MptcpSubflow s = anyUsable();
-            if (s != null) {
-                s.tcp.sendAck();
-            }
+            sendDataFin();
             dataFinRetries++;
             dataFinDeadline = now + dataFinInterval() * (1L << Math.min(dataFinRetries, 6));
         }
@@ -753,10 +759,13 @@ public final class MptcpConnection implements Connection {
         dirty = true;
     }
 
+    /** The connection's RTO: the largest of the subflows that work (a dead one's backoff excluded). */
     private long dataFinInterval() {
         long rto = 200_000;
         for (MptcpSubflow s : subflows) {
-            rto = Math.max(rto, s.tcp.rtoMicros());
+            if (s.usable()) {
+                rto = Math.max(rto, s.tcp.rtoMicros());
+            }
         }
         return rto;
     }
@@ -834,13 +843,34 @@ public final class MptcpConnection implements Connection {
         }
         if (snd.finQueued() && dataNxt == snd.dataEnd() && !dataFinSent) {
             // Section 3.3.3: the DATA_FIN rides on a pure ACK (DSN = next DSN, SSN 0, DLL 1).
-            MptcpSubflow s = anyUsable();
-            if (s != null) {
+            if (sendDataFin()) {
                 dataFinSent = true;
-                s.tcp.sendAck();
                 dataFinDeadline = now + dataFinInterval();
             }
         }
+    }
+
+    /**
+     * Puts the DATA_FIN on a pure ACK of every subflow that may carry it, as Linux's
+     * mptcp_send_ack does: a subflow whose path died without a sign (it has nothing in flight to
+     * time out) must not hold the connection's end. Returns whether any subflow took it.
+     */
+    private boolean sendDataFin() {
+        boolean sent = false;
+        for (MptcpSubflow s : subflows) {
+            if (s.usable()) {
+                s.tcp.sendAck();
+                sent = true;
+            }
+        }
+        if (!sent) {
+            MptcpSubflow s = anyUsable();
+            if (s != null) {
+                s.tcp.sendAck();
+                sent = true;
+            }
+        }
+        return sent;
     }
 
     private void pushFallback() {
@@ -1328,11 +1358,10 @@ public final class MptcpConnection implements Connection {
             return cfg.maxSubflows;
         }
 
-        /** MPTCP, fully established, not fallen back, and neither DATA_FIN exchange finished. */
+        /** MPTCP, fully established, not fallen back, and data still to move (see acceptsJoin). */
         @Override
         public boolean canOpenSubflows() {
-            return isMptcp() && remoteKeyKnown && fullyEstablished && state == State.ESTABLISHED && !subflowsClosed
-                    && !snd.finAcked() && (rcv == null || !rcv.finReceived());
+            return isMptcp() && remoteKeyKnown && fullyEstablished && state == State.ESTABLISHED && !bothFinsDone();
         }
 
         @Override
