@@ -105,7 +105,7 @@ class Run:
             self.cli = popen(cmd, stdin=open(infile, "rb"), stdout=self.cli_out, stderr=self.cli_err)
         else:
             cmd = ns(a, "cli") + ["python3", PEER, "client", "10.2.1.1", str(port), "--mptcp", "--bind", "10.1.1.1",
-                                  "--send", str(a.bytes)]
+                                  "--send", str(a.bytes)] + (["--cc", a.kernel_cc] if a.kernel_cc else [])
             self.expected = None  # the client prints the hash of what it sent
             self.cli = popen(cmd, stdout=self.cli_out, stderr=self.cli_err)
         self.t_first = wait_file(self.first, 60, [self.srv, self.cli])
@@ -241,6 +241,7 @@ def main():
     ap.add_argument("--cut-after", type=float, default=1.5)
     ap.add_argument("--reset-after", type=float, default=2.0)
     ap.add_argument("--reset-for", type=float, default=10.0)
+    ap.add_argument("--kernel-cc", help="congestion control of the kernel client's socket (default: the namespace's)")
     a = ap.parse_args()
     a.runs = a.runs or (3 if a.case == "failover" else 1)
     a.bytes = a.mib << 20

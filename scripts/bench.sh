@@ -12,7 +12,7 @@
 #   scripts/bench.sh reestablish [RUNS=1] [MIB=48]
 #     2 x 10 Mbit/s; path 1 answers with resets from 2 s for 10 s, then returns: does each client
 #     use path 1 again, how soon, how much (scripts/bench-pm.py samples the kernel's sockets).
-#     KERNEL_CC=cubic sets the kernel's TCP congestion control in the bed (default: the machine's).
+#     KERNEL_CC=cubic sets the kernel client's congestion control (default: the namespace's).
 # Needs root, python3, iperf3. Uses testbed prefix jrtb (torn down on exit).
 # JMPTCP_JAVA_OPTS is passed to the jmptcp JVM (e.g. a JFR recording for a profile).
 set -euo pipefail
@@ -56,12 +56,10 @@ if [[ $CASE != single ]]; then
   echo "== $CASE: testbed.sh up --prefix $P ${BED[*]}"
   echo "bench: building the testbed" >&2
   JMPTCP_CMD="java -jar $JAR" "$REPO/scripts/testbed.sh" up --prefix "$P" "${BED[@]}" >/dev/null
-  # The kernel's subflows use the namespace's TCP congestion control (bbr on these machines);
-  # KERNEL_CC=cubic (or reno) compares jmptcp's lia against a loss-based kernel instead.
-  for side in cli srv; do
-    if [[ -n ${KERNEL_CC:-} ]]; then ip netns exec "$P-$side" sysctl -qw net.ipv4.tcp_congestion_control="$KERNEL_CC"; fi
-  done
-  echo "== kernel TCP congestion control: $(ip netns exec "$P-cli" sysctl -n net.ipv4.tcp_congestion_control) (KERNEL_CC); jmptcp: lia"
+  # The kernel client's subflows use the namespace's TCP congestion control (bbr on these
+  # machines); KERNEL_CC=cubic (or reno) sets it on its socket instead (TCP_CONGESTION).
+  echo "== kernel client congestion control: ${KERNEL_CC:-$(ip netns exec "$P-cli" sysctl -n net.ipv4.tcp_congestion_control)}; jmptcp: lia"
+  if [[ -n ${KERNEL_CC:-} ]]; then ARGS+=(--kernel-cc "$KERNEL_CC"); fi
   python3 "$REPO/scripts/bench-pm.py" "$CASE" --prefix "$P" --jar "$JAR" "${ARGS[@]}"
   exit 0
 fi

@@ -3,7 +3,7 @@
 
     peer.py server --port P [--bind ADDR] [--mptcp] [--send N] [--ready FILE] [--hold]
                    [--timing] [--first-byte FILE]
-    peer.py client HOST PORT [--mptcp] [--send N] [--bind ADDR] [--hold] [--timing]
+    peer.py client HOST PORT [--mptcp] [--send N] [--bind ADDR] [--hold] [--timing] [--cc NAME]
 
 It sends N random bytes while it receives (two threads, so large transfers both ways cannot
 deadlock), half-closes after sending, reads to EOF, and prints one JSON line:
@@ -103,6 +103,7 @@ def main():
     ap.add_argument("--hold", action="store_true")
     ap.add_argument("--timing", action="store_true")
     ap.add_argument("--first-byte")
+    ap.add_argument("--cc", help="TCP congestion control of the socket (TCP_CONGESTION; MPTCP passes it to its subflows)")
     a = ap.parse_args()
     proto = IPPROTO_MPTCP if a.mptcp else socket.IPPROTO_TCP
     if a.mode == "server":
@@ -118,6 +119,8 @@ def main():
         c, peer = s.accept()
     else:
         c = socket.socket(family_of(a.host), socket.SOCK_STREAM, proto)
+        if a.cc:
+            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, a.cc.encode())
         if a.bind:
             c.bind((a.bind, 0))
         c.connect((a.host, a.port))
