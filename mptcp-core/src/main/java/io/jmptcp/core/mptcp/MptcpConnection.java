@@ -703,23 +703,25 @@ public final class MptcpConnection implements Connection {
     /** RFC 6182 section 5.2: data outstanding on a subflow that timed out goes out on another one. */
     private void checkTimeouts() {
         for (MptcpSubflow s : subflows) {
-            boolean wasStale = s.stale;
-            if (s.newTimeout() && !fallback && !wasStale && s.tcp.consecutiveRtos() >= 1) {
-                boolean other = false;
-                for (MptcpSubflow o : subflows) {
-                    other |= o != s && o.usable();
-                }
-                if (!other) {
-                    continue;
-                }
-                // Out of scheduling at once; its retransmissions probe the path, and the first
-                // one acknowledged makes it usable again (Linux SubflowStale / SubflowRecover).
-                s.stale = true;
-                mib.inc(MptcpMib.SubflowStale);
-                reinjectOutstanding(s);
-            } else if (wasStale && !s.stale) {
-                mib.inc(MptcpMib.SubflowRecover);
+            boolean timedOut = s.newTimeout();
+            if (fallback) {
+                continue;
             }
+            if (s.recovered()) {
+                mib.inc(MptcpMib.SubflowRecover);
+                dirty = true;
+            }
+            boolean rto = timedOut && s.tcp.consecutiveRtos() >= 1;
+            if (s.stale || !(rto && anotherUsable(s) || silent(s) && anotherAcked(s))) {
+                continue;
+            }
+            // Out of scheduling at once, its data reinjected elsewhere; its own retransmissions
+            // probe the path, and the first new acknowledgement makes it usable again (Linux
+            // SubflowStale / SubflowRecover, though Linux waits for retransmission timeouts).
+            s.markStale();
+            mib.inc(MptcpMib.SubflowStale);
+            reinjectOutstanding(s);
+            dirty = true;
         }
         connectionRetransmit();
         if (dataFinSent && !snd.finAcked() && dataFinDeadline <= now) {
@@ -727,6 +729,57 @@ public final class MptcpConnection implements Connection {
             dataFinRetries++;
             dataFinDeadline = now + dataFinInterval() * (1L << Math.min(dataFinRetries, 6));
         }
+    }
+
+    /**
+     * How long a subflow with data in flight may go without an acknowledgement before it counts
+     * as failed while another subflow works: three smoothed RTTs, at least 60 ms. This is well
+     * under the 200 ms minimum RTO the kernel waits for, and a working path acknowledges every
+     * other segment, so a bulk transfer's subflow is never silent this long unless its path
+     * broke. A wrong guess costs only duplicate data: the subflow recovers at its next ACK.
+     */
+    private static long silenceLimit(MptcpSubflow s) {
+        return Math.max(3 * s.srttMicros(), 60_000);
+    }
+
+    private boolean silent(MptcpSubflow s) {
+        return s.usable() && s.tcp.unacknowledged() > 0 && now - s.tcp.lastProgressMicros() >= silenceLimit(s);
+    }
+
+    private boolean anotherUsable(MptcpSubflow s) {
+        for (MptcpSubflow o : subflows) {
+            if (o != s && o.usable()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Another usable subflow got new data acknowledged while this one was silent: the peer is
+     * alive and this path is what broke (an idle path, or a pause of the peer, does not count).
+     */
+    private boolean anotherAcked(MptcpSubflow s) {
+        for (MptcpSubflow o : subflows) {
+            if (o != s && o.usable() && o.tcp.lastProgressMicros() > s.tcp.lastProgressMicros()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** When the next subflow would have been silent too long (for {@link #pollAt}). */
+    private long nextSilenceCheck() {
+        long t = TcpConnection.NEVER;
+        if (fallback || subflows.size() < 2) {
+            return t;
+        }
+        for (MptcpSubflow s : subflows) {
+            if (!s.stale && s.usable() && s.tcp.unacknowledged() > 0) {
+                t = Math.min(t, s.tcp.lastProgressMicros() + silenceLimit(s));
+            }
+        }
+        return t;
     }
 
     /**
@@ -875,7 +928,15 @@ public final class MptcpConnection implements Connection {
 
     private void pushFallback() {
         MptcpSubflow s = subflows.isEmpty() ? null : subflows.get(0);
-        if (s == null || s.closed()) {
+        if (s == null) {
+            return;
+        }
+        if (s.closed()) {
+            // The ACK of our FIN can close the subflow at once (LAST_ACK to CLOSED): credit it,
+            // or the connection would wait forever for a DATA_FIN acknowledgement.
+            if (s.tcp.error() == null) {
+                creditFallbackAck(s);
+            }
             return;
         }
         while (DataSeq.lt(dataNxt, snd.dataEnd())) {
@@ -891,6 +952,10 @@ public final class MptcpConnection implements Connection {
             dataFinSent = true;
             s.tcp.close(); // the subflow FIN is the end of the stream
         }
+        creditFallbackAck(s);
+    }
+
+    private void creditFallbackAck(MptcpSubflow s) {
         // Plain TCP frees the buffer on the subflow's ACK: DSN and SSN keep their relation.
         // The subflow's first byte (SSN 1) is DSN IDSN + 1: one subflow, nothing reinjected.
         long una = s.tcp.sndUnaRelative();
@@ -1119,6 +1184,7 @@ public final class MptcpConnection implements Connection {
             t = Math.min(t, dataFinDeadline);
         }
         t = Math.min(t, rtxDeadline);
+        t = Math.min(t, Math.max(nextSilenceCheck(), now + 1));
         if (pmStarted && state == State.ESTABLISHED) {
             t = Math.min(t, Math.max(pm.nextTimer(), now + 1));
             t = Math.min(t, orphanDeadline);

@@ -88,6 +88,7 @@ public final class MptcpSubflow implements SchedSubflow, PmSubflow {
     private int lastRtos;
     /** Timed out and its data reinjected elsewhere; not scheduled until it makes progress again. */
     boolean stale;
+    private long staleProgress;
     /** MP_JOIN nonces (RFC 8684 section 3.2). */
     final int localNonce;
     int remoteNonce;
@@ -653,10 +654,22 @@ public final class MptcpSubflow implements SchedSubflow, PmSubflow {
         int rtos = tcp.consecutiveRtos();
         boolean fresh = rtos > lastRtos && rtos > 0;
         lastRtos = rtos;
-        if (rtos == 0) {
-            stale = false;
-        }
         return fresh;
+    }
+
+    /** Takes the subflow out of scheduling until the peer acknowledges something new on it. */
+    void markStale() {
+        stale = true;
+        staleProgress = tcp.lastProgressMicros();
+    }
+
+    /** A stale subflow whose path acknowledged new data since: usable again (returns true once). */
+    boolean recovered() {
+        if (stale && tcp.lastProgressMicros() != staleProgress) {
+            stale = false;
+            return true;
+        }
+        return false;
     }
 
     @Override

@@ -83,6 +83,8 @@ public final class TcpConnection {
     private long peerFinSeq = -1;
     private boolean finReceived;
     private long lastAckSent;
+    /** When SND.UNA last moved forward, or data left with nothing outstanding before it. */
+    private long lastProgress;
     private int tsRecent;
     private boolean tsRecentValid;
     private long tsRecentStamp;
@@ -269,6 +271,15 @@ public final class TcpConnection {
     /** The peer's current send window (bytes, scaled). */
     public long sendWindow() {
         return sndWnd;
+    }
+
+    /**
+     * When the peer last acknowledged new data, or (if nothing was outstanding then) when the
+     * data now outstanding started to leave: with {@link #unacknowledged()} above 0, how long
+     * the path has been silent.
+     */
+    public long lastProgressMicros() {
+        return lastProgress;
     }
 
     /** Bytes sent and not yet acknowledged. */
@@ -970,6 +981,7 @@ public final class TcpConnection {
             eifelPending = false;
             acked = ack - sndUna;
             sndUna = ack;
+            lastProgress = now;
             ackedNow = acked;
             if (rttSample < 0 && tsOk && ts != null && ts.tsEcr() != 0) {
                 // RFC 7323 section 4: timestamps give samples even for retransmissions.
@@ -1394,6 +1406,9 @@ public final class TcpConnection {
 
     /** Moves {@code len} bytes of the head chunk into a new retransmission-queue entry. */
     private RtxQueue.Entry newDataEntry(SendQueue.Chunk c, int len) {
+        if (sndNxt == sndUna) {
+            lastProgress = now; // the silence of this flight is counted from here
+        }
         RtxQueue.Entry e = new RtxQueue.Entry();
         e.seq = sndNxt;
         e.len = len;

@@ -76,6 +76,25 @@ class MptcpFallbackSimTest {
         assertEquals(1, s.net.client.mib().get(MptcpMib.MPCapableFallbackSYNACK));
     }
 
+    /**
+     * After fallback, the peer closes first: our FIN's ACK takes the subflow from LAST_ACK to
+     * CLOSED in one step, and the connection must still count its DATA_FIN as acknowledged and
+     * close cleanly (it once failed as "connection reset", a flake of the kernel test
+     * fallbackWhenDssIsStrippedFromDataMidConnection).
+     */
+    @Test
+    void afterFallbackThePeerClosingFirstStillEndsCleanly() {
+        MptcpSim s = onePath(new MptcpConfig(), new MptcpConfig().enabled(false), 27);
+        s.clientApp.holdOpen = true;
+        s.connect("10.0.9.1");
+        assertTrue(s.run(() -> s.clientApp.eof && s.clientApp.written == BYTES, 60_000_000), () -> s.clientConn.toString());
+        s.clientApp.holdOpen = false; // the server's FIN is in: we close second (CLOSE_WAIT, LAST_ACK)
+        s.net.client.step();
+        assertTrue(s.run(s::transferDone, 60_000_000), () -> "not done: " + s.clientConn + "\n" + s.serverConn());
+        assertEquals(Connection.State.CLOSED, s.clientConn.state());
+        assertArrayEquals(s.clientApp.sentHash(), s.serverApp.receivedHash());
+    }
+
     @Test
     void optionStrippedFromSyn() {
         MptcpSim s = onePath(new MptcpConfig(), new MptcpConfig(), 22);

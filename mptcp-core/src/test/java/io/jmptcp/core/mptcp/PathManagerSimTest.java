@@ -131,7 +131,9 @@ class PathManagerSimTest {
      * Issue 10's failover case: 2 x 50 Mbit/s at 10 ms RTT, path 1 goes dark 1.5 s into a 48 MiB
      * upload. The surviving path must be used at its full rate at once: the whole transfer takes
      * at most 10 % longer than the time the bytes need at the rates available (both links until
-     * the cut, one after it), and the receiver never waits longer than the kernel's 0.28 s.
+     * the cut, one after it), and the receiver never waits 0.2 s (the kernel's stall on the same
+     * case is 0.28 s: it waits for a 200 ms retransmission timeout; we take a subflow silent for
+     * three RTTs, at least 60 ms, while another is acknowledged, as failed).
      */
     @Test
     void afterAPathGoesDarkTheSurvivorRunsAtFullRate() {
@@ -157,7 +159,7 @@ class PathManagerSimTest {
                 end / 1e6, ideal / 1e6, pr.longestStall / 1e6, atCut[0]);
         System.out.println("failover: " + figures);
         assertTrue(end <= 1.10 * ideal, figures);
-        assertTrue(pr.longestStall <= 280_000, figures);
+        assertTrue(pr.longestStall < 200_000, figures);
     }
 
     /**
