@@ -59,6 +59,25 @@ def path(a, k, mode):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+class PreparedPath:
+    """A `testbed.sh path` action made ready in advance: the router's `nft -f -` is already running
+    and gets its script at apply(), so the action takes effect within milliseconds of the chosen
+    moment (spawning testbed.sh at that moment took up to a second on a loaded machine)."""
+
+    def __init__(self, a, k, mode):
+        self.script = subprocess.run([TESTBED, "path", "--prefix", a.prefix, "--print-nft", str(k), mode],
+                                     check=True, capture_output=True).stdout
+        self.nft = popen(ns(a, "rtr") + ["nft", "-f", "-"], stdin=subprocess.PIPE)
+
+    def apply(self):
+        """Applies it; returns how long nft took to parse and commit it, in seconds."""
+        t = time.monotonic()
+        self.nft.communicate(self.script, timeout=30)
+        if self.nft.returncode != 0:
+            raise SystemExit(f"bench: nft failed ({self.nft.returncode})")
+        return time.monotonic() - t
+
+
 def sockets(a, port):
     """(peer address, peer port) -> bytes_received of the server's established sockets on port."""
     out = subprocess.run(ns(a, "srv") + ["ss", "-tinH", f"( sport = :{port} )"], capture_output=True,
@@ -160,14 +179,15 @@ def failover(a, work, infile, inhash):
             log(f"failover run {i + 1}/{a.runs}: {who} (port {port}), path 1 blackholed {a.cut_after} s "
                 "after the first byte")
             r = Run(a, who, port, work, infile, inhash)
+            blackhole = PreparedPath(a, 1, "blackhole")
             cut = r.at(a.cut_after)
             was_alive = r.alive()
-            path(a, 1, "blackhole")
+            took = blackhole.apply()
             srv, intact, counters = r.finish()
             path(a, 1, "up")
             results[who].append(srv)
             print(f"  {who:6} run {i + 1}: transfer {srv['transfer_s']:7.3f} s  longest stall "
-                  f"{srv['max_gap_s']:6.3f} s (at {srv['max_gap_at_s']:.2f} s)  cut at {cut:.3f} s"
+                  f"{srv['max_gap_s']:6.3f} s (at {srv['max_gap_at_s']:.2f} s)  cut at {cut:.3f} s (+{took * 1000:.0f} ms)"
                   f"{'' if was_alive else ' (AFTER the end)'}  {'intact' if intact else 'NOT INTACT'}", flush=True)
             if who == "jmptcp" and counters:
                 print(f"         stack: {counters}", flush=True)
@@ -198,12 +218,14 @@ def reestablish(a, work, infile, inhash):
             log(f"reestablish run {i + 1}/{a.runs}: {who} (port {port}), path 1 reset from {a.reset_after} s "
                 f"for {a.reset_for} s")
             r = Run(a, who, port, work, infile, inhash)
-            r.at(a.reset_after)
+            reset, up = PreparedPath(a, 1, "reset"), PreparedPath(a, 1, "up")
+            r.at(a.reset_after - 0.2)
             old = {k for k in sockets(a, port) if k[0] == path1}
-            path(a, 1, "reset")
+            r.at(a.reset_after)
+            reset.apply()
             r.at(a.reset_after + a.reset_for)
             was_alive = r.alive()
-            path(a, 1, "up")
+            up.apply()
             back = time.monotonic()
             first_seen = first_mb = None
             path1_after = {}

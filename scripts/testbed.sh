@@ -6,12 +6,13 @@
 #   scripts/testbed.sh down   [--prefix P]
 #   scripts/testbed.sh exec   [--prefix P] cli|rtr|srv COMMAND [ARG...]
 #   scripts/testbed.sh status [--prefix P]
-#   scripts/testbed.sh path   [--prefix P] K up|blackhole|reset
+#   scripts/testbed.sh path   [--prefix P] [--print-nft] K up|blackhole|reset
 #
 # path (on a running testbed) changes path K in the router with nftables, one table per path
 # (inet path<K>): blackhole drops every packet forwarded on path K, both directions; reset answers
 # TCP on path K with "reject with tcp reset" (both directions: each end gets resets from the other)
-# and drops the rest; up removes the table. Idempotent.
+# and drops the rest; up removes the table. Idempotent. --print-nft prints the nft script instead
+# of applying it (for "nft -f -" in the router namespace at a moment of the caller's choosing).
 #
 # Per-path options take PATH=VALUE, PATH being a path number (1..N) or "all"; repeat them:
 #   --rate K=MBIT       tbf rate limit, both directions
@@ -40,7 +41,7 @@ RUN_DIR_BASE=/run/jmptcp-testbed
 die() { echo "testbed: $*" >&2; exit 1; }
 log() { echo "testbed: $*" >&2; }
 
-usage() { sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 ACTION=${1:-}
 [[ -n $ACTION ]] || { usage; exit 2; }
@@ -56,6 +57,7 @@ SERVER_STACK=0
 declare -A RATE=() DELAY=() JITTER=() LOSS=() REORDER=() DUP=() NFTLOSS=() NAT=() STRIP=()
 EXEC_ARGS=()
 PATH_ARGS=()
+PRINT_NFT=0
 
 # Stores VALUE in the array named $1 for path K (or for every path when K is "all").
 set_path_opt() {
@@ -85,6 +87,7 @@ while [[ $# -gt 0 ]]; do
     --no-signal) SIGNAL=0; shift ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
     --server-stack) SERVER_STACK=1; shift ;;
+    --print-nft) PRINT_NFT=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) if [[ $ACTION == exec ]]; then EXEC_ARGS=("$@"); break; fi
        if [[ $ACTION == path ]]; then PATH_ARGS+=("$1"); shift; continue; fi
@@ -441,23 +444,19 @@ path_mode() {
       rules+="    oifname \"$r\" counter drop"$'\n' ;;
     *) die "path $k: mode must be up, blackhole or reset, got '$mode'" ;;
   esac
-  if [[ -z $rules ]]; then
-    ip netns exec "$RTR" nft -f - <<NFT
-table inet path$k {}
-delete table inet path$k
-NFT
-  else
+  local script="table inet path$k {}"$'\n'"delete table inet path$k"$'\n'
+  if [[ -n $rules ]]; then
     # Priority filter - 5: before the testbed's own forward chain (loss, strip), same hook.
-    ip netns exec "$RTR" nft -f - <<NFT
-table inet path$k {}
-delete table inet path$k
-table inet path$k {
-  chain forward {
-    type filter hook forward priority filter - 5; policy accept;
-$rules  }
-}
-NFT
+    script+="table inet path$k {"$'\n'"  chain forward {"$'\n'
+    script+="    type filter hook forward priority filter - 5; policy accept;"$'\n'"$rules  }"$'\n'"}"$'\n'
   fi
+  if ((PRINT_NFT)); then
+    # For a caller that must apply it at a precise moment (a benchmark): it pipes this into an
+    # "nft -f -" it started in the router beforehand, so nothing is spawned at the cut.
+    printf '%s' "$script"
+    return 0
+  fi
+  ip netns exec "$RTR" nft -f - <<<"$script"
   log "path $k: $mode"
 }
 
