@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         description = "A userspace Multipath TCP (RFC 8684) stack over Linux TUN devices.",
         subcommands = {CommandLine.HelpCommand.class, io.jmptcp.cli.decode.DecodeCommand.class,
             NetemCommand.class, io.jmptcp.cli.nc.NcCommand.class, io.jmptcp.cli.daemon.DaemonCommand.class,
-            io.jmptcp.cli.status.StatusCommand.class})
+            io.jmptcp.cli.status.StatusCommand.class,
+            io.jmptcp.cli.status.AddrCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -5,7 +5,10 @@ import io.jmptcp.core.runtime.PacketIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * {@link PacketIo} over a {@link TunDevice}: opens (or creates) the device, sets its MTU, brings it
  * up (over rtnetlink by default, see {@link NetConfig}), adds the kernel-side addresses and a host route for each stack address, and on
  * {@link #close()} removes exactly what it added, in reverse order, then closes the device (a
- * device it created disappears).
+ * device it created disappears). Stack addresses added or removed while the stack runs get their
+ * host route with {@link #addHostRoute(String)} and lose it with {@link #removeHostRoute(String)};
+ * the routes present at close are removed with the startup ones.
  *
  * <p>A TUN file descriptor returns one packet per read(2) and has no recvmmsg, so a batch is
  * made of successive non-blocking reads after one ppoll, until the queue is empty or the batch is
@@ -26,8 +31,10 @@ public final class TunPacketIo implements PacketIo {
     private final TunConfig config;
     private final NetConfig net;
     private final boolean ownsNet;
-    /** Undo actions for what open() configured, most recent first. */
+    /** Undo actions for the device addresses open() configured, most recent first. */
     private final Deque<Undo> undo;
+    /** The stack addresses routed into the device now, startup and runtime ones, in the order added. */
+    private final LinkedHashSet<String> routes;
     private final ByteBuffer heapBounce;
     private boolean closed;
 
@@ -36,12 +43,14 @@ public final class TunPacketIo implements PacketIo {
         void run() throws IOException;
     }
 
-    private TunPacketIo(TunDevice device, TunConfig config, NetConfig net, boolean ownsNet, Deque<Undo> undo) {
+    private TunPacketIo(TunDevice device, TunConfig config, NetConfig net, boolean ownsNet, Deque<Undo> undo,
+                        LinkedHashSet<String> routes) {
         this.device = device;
         this.config = config;
         this.net = net;
         this.ownsNet = ownsNet;
         this.undo = undo;
+        this.routes = routes;
         this.heapBounce = ByteBuffer.allocateDirect(65536);
     }
 
@@ -72,6 +81,7 @@ public final class TunPacketIo implements PacketIo {
                 ? TunDevice.open(config.name())
                 : Netns.call(config.netns(), () -> TunDevice.open(config.name()));
         Deque<Undo> undo = new ArrayDeque<>();
+        LinkedHashSet<String> routes = new LinkedHashSet<>();
         String dev = device.name();
         try {
             net.setMtu(dev, config.mtu());
@@ -82,16 +92,74 @@ public final class TunPacketIo implements PacketIo {
             }
             for (String address : config.stackAddresses()) {
                 net.addHostRoute(dev, address);
-                undo.push(() -> net.removeHostRoute(dev, address));
+                routes.add(address);
             }
         } catch (IOException | RuntimeException e) {
+            removeRoutes(net, routes, device);
             runUndo(undo, device);
             device.close();
             throw e;
         }
         LOG.info("TUN device {} ({}) up, MTU {}, routes to {}", dev,
                 device.created() ? "created" : "existing", config.mtu(), config.stackAddresses());
-        return new TunPacketIo(device, config, net, ownsNet, undo);
+        return new TunPacketIo(device, config, net, ownsNet, undo, routes);
+    }
+
+    /** Removes the host routes in {@code routes}, most recent first, reporting failures and going on. */
+    private static void removeRoutes(NetConfig net, LinkedHashSet<String> routes, TunDevice device) {
+        List<String> l = new ArrayList<>(routes);
+        for (int i = l.size() - 1; i >= 0; i--) {
+            try {
+                net.removeHostRoute(device.name(), l.get(i));
+            } catch (IOException e) {
+                LOG.warn("clean-up of {}: {}", device.name(), e.getMessage());
+            }
+        }
+        routes.clear();
+    }
+
+    /**
+     * Routes a stack address added at run time into the device, as {@link #open} does for the
+     * startup ones ({@link NetConfig#addHostRoute}); removed again by {@link #removeHostRoute} or
+     * on {@link #close()}.
+     *
+     * @throws TunException "already in use" when the kernel owns the address or a route to it
+     *                      exists, also when this device routes it already
+     * @throws IOException  when the device is closed or the kernel refuses
+     */
+    public synchronized void addHostRoute(String address) throws IOException {
+        if (closed) {
+            throw new IOException("the TUN device " + device.name() + " is closed");
+        }
+        net.addHostRoute(device.name(), address);
+        routes.add(address);
+        LOG.info("route to {} added on {}", address, device.name());
+    }
+
+    /**
+     * Removes the host route of a stack address (startup or runtime). An address this object does
+     * not route is left alone.
+     *
+     * @return whether it was routed by this object
+     * @throws IOException when the device is closed or the kernel refuses (the route is then still
+     *                     counted as this object's, to be removed on close)
+     */
+    public synchronized boolean removeHostRoute(String address) throws IOException {
+        if (closed) {
+            throw new IOException("the TUN device " + device.name() + " is closed");
+        }
+        if (!routes.contains(address)) {
+            return false;
+        }
+        net.removeHostRoute(device.name(), address);
+        routes.remove(address);
+        LOG.info("route to {} removed from {}", address, device.name());
+        return true;
+    }
+
+    /** The stack addresses this object routes into the device now, in the order they were added. */
+    public synchronized List<String> hostRoutes() {
+        return List.copyOf(routes);
     }
 
     private static void runUndo(Deque<Undo> undo, TunDevice device) {
@@ -172,10 +240,12 @@ public final class TunPacketIo implements PacketIo {
         }
         closed = true;
         if (!device.created()) {
+            removeRoutes(net, routes, device);
             runUndo(undo, device);
         }
         // A device we created vanishes on close, and the kernel removes its addresses and routes
         // with it (routes and addresses die with their device), so there is nothing left to undo.
+        routes.clear();
         undo.clear();
         device.close();
         if (ownsNet) {

@@ -195,4 +195,42 @@ class TunDeviceNetnsTest {
                 "the half-configured device was closed");
         assertFalse(Host.sh("ip -n " + ns + " route show").contains("10.77.3.5"));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"netlink", "ip"})
+    void routesOfAddressesAddedAtRunTimeComeAndGoAndNoneOutlivesClose(String netConfig) throws Exception {
+        // A persistent device we did not create: close() must remove the routes itself.
+        Host.sh("ip -n " + ns + " tuntap add dev jtunx mode tun && ip -n " + ns + " tuntap add dev jtunl mode tun"
+                + " && ip -n " + ns + " link set jtunl up && ip -n " + ns + " addr add 10.77.6.7/32 dev jtunl");
+        TunPacketIo io = open(netConfig, config("jtunx", List.of("10.77.6.1"), List.of()));
+        io.addHostRoute("10.77.6.2");
+        io.addHostRoute("fd77:6::2");
+        assertEquals(List.of("10.77.6.1", "10.77.6.2", "fd77:6::2"), io.hostRoutes());
+        String r = Host.sh("ip -n " + ns + " route show; ip -n " + ns + " -6 route show");
+        assertTrue(r.contains("10.77.6.2 dev jtunx") && r.contains("fd77:6::2 dev jtunx"), r);
+        assertTrue(Host.sh("ip -n " + ns + " route get 10.77.6.2").contains("dev jtunx"));
+
+        TunException twice = assertThrows(TunException.class, () -> io.addHostRoute("10.77.6.2"));
+        assertTrue(twice.getMessage().contains("10.77.6.2 is already in use"), twice.getMessage());
+        TunException local = assertThrows(TunException.class, () -> io.addHostRoute("10.77.6.7"));
+        assertTrue(local.getMessage().contains("local address") && local.getMessage().contains("jtunl"),
+                local.getMessage());
+        assertEquals(List.of("10.77.6.1", "10.77.6.2", "fd77:6::2"), io.hostRoutes(), "failures add nothing");
+
+        assertTrue(io.removeHostRoute("10.77.6.2"));
+        assertFalse(io.removeHostRoute("10.77.6.2"), "not routed any more");
+        assertTrue(io.removeHostRoute("10.77.6.1"), "a startup address can go too");
+        assertFalse(Host.sh("ip -n " + ns + " route show table all").contains("10.77.6.2"));
+        assertFalse(Host.sh("ip -n " + ns + " route show table all").contains("10.77.6.1 "));
+        io.addHostRoute("10.77.6.3");
+        assertEquals(List.of("fd77:6::2", "10.77.6.3"), io.hostRoutes());
+
+        io.close();
+        java.io.IOException closed = assertThrows(java.io.IOException.class, () -> io.addHostRoute("10.77.6.4"));
+        assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+        String left = Host.sh("ip -n " + ns + " route show table all; ip -n " + ns + " -6 route show table all");
+        for (String a : List.of("10.77.6.1", "10.77.6.2", "10.77.6.3", "10.77.6.4", "fd77:6::2")) {
+            assertFalse(left.contains(a + " "), a + " left behind: " + left);
+        }
+    }
 }

@@ -9,13 +9,16 @@ import io.jmptcp.core.conn.ConnectionInfo;
 import io.jmptcp.core.runtime.Stack;
 import io.jmptcp.core.runtime.StackCounter;
 import io.jmptcp.core.mib.TcpMib;
+import io.jmptcp.core.pm.Endpoint;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
 
 /**
  * What {@code jmptcp status} shows: the stack's connections with their subflows (like the kernel's
- * MPTCP_INFO and MPTCP_SUBFLOW_ADDRS), and every counter, as JSON or as a table like {@code ss -M}.
+ * MPTCP_INFO and MPTCP_SUBFLOW_ADDRS), every counter, and the stack's addresses with their
+ * path-manager flags (like {@code ip mptcp endpoint show}), as JSON or as a table like {@code ss -M}.
  */
 public final class StatusReport {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -23,12 +26,20 @@ public final class StatusReport {
     private final SortedMap<Long, ConnectionInfo> connections;
     private final Map<String, Long> counters;
     private final Map<String, Long> rejections;
+    private final List<Endpoint> endpoints;
 
+    /** A report without endpoints. */
     public StatusReport(SortedMap<Long, ConnectionInfo> connections, Map<String, Long> counters,
                         Map<String, Long> rejections) {
+        this(connections, counters, rejections, List.of());
+    }
+
+    public StatusReport(SortedMap<Long, ConnectionInfo> connections, Map<String, Long> counters,
+                        Map<String, Long> rejections, List<Endpoint> endpoints) {
         this.connections = connections;
         this.counters = counters;
         this.rejections = rejections;
+        this.endpoints = List.copyOf(endpoints);
     }
 
     /** A snapshot of a running daemon. */
@@ -41,7 +52,7 @@ public final class StatusReport {
         }
         c.putAll(stats.counters());
         c.put("relays_active", stats.relaysActive());
-        return new StatusReport(stack.connectionsById(), c, stats.rejections());
+        return new StatusReport(stack.connectionsById(), c, stats.rejections(), stack.endpoints());
     }
 
     /** The key of a stack counter in {@code counters} (and, after {@code jmptcp_}, its metric). */
@@ -66,7 +77,14 @@ public final class StatusReport {
         return rejections;
     }
 
-    /** The JSON of the contract: {"connections":[...],"counters":{...}}, compact, keys in this order. */
+    public List<Endpoint> endpoints() {
+        return endpoints;
+    }
+
+    /**
+     * The JSON of the contract: {"connections":[...],"counters":{...},"endpoints":[...]}, compact,
+     * keys in this order; each endpoint as {@code addr list} gives it.
+     */
     public String json() {
         ObjectNode root = JSON.createObjectNode();
         ArrayNode conns = root.putArray("connections");
@@ -88,6 +106,10 @@ public final class StatusReport {
         ObjectNode rejected = c.putObject("socks_rejected_total");
         rejections.forEach(rejected::put);
         root.set("counters", c);
+        ArrayNode eps = root.putArray("endpoints");
+        for (Endpoint e : endpoints) {
+            eps.add(ControlServer.endpoint(e));
+        }
         return write(root);
     }
 
@@ -111,7 +133,10 @@ public final class StatusReport {
         }
     }
 
-    /** A table like {@code ss -M}: one line per connection, one indented line per subflow. */
+    /**
+     * A table like {@code ss -M}: one line per connection, one indented line per subflow; then a
+     * summary line and one {@code endpoint id N IP flags} line per stack address.
+     */
     public String table() {
         StringBuilder b = new StringBuilder();
         b.append(String.format("%-5s %-12s %-44s %-44s %-6s %12s %12s %-10s %-6s%n", "ID", "State", "Local",
@@ -135,6 +160,15 @@ public final class StatusReport {
             b.append(' ').append(rejections);
         }
         b.append(System.lineSeparator());
+        for (Endpoint e : endpoints) {
+            b.append("endpoint ").append(endpointLine(e)).append(System.lineSeparator());
+        }
         return b.toString();
+    }
+
+    /** One endpoint as {@code jmptcp addr list} prints it: {@code id N IP flags} (no flags: nothing after IP). */
+    public static String endpointLine(Endpoint e) {
+        String flags = Endpoint.flagNames(e.flags());
+        return "id " + e.id() + " " + e.address().getHostAddress() + (flags.isEmpty() ? "" : " " + flags);
     }
 }

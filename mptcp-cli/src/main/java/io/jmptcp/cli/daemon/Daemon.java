@@ -1,6 +1,8 @@
 package io.jmptcp.cli.daemon;
 
+import io.jmptcp.cli.control.AddressControl;
 import io.jmptcp.cli.control.ControlServer;
+import io.jmptcp.cli.control.StackAddresses;
 import io.jmptcp.cli.control.StatusReport;
 import io.jmptcp.cli.forward.ForwardSpec;
 import io.jmptcp.cli.forward.Forwarder;
@@ -58,13 +60,27 @@ public final class Daemon implements AutoCloseable {
         this.resolver.allowCoreThreadTimeOut(true);
     }
 
-    /** Starts every configured service; on failure, closes what started and rethrows. */
+    /**
+     * Starts every configured service; on failure, closes what started and rethrows. The control
+     * socket's {@code addr} commands change the stack's addresses without routes (an in-memory
+     * link); a daemon on a TUN device passes its {@link AddressControl} to
+     * {@link #start(Stack, AddressControl, Config, Upstream)}.
+     */
     public static Daemon start(Stack stack, Config c) throws IOException {
-        return start(stack, c, null);
+        return start(stack, StackAddresses.of(stack), c, null);
     }
 
     /** As {@link #start(Stack, Config)} with another upstream for SOCKS (tests). */
     public static Daemon start(Stack stack, Config c, Upstream upstreamOverride) throws IOException {
+        return start(stack, StackAddresses.of(stack), c, upstreamOverride);
+    }
+
+    /**
+     * @param addresses        what the control socket's {@code addr} commands change
+     * @param upstreamOverride another upstream for SOCKS (tests), or null for the stack
+     */
+    public static Daemon start(Stack stack, AddressControl addresses, Config c, Upstream upstreamOverride)
+            throws IOException {
         Daemon d = new Daemon(stack, c.threads());
         try {
             Upstream up = upstreamOverride != null ? upstreamOverride
@@ -79,7 +95,7 @@ public final class Daemon implements AutoCloseable {
                 d.listeners.add(new Forwarder(stack, f, d.group, d.stats, d.relays));
             }
             if (c.control() != null) {
-                d.services.add(ControlServer.bind(d.group, c.control(), d::report));
+                d.services.add(ControlServer.bind(d.group, c.control(), d::report, addresses));
             }
             if (c.metrics() != null) {
                 d.metrics = MetricsServer.start(c.metrics(), stack, d.stats);

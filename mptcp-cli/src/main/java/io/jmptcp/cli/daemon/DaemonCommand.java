@@ -191,7 +191,7 @@ public final class DaemonCommand implements Callable<Integer> {
             sun.misc.Signal.handle(new sun.misc.Signal(name), s -> onSignal.run());
         }
         try (StackRuntime rt = StackRuntime.open(stackOptions, factory)) {
-            Daemon d = Daemon.start(rt.stack(), cfg);
+            Daemon d = Daemon.start(rt.stack(), rt.addresses(), cfg, null);
             live[0] = d.relaysForSignals();
             LOG.info("daemon running on {} ({}); SIGTERM drains", stackOptions.addresses, stackOptions.mptcp == StackOptions.Mode.on ? "MPTCP" : "plain TCP");
             stop.await();

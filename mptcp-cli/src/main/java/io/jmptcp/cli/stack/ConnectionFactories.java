@@ -17,7 +17,7 @@ import java.util.Set;
  * with a message rather than ignored.
  */
 public final class ConnectionFactories {
-    static final Set<String> SCHEDULERS = Set.of("minrtt", "roundrobin", "redundant", "blest");
+    static final Set<String> SCHEDULERS = Set.copyOf(Scheduler.NAMES);
     static final Set<String> COUPLED = Set.of("lia", "olia", "balia");
 
     private ConnectionFactories() {
@@ -27,11 +27,10 @@ public final class ConnectionFactories {
      * The factory for {@code o}.
      *
      * @throws IllegalArgumentException for a bad or inapplicable option (a usage error)
-     * @throws UnsupportedOperationException for an MPTCP option that is not implemented yet
      */
     public static ConnectionFactory forOptions(StackOptions o) {
         if (o.scheduler != null && !SCHEDULERS.contains(o.scheduler)) {
-            throw new IllegalArgumentException("unknown --scheduler '" + o.scheduler + "' (minrtt, roundrobin, redundant, blest)");
+            throw new IllegalArgumentException("unknown --scheduler '" + o.scheduler + "' (" + String.join(", ", Scheduler.NAMES) + ")");
         }
         if (o.cc != null && !COUPLED.contains(o.cc) && !o.cc.equals("cubic") && !o.cc.equals("reno")) {
             throw new IllegalArgumentException("unknown --cc '" + o.cc + "' (lia, olia, balia, cubic, reno)");
@@ -88,13 +87,6 @@ public final class ConnectionFactories {
      * accepted from a plain TCP SYN keeps the plain default, cubic).
      */
     static MptcpConfig mptcpConfig(StackOptions o) {
-        List<String> missing = new ArrayList<>();
-        if (o.scheduler != null && !o.scheduler.equals("minrtt") && !o.scheduler.equals("roundrobin")) {
-            missing.add("--scheduler " + o.scheduler);
-        }
-        if (!missing.isEmpty()) {
-            throw new UnsupportedOperationException(String.join(", ", missing) + " not implemented yet");
-        }
         MptcpConfig c = new MptcpConfig().checksum(o.checksum).announce(o.announce)
                 .tcp(plainConfig(o.cc == null || COUPLED.contains(o.cc) ? null : o.cc))
                 .congestionControl(o.cc == null ? "lia" : o.cc);

@@ -38,7 +38,9 @@ public final class StackOptions {
     public boolean checksum;
 
     @Option(names = "--scheduler", paramLabel = "NAME",
-            description = "minrtt (default) | roundrobin | redundant | blest (MPTCP)")
+            description = "minrtt (default: the fastest subflow with room) | roundrobin | redundant (every byte on"
+                    + " every subflow, for latency) | blest (holds data off a slow subflow that would block the"
+                    + " connection window) (MPTCP)")
     public String scheduler;
 
     @Option(names = "--cc", paramLabel = "NAME",

@@ -1,5 +1,7 @@
 package io.jmptcp.cli.stack;
 
+import io.jmptcp.cli.control.AddressControl;
+import io.jmptcp.cli.control.StackAddresses;
 import io.jmptcp.core.conn.ConnectionFactory;
 import io.jmptcp.core.runtime.PacketIo;
 import io.jmptcp.core.pm.Endpoint;
@@ -19,22 +21,37 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running stack for a command: the TUN device (created if absent, brought up, host routes for
- * the stack addresses), the optional pcap recorder, and the {@link Stack} event loop. Closing it,
+ * the stack addresses), the optional pcap recorder, and the {@link Stack} event loop. Addresses
+ * added at run time ({@link #addresses()}) get their host route on the device too. Closing it,
  * explicitly or from the JVM's shutdown hook on SIGINT/SIGTERM, stops the loop and removes what
- * was added to the host.
+ * was added to the host, the routes of runtime addresses included.
  */
 public final class StackRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StackRuntime.class);
     private static final Pattern IP_LITERAL = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*");
 
     private final PacketIo io;
+    private final TunPacketIo tun;
     private final Stack stack;
+    private final StackAddresses addresses;
     private final Thread hook;
     private boolean closed;
 
-    private StackRuntime(PacketIo io, Stack stack) {
+    private StackRuntime(PacketIo io, TunPacketIo tun, Stack stack) {
         this.io = io;
+        this.tun = tun;
         this.stack = stack;
+        this.addresses = new StackAddresses(stack, new StackAddresses.Routes() {
+            @Override
+            public void add(InetAddress a) throws IOException {
+                tun.addHostRoute(a.getHostAddress());
+            }
+
+            @Override
+            public void remove(InetAddress a) throws IOException {
+                tun.removeHostRoute(a.getHostAddress());
+            }
+        });
         this.hook = new Thread(this::close, "jmptcp-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
     }
@@ -98,7 +115,8 @@ public final class StackRuntime implements AutoCloseable {
         for (InetAddress a : endpoints.addresses()) {
             texts.add(a.getHostAddress());
         }
-        PacketIo io = TunPacketIo.open(TunConfig.of(o.tun, o.mtu, texts));
+        TunPacketIo tun = TunPacketIo.open(TunConfig.of(o.tun, o.mtu, texts));
+        PacketIo io = tun;
         if (o.pcap != null) {
             try {
                 io = new PcapPacketIo(io, PcapWriter.create(o.pcap), PcapPacketIo.wallClockMicros());
@@ -108,11 +126,16 @@ public final class StackRuntime implements AutoCloseable {
             }
         }
         Stack stack = new Stack(io, factory, endpoints, true).start(); // TUN: writes from a second thread
-        return new StackRuntime(io, stack);
+        return new StackRuntime(io, tun, stack);
     }
 
     public Stack stack() {
         return stack;
+    }
+
+    /** The stack's addresses, changed at run time with their host routes on the device. */
+    public AddressControl addresses() {
+        return addresses;
     }
 
     /** Stops the stack, completes the capture and removes the device, addresses and routes. Idempotent. */

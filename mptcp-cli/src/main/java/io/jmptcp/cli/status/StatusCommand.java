@@ -36,8 +36,17 @@ public final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    /** Sends one request line and returns the whole answer. */
+    /** Sends one request line and returns the whole answer; an {@code error: ...} answer is thrown. */
     public static String ask(Path socket, String request) throws IOException {
+        String s = request(socket, request);
+        if (s.startsWith("error:")) {
+            throw new IOException(s.trim());
+        }
+        return s;
+    }
+
+    /** Sends one request line and returns the whole answer as it came, {@code error: ...} included. */
+    public static String request(Path socket, String request) throws IOException {
         try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             c.connect(UnixDomainSocketAddress.of(socket));
             ByteBuffer out = ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.UTF_8));
@@ -50,11 +59,7 @@ public final class StatusCommand implements Callable<Integer> {
                 got.write(in.array(), 0, in.position());
                 in.clear();
             }
-            String s = got.toString(StandardCharsets.UTF_8);
-            if (s.startsWith("error:")) {
-                throw new IOException(s.trim());
-            }
-            return s;
+            return got.toString(StandardCharsets.UTF_8);
         }
     }
 }

@@ -80,7 +80,8 @@ class ControlAndMetricsTest {
             assertTrue(json.contains("\"state\":\"ESTABLISHED\""), json);
             assertTrue(json.contains("\"remote\":\"10.9.0.2:7\""), json);
             JsonNode status = new ObjectMapper().readTree(json);
-            assertEquals(List.of("connections", "counters"), fieldNames(status));
+            assertEquals(List.of("connections", "counters", "endpoints"), fieldNames(status));
+            assertEquals("[{\"address\":\"10.9.0.1\",\"id\":1,\"flags\":[]}]", status.get("endpoints").toString());
             JsonNode conn = status.get("connections").get(0);
             assertEquals(List.of("id", "local", "remote", "state", "mptcp", "fallback", "bytes_sent", "bytes_received",
                     "scheduler", "cc", "subflows"), fieldNames(conn));
@@ -98,6 +99,7 @@ class ControlAndMetricsTest {
             String table = StatusCommand.ask(control, "table");
             assertTrue(table.contains("ESTABLISHED") && table.contains("subflow 10.9.0.1:") && table.contains("-> 10.9.0.2:7"), table);
             assertTrue(table.contains("1 connection(s)"), table);
+            assertTrue(table.endsWith("\nendpoint id 1 10.9.0.1" + System.lineSeparator()), table);
 
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + t.da.metricsAddress().getPort() + "/metrics")).build(),
@@ -212,7 +214,7 @@ class ControlAndMetricsTest {
         StatusReport r = new StatusReport(none, new java.util.TreeMap<>(java.util.Map.of("a_total", 2L, "b_active", 0L)),
                 new java.util.TreeMap<>(java.util.Map.of("bad \"version\"\n", 3L)));
         assertEquals("{\"connections\":[],\"counters\":{\"a_total\":2,\"b_active\":0,"
-                + "\"socks_rejected_total\":{\"bad \\\"version\\\"\\n\":3}}}", r.json());
+                + "\"socks_rejected_total\":{\"bad \\\"version\\\"\\n\":3}},\"endpoints\":[]}", r.json());
         assertEquals("{\"a_total\":2,\"b_active\":0}", r.countersJson());
         assertEquals(3, new ObjectMapper().readTree(r.json()).at("/counters/socks_rejected_total").get("bad \"version\"\n").asLong());
     }

@@ -61,15 +61,19 @@ class NcUsageTest {
         o.cc = null;
         o.backup = List.of("10.3.2.1");
         assertThrows(IllegalArgumentException.class, () -> ConnectionFactories.forOptions(o));
-        // --mptcp on (the default) makes MPTCP connections; options not implemented yet say so.
+        // --mptcp on (the default) makes MPTCP connections, with every scheduler; an unknown one is refused.
         StackOptions on = new StackOptions();
         on.checksum = true;
         on.maxSubflows = 2;
         on.announce = true;
         assertTrue(ConnectionFactories.forOptions(on) instanceof io.jmptcp.core.mptcp.MptcpConnectionFactory);
-        on.scheduler = "blest";
-        UnsupportedOperationException u = assertThrows(UnsupportedOperationException.class,
+        for (String name : List.of("minrtt", "roundrobin", "redundant", "blest")) {
+            on.scheduler = name;
+            assertTrue(ConnectionFactories.forOptions(on) instanceof io.jmptcp.core.mptcp.MptcpConnectionFactory, name);
+        }
+        on.scheduler = "fastest";
+        IllegalArgumentException u = assertThrows(IllegalArgumentException.class,
                 () -> ConnectionFactories.forOptions(on));
-        assertTrue(u.getMessage().contains("--scheduler blest"), u.getMessage());
+        assertTrue(u.getMessage().contains("unknown --scheduler 'fastest'"), u.getMessage());
     }
 }

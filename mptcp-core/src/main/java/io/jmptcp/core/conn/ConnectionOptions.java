@@ -2,7 +2,7 @@ package io.jmptcp.core.conn;
 
 /**
  * Per-connection settings that override the stack's defaults for one active open (each null
- * field keeps the default): the packet scheduler ({@code minrtt}, {@code roundrobin}), the
+ * field keeps the default): the packet scheduler ({@code minrtt}, {@code roundrobin}, {@code redundant}, {@code blest}), the
  * congestion control of its subflows ({@code lia}, {@code olia}, {@code balia} coupled; {@code cubic}, {@code reno} uncoupled), the subflow limit and DSS
  * checksums. What a connection factory cannot honour it refuses with an
  * {@link IllegalArgumentException}: an option is never silently ignored.

@@ -93,6 +93,13 @@ public enum MptcpMib {
     SubflowRecover,
     /** Connection-level retransmissions: DATA_ACK stalled for a connection RTO. */
     MPTCPRetrans,
+    /**
+     * jmptcp: opportunistic retransmissions (Raiciu et al., NSDI 2012): data at DATA_ACK sent again
+     * on a faster subflow because it held up the connection window.
+     */
+    OpportunisticRetrans,
+    /** jmptcp: congestion windows halved because their subflow held up the connection window. */
+    Penalisation,
     /** jmptcp: subflows re-created by the path manager after a reset or a timeout. */
     SubflowRecreated,
     /** jmptcp: connections that failed after the close timeout passed without any subflow. */

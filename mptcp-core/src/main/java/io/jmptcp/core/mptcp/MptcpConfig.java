@@ -49,6 +49,12 @@ public final class MptcpConfig {
     public boolean announce;
     /** Connection-level receive buffer: bounds the one window advertised on every subflow. */
     public int receiveBuffer = 4 << 20;
+    /**
+     * Opportunistic retransmission and penalisation (Raiciu et al., NSDI 2012): when new data is
+     * blocked by the peer's connection-level window and the data at DATA_ACK sits on a slower
+     * subflow, send it again on a faster subflow with room and halve the slow subflow's window.
+     */
+    public boolean opportunisticRetransmission = true;
 
     /** An independent copy (the TCP settings copied too; the scheduler supplier is shared). */
     public MptcpConfig copy() {
@@ -62,6 +68,7 @@ public final class MptcpConfig {
         c.sendBuffer = sendBuffer;
         c.announce = announce;
         c.receiveBuffer = receiveBuffer;
+        c.opportunisticRetransmission = opportunisticRetransmission;
         c.pm = pm.copy();
         c.pathManager = pathManager;
         return c;
@@ -80,6 +87,7 @@ public final class MptcpConfig {
     public MptcpConfig maxSubflows(int v) { maxSubflows = v; return this; }
     public MptcpConfig sendBuffer(int v) { sendBuffer = v; return this; }
     public MptcpConfig receiveBuffer(int v) { receiveBuffer = v; return this; }
+    public MptcpConfig opportunisticRetransmission(boolean v) { opportunisticRetransmission = v; return this; }
     public MptcpConfig announce(boolean v) { announce = v; return this; }
     public MptcpConfig pm(PmConfig v) { pm = v; return this; }
 }

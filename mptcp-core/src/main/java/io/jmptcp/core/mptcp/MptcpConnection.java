@@ -13,6 +13,8 @@ import io.jmptcp.core.conn.ConnectionInfo;
 import io.jmptcp.core.conn.Failure;
 import io.jmptcp.core.conn.SegmentSink;
 import io.jmptcp.core.conn.StackContext;
+import io.jmptcp.core.sched.Decision;
+import io.jmptcp.core.sched.SchedConnection;
 import io.jmptcp.core.sched.Scheduler;
 import io.jmptcp.core.tcp.FourTuple;
 import io.jmptcp.core.mib.Mib;
@@ -90,6 +92,9 @@ public final class MptcpConnection implements Connection {
     /** Right edge of the peer's connection-level window (section 3.3.4). */
     private long sndWndEnd;
     private final ArrayDeque<long[]> reinject = new ArrayDeque<>();
+    private final SchedView schedView = new SchedView();
+    /** Opportunistic retransmission: the data from DATA_ACK up to here went again once already. */
+    private long oppNxt;
     private final AddressSignals signals;
     /** An MP_FAIL to send (section 3.7) and its DSN. */
     private boolean mpFailPending;
@@ -134,6 +139,7 @@ public final class MptcpConnection implements Connection {
         }
         this.dataNxt = snd.dataEnd();
         this.sndWndEnd = dataNxt;
+        this.oppNxt = dataNxt;
     }
 
     /** Active open: the initial subflow leaves from the first stack address of the remote's family. */
@@ -733,13 +739,22 @@ public final class MptcpConnection implements Connection {
 
     /**
      * How long a subflow with data in flight may go without an acknowledgement before it counts
-     * as failed while another subflow works: three smoothed RTTs, at least 60 ms. This is well
-     * under the 200 ms minimum RTO the kernel waits for, and a working path acknowledges every
-     * other segment, so a bulk transfer's subflow is never silent this long unless its path
-     * broke. A wrong guess costs only duplicate data: the subflow recovers at its next ACK.
+     * as failed while another subflow is acknowledged: sixteen of its expected ACK intervals
+     * (one ACK per two segments of the flight over an RTT), at least 60 ms, at most three RTTs.
+     * A busy path acknowledges every few milliseconds whatever its queueing delay (the testbed's
+     * 10 ms path measured 60 to 140 ms RTT under load), so 60 ms of silence there means it broke;
+     * a flight of one segment waits three RTTs, past any delayed ACK. The kernel waits for the
+     * 200 ms minimum RTO, more under load. A wrong guess costs only duplicate data: the subflow
+     * recovers at its next ACK.
      */
+    static long silenceLimit(long srttMicros, long inflight, int mss) {
+        long flightSegments = Math.max(1, inflight / Math.max(1, mss));
+        long ackGap = srttMicros * 2 / Math.max(2, flightSegments);
+        return Math.max(60_000, Math.min(3 * srttMicros, 16 * ackGap));
+    }
+
     private static long silenceLimit(MptcpSubflow s) {
-        return Math.max(3 * s.srttMicros(), 60_000);
+        return silenceLimit(s.srttMicros(), s.tcp.unacknowledged(), s.tcp.effectiveMss());
     }
 
     private boolean silent(MptcpSubflow s) {
@@ -846,6 +861,7 @@ public final class MptcpConnection implements Connection {
             pushFallback();
             return;
         }
+        schedView.choices = subflows;
         // Reinjected ranges first (RFC 6182 section 5.2), then new data.
         while (!reinject.isEmpty()) {
             long[] r = reinject.peekFirst();
@@ -857,16 +873,10 @@ public final class MptcpConnection implements Connection {
                 r[1] -= snd.dataUna() - r[0];
                 r[0] = snd.dataUna();
             }
-            int i = scheduler.pick(subflows);
-            if (i < 0) {
-                break;
-            }
-            MptcpSubflow s = subflows.get(i);
-            int len = (int) Math.min(Math.min(r[1], MAX_CHUNK), s.sendSpace());
+            int len = (int) place(scheduler.retransmit(schedView, r[1]), r[0], Math.min(r[1], MAX_CHUNK));
             if (len <= 0) {
                 break;
             }
-            s.enqueue(r[0], copy(r[0], len));
             r[0] += len;
             r[1] -= len;
             if (r[1] <= 0) {
@@ -874,25 +884,16 @@ public final class MptcpConnection implements Connection {
             }
         }
         while (DataSeq.lt(dataNxt, snd.dataEnd())) {
-            int i = scheduler.pick(subflows);
-            if (i < 0) {
+            long limit = Math.min(Math.min(snd.dataEnd() - dataNxt, sndWndEnd - dataNxt), MAX_CHUNK);
+            long len = place(scheduler.send(schedView), dataNxt, limit);
+            if (len <= 0) {
                 break;
             }
-            MptcpSubflow s = subflows.get(i);
-            long space = s.sendSpace();
-            long avail = snd.dataEnd() - dataNxt;
-            long wnd = sndWndEnd - dataNxt;
-            int mss = s.tcp.effectiveMss();
-            long len = Math.min(Math.min(space, avail), Math.min(wnd, MAX_CHUNK));
-            if (len < avail && len < wnd && len >= mss) {
-                len -= len % mss; // full segments unless it is the end of what may be sent
-            }
-            if (len <= 0 || len < mss && len < avail && len < wnd) {
-                break;
-            }
-            s.enqueue(dataNxt, copy(dataNxt, (int) len));
             dataNxt += len;
             bytesSent += len;
+        }
+        if (cfg.opportunisticRetransmission && DataSeq.lt(dataNxt, snd.dataEnd())) {
+            opportunisticRetransmit();
         }
         if (snd.finQueued() && dataNxt == snd.dataEnd() && !dataFinSent) {
             // Section 3.3.3: the DATA_FIN rides on a pure ACK (DSN = next DSN, SSN 0, DLL 1).
@@ -900,6 +901,125 @@ public final class MptcpConnection implements Connection {
                 dataFinSent = true;
                 dataFinDeadline = now + dataFinInterval();
             }
+        }
+    }
+
+    /**
+     * Queues the bytes from {@code dsn} on every subflow of a scheduler decision (indexes into
+     * {@code schedView.choices}): as many as the decision says, at most {@code limit} and what each
+     * chosen subflow has room for. Returns the bytes queued (on each), 0 for a wait.
+     */
+    private long place(Decision d, long dsn, long limit) {
+        long len = Math.min(d.bytes(), limit);
+        for (int i : d.subflows()) {
+            len = Math.min(len, schedView.choices.get(i).sendSpace());
+        }
+        if (len <= 0) {
+            return 0;
+        }
+        byte[] data = copy(dsn, (int) len);
+        for (int i : d.subflows()) {
+            schedView.choices.get(i).enqueue(dsn, data);
+        }
+        return len;
+    }
+
+    /**
+     * Opportunistic retransmission and penalisation (Raiciu et al., NSDI 2012, section 4.2; the
+     * out-of-tree kernel's mptcp_rcv_buf_optimization). New data waits for the peer's
+     * connection-level window, which cannot move past DATA_ACK: when the bytes there are still
+     * unacknowledged on a subflow slower than one that has room, they go again on the faster one
+     * (the scheduler's retransmit decision among the faster subflows) and the slow subflow's
+     * window is halved, at most once per its RTT, so that it holds less of the window next time.
+     * Each byte is sent this way at most once per DATA_ACK value ({@code oppNxt}).
+     */
+    private void opportunisticRetransmit() {
+        // The new-data loop fills the window to its edge when a subflow has room: window left
+        // means the subflows are full, not that the window blocks.
+        if (sndWndEnd - dataNxt > 0 || !DataSeq.lt(snd.dataUna(), dataNxt)) {
+            return; // not blocked by the window, or nothing outstanding to block it
+        }
+        if (DataSeq.lt(oppNxt, snd.dataUna())) {
+            oppNxt = snd.dataUna();
+        }
+        for (int round = 0; round < 4 && DataSeq.lt(oppNxt, dataNxt); round++) {
+            MptcpSubflow holder = null;
+            long end = 0;
+            for (MptcpSubflow s : subflows) {
+                for (MptcpSubflow.Chunk c : s.outstanding) {
+                    if (DataSeq.le(c.dsn(), oppNxt) && DataSeq.lt(oppNxt, c.dsnEnd())) {
+                        if (c.ssn() + (oppNxt - c.dsn()) < s.tcp.sndUnaRelative()) {
+                            return; // delivered on that subflow: its DATA_ACK is on the way
+                        }
+                        if (holder == null || s.srttMicros() < holder.srttMicros()) {
+                            holder = s;
+                            end = c.dsnEnd();
+                        }
+                    }
+                }
+            }
+            if (holder == null || holder.srttMicros() <= 0) {
+                return;
+            }
+            List<MptcpSubflow> faster = new ArrayList<>();
+            for (MptcpSubflow s : subflows) {
+                if (s != holder && s.srttMicros() > 0 && s.srttMicros() < holder.srttMicros()
+                        && !carries(s, oppNxt)) {
+                    faster.add(s);
+                }
+            }
+            if (faster.isEmpty()) {
+                return;
+            }
+            schedView.choices = faster;
+            long want = Math.min(end - oppNxt, MAX_CHUNK);
+            long len = place(scheduler.retransmit(schedView, want), oppNxt, want);
+            schedView.choices = subflows;
+            if (len <= 0) {
+                return;
+            }
+            mib.inc(MptcpMib.OpportunisticRetrans);
+            fallbackAllowed = false;
+            oppNxt += len;
+            if (holder.tcp.penaliseCwnd(now)) {
+                mib.inc(MptcpMib.Penalisation);
+            }
+        }
+    }
+
+    /** Whether {@code s} has the byte at {@code dsn} queued and not yet DATA_ACKed. */
+    private static boolean carries(MptcpSubflow s, long dsn) {
+        for (MptcpSubflow.Chunk c : s.outstanding) {
+            if (DataSeq.le(c.dsn(), dsn) && DataSeq.lt(dsn, c.dsnEnd())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The connection as the scheduler sees it (RFC 6182 section 4: its own narrow view). */
+    private final class SchedView implements SchedConnection {
+        /** The subflows a decision chooses among (all of them, or the faster ones). */
+        List<MptcpSubflow> choices = subflows;
+
+        @Override
+        public List<MptcpSubflow> subflows() {
+            return choices;
+        }
+
+        @Override
+        public long windowLeft() {
+            return sndWndEnd - dataNxt;
+        }
+
+        @Override
+        public long sendWindow() {
+            return sndWndEnd - snd.dataUna();
+        }
+
+        @Override
+        public long unsent() {
+            return snd.dataEnd() - dataNxt;
         }
     }
 

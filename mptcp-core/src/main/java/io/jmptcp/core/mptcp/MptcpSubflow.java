@@ -191,6 +191,26 @@ public final class MptcpSubflow implements SchedSubflow, PmSubflow {
     }
 
     @Override
+    public long rttvarMicros() {
+        return tcp.srttMicros() > 0 ? tcp.rttvarMicros() : 0;
+    }
+
+    @Override
+    public long cwnd() {
+        return tcp.cwnd();
+    }
+
+    @Override
+    public long inFlight() {
+        return tcp.pipe();
+    }
+
+    @Override
+    public int mss() {
+        return tcp.effectiveMss();
+    }
+
+    @Override
     public long sendSpace() {
         long space = Math.min(tcp.sendableBytes() - tcp.unsent(), tcp.sendBufferSpace());
         // Less than a full segment of room counts as none, so the scheduler looks elsewhere.

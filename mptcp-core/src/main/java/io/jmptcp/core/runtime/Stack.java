@@ -154,6 +154,7 @@ public final class Stack implements StackContext, AutoCloseable {
         return engine.localAddresses();
     }
 
+    /** The stack's endpoints: an immutable table, safe to read without the lock. */
     @Override
     public List<Endpoint> endpoints() {
         return engine.endpoints();

@@ -2,12 +2,24 @@ package io.jmptcp.core.sched;
 
 import java.util.List;
 
-/** Gives each chunk of new data to the next subflow with room, in turn. */
+/** Gives each piece of new (and reinjected) data to the next subflow with room, in turn. */
 public final class RoundRobinScheduler implements Scheduler {
     private int next;
 
     @Override
-    public int pick(List<? extends SchedSubflow> subflows) {
+    public Decision send(SchedConnection c) {
+        int i = nextTurn(c.subflows());
+        return i < 0 ? Decision.WAIT : Decision.on(i, Scheduler.newDataBytes(c.subflows().get(i), c));
+    }
+
+    @Override
+    public Decision retransmit(SchedConnection c, long bytes) {
+        int i = nextTurn(c.subflows());
+        return i < 0 ? Decision.WAIT
+                : Decision.on(i, Math.min(Math.min(bytes, MAX_CHUNK), c.subflows().get(i).sendSpace()));
+    }
+
+    private int nextTurn(List<? extends SchedSubflow> subflows) {
         boolean backupsOnly = Scheduler.backupsOnly(subflows);
         int n = subflows.size();
         for (int k = 0; k < n; k++) {

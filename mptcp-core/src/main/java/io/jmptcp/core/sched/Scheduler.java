@@ -3,18 +3,45 @@ package io.jmptcp.core.sched;
 import java.util.List;
 
 /**
- * Chooses the subflow for the next chunk of new data (Linux {@code mptcp_sched_ops.get_send}).
- * Backup subflows carry data only when no regular subflow is usable (RFC 8684 section 3.3.8).
+ * A packet scheduler (RFC 6182 section 4; Linux {@code mptcp_sched_ops}): {@link #send} is
+ * {@code get_send}, asked for each next piece of new data, and {@link #retransmit} is
+ * {@code get_retrans}, asked for data that goes out again on another subflow (reinjection after a
+ * subflow failed or timed out, the connection-level retransmission, opportunistic
+ * retransmission). Both return the subflows and the byte count, or {@link Decision#WAIT}.
+ *
+ * <p>Backup subflows carry data only when no regular subflow is usable (RFC 8684 section 3.3.8):
+ * a regular subflow that is merely full still rules them out ({@link #eligible}).
+ *
+ * <p>One instance per connection; a scheduler may keep state between calls (round-robin's turn).
  */
 public interface Scheduler {
-    /** The index in {@code subflows} that gets the next data, or -1 if none can send now. */
-    int pick(List<? extends SchedSubflow> subflows);
+    /** The largest piece a decision hands to a subflow at once. */
+    int MAX_CHUNK = 64 * 1024;
+
+    /** The names {@link #byName} accepts, the default first. */
+    List<String> NAMES = List.of("minrtt", "roundrobin", "redundant", "blest");
+
+    /** Where the next new data goes, and how much of it ({@code get_send}). */
+    Decision send(SchedConnection c);
+
+    /**
+     * Where {@code bytes} bytes of data that already went out once go again ({@code get_retrans}):
+     * by default the fastest subflow with room, at most {@code bytes}, {@link #MAX_CHUNK} and its
+     * send space.
+     */
+    default Decision retransmit(SchedConnection c, long bytes) {
+        int i = fastest(c.subflows());
+        if (i < 0) {
+            return Decision.WAIT;
+        }
+        return Decision.on(i, Math.min(Math.min(bytes, MAX_CHUNK), c.subflows().get(i).sendSpace()));
+    }
 
     /** The name used on the command line and in status output. */
     String name();
 
     /**
-     * A new scheduler with this name ({@code minrtt} or {@code roundrobin}).
+     * A new scheduler with this name, one of {@link #NAMES}.
      *
      * @throws IllegalArgumentException for any other name
      */
@@ -22,8 +49,10 @@ public interface Scheduler {
         return switch (name) {
             case "minrtt" -> new MinRttScheduler();
             case "roundrobin" -> new RoundRobinScheduler();
+            case "redundant" -> new RedundantScheduler();
+            case "blest" -> new BlestScheduler();
             default -> throw new IllegalArgumentException("scheduler '" + name
-                    + "' is not available (minrtt, roundrobin)");
+                    + "' is not available (" + String.join(", ", NAMES) + ")");
         };
     }
 
@@ -40,5 +69,43 @@ public interface Scheduler {
     /** A subflow that may get data now, given whether only backups are in play. */
     static boolean eligible(SchedSubflow s, boolean backupsOnly) {
         return s.usable() && s.backup() == backupsOnly && s.sendSpace() > 0;
+    }
+
+    /**
+     * The eligible subflow with the lowest smoothed RTT, or -1 (the first one on a tie). A
+     * subflow without an RTT sample counts as fastest, so a new subflow gets data and with it a
+     * first sample.
+     */
+    static int fastest(List<? extends SchedSubflow> subflows) {
+        boolean backupsOnly = backupsOnly(subflows);
+        int best = -1;
+        long bestRtt = Long.MAX_VALUE;
+        for (int i = 0; i < subflows.size(); i++) {
+            SchedSubflow s = subflows.get(i);
+            if (eligible(s, backupsOnly) && s.srttMicros() < bestRtt) {
+                best = i;
+                bestRtt = s.srttMicros();
+            }
+        }
+        return best;
+    }
+
+    /**
+     * How much new data fits on {@code s} now: its send space, bounded by what is unsent, by the
+     * connection window left and by {@link #MAX_CHUNK}, cut to whole segments unless it is the
+     * end of what may be sent; 0 when that is less than a segment and more is waiting.
+     */
+    static long newDataBytes(SchedSubflow s, SchedConnection c) {
+        long avail = c.unsent();
+        long wnd = c.windowLeft();
+        int mss = s.mss();
+        long len = Math.min(Math.min(s.sendSpace(), avail), Math.min(wnd, MAX_CHUNK));
+        if (len < avail && len < wnd && len >= mss) {
+            len -= len % mss; // full segments unless it is the end of what may be sent
+        }
+        if (len <= 0 || len < mss && len < avail && len < wnd) {
+            return 0;
+        }
+        return len;
     }
 }

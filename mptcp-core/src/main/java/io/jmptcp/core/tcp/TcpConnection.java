@@ -111,6 +111,7 @@ public final class TcpConnection {
     // ---- loss recovery ----
     private boolean inRecovery;     // fast recovery (RACK or three duplicate ACKs)
     private boolean inLoss;         // after an RTO
+    private long lastPenaltyMicros = NEVER; // the last penaliseCwnd that cut the window
     private long recoveryPoint;
     private int dupAcks;
     private long renoSacked;        // bytes of duplicate ACKs counted as SACKed without SACK (RFC 6675 pipe)
@@ -238,6 +239,11 @@ public final class TcpConnection {
         return rtt.srtt();
     }
 
+    /** RTT variation (RFC 6298 RTTVAR) in microseconds; 0 before the first sample. */
+    public long rttvarMicros() {
+        return rtt.rttvar();
+    }
+
     public long rtoMicros() {
         return rtt.rto();
     }
@@ -300,6 +306,31 @@ public final class TcpConnection {
     /** The congestion window in force (PRR during fast recovery). */
     public long cwnd() {
         return inRecovery ? prr.cwnd() : cc.cwnd();
+    }
+
+    /**
+     * The penalty of opportunistic retransmission (Raiciu et al., "How hard can it be? Designing
+     * and implementing a deployable Multipath TCP", NSDI 2012, section 4.2): an MPTCP subflow that
+     * holds up the connection-level window has its congestion window halved, and ssthresh set to
+     * the new window so that it does not slow-start straight back, at most once per smoothed RTT
+     * and never below two segments. Nothing happens during loss recovery, which is reducing the
+     * window already. Returns whether the window was cut.
+     */
+    public boolean penaliseCwnd(long nowMicros) {
+        if (inRecovery || inLoss || !state.synchronised()) {
+            return false;
+        }
+        long srtt = Math.max(1, rtt.srtt());
+        if (lastPenaltyMicros != NEVER && nowMicros - lastPenaltyMicros < srtt) {
+            return false;
+        }
+        long w = Math.max(cc.cwnd() / 2, 2L * effectiveMss());
+        if (w >= cc.cwnd()) {
+            return false;
+        }
+        cc.restore(w, w);
+        lastPenaltyMicros = nowMicros;
+        return true;
     }
 
     /**

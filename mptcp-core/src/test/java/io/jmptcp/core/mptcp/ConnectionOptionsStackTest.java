@@ -92,8 +92,8 @@ class ConnectionOptionsStackTest {
         client = new Stack(link[0], new MptcpConnectionFactory(new MptcpConfig()), List.of(addr("10.0.1.1"))).start();
         MptcpSocket s = new MptcpSocket(client);
         ConnectException e = assertThrows(ConnectException.class, () -> s.connect(
-                new InetSocketAddress(serverAddr, 5000), 1000, new ConnectionOptions("blest", null, null, null)));
-        assertTrue(e.getMessage().contains("scheduler 'blest' is not available"), e.getMessage());
+                new InetSocketAddress(serverAddr, 5000), 1000, new ConnectionOptions("fastest", null, null, null)));
+        assertTrue(e.getMessage().contains("scheduler 'fastest' is not available"), e.getMessage());
         client.close();
         // Plain TCP takes a congestion control, not the MPTCP settings.
         link = MemoryPacketIo.pair(1500, 64);

@@ -14,7 +14,10 @@ import io.jmptcp.core.sim.Packet;
 import io.jmptcp.core.tcp.TcpConnection;
 import io.jmptcp.core.wire.TcpHeader;
 import java.util.List;
+import io.jmptcp.core.sim.Link;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Path management on virtual time (issue 10, items 3 to 6): backup paths, failover after a path
@@ -135,11 +138,19 @@ class PathManagerSimTest {
      * case is 0.28 s: it waits for a 200 ms retransmission timeout; we take a subflow silent for
      * three RTTs, at least 60 ms, while another is acknowledged, as failed).
      */
-    @Test
-    void afterAPathGoesDarkTheSurvivorRunsAtFullRate() {
+    @ParameterizedTest(name = "bottleneck queue of {0} packets")
+    @ValueSource(ints = {200, 420})
+    void afterAPathGoesDarkTheSurvivorRunsAtFullRate(int queue) {
         long bytes = 48 * MIB;
         long rate = 50_000_000;
-        MptcpSim s = twoPaths(bytes, rate, 63, new MptcpConfig());
+        // 420 packets is the testbed's 100 ms tbf queue at 50 Mbit/s: loss-based congestion
+        // control fills it, and the subflows' RTT grows from 10 ms to about 110 ms.
+        MptcpSim s = new MptcpSim(List.of("10.0.1.1", "10.0.2.1"), List.of("10.0.9.1"), new MptcpConfig(),
+                new MptcpConfig(), bytes, 0, 63);
+        for (String c : List.of("10.0.1.1", "10.0.2.1")) {
+            s.net.addPath(addr(c), addr("10.0.9.1"), new Link.Config().rate(rate).delay(5_000).queue(queue),
+                    new Link.Config().rate(rate).delay(5_000).queue(queue));
+        }
         Progress pr = new Progress(s);
         long[] atCut = new long[1];
         long cut = 1_500_000;
@@ -157,9 +168,21 @@ class PathManagerSimTest {
         double ideal = cut + (bytes - atCut[0]) / goodput * SECOND;
         String figures = String.format("done at %.2f s, ideal %.2f s, longest stall %.3f s, %d bytes at the cut",
                 end / 1e6, ideal / 1e6, pr.longestStall / 1e6, atCut[0]);
-        System.out.println("failover: " + figures);
+        System.out.println("failover, queue " + queue + ": " + figures);
         assertTrue(end <= 1.10 * ideal, figures);
         assertTrue(pr.longestStall < 200_000, figures);
+    }
+
+    @Test
+    void aSubflowIsSilentTooLongAfterSixteenAckIntervalsBoundedBy60msAndThreeRtts() {
+        // A busy flight: 490 segments over 100 ms, an ACK every 0.4 ms: 60 ms (the floor).
+        assertEquals(60_000, MptcpConnection.silenceLimit(100_000, 490 * 1400, 1400));
+        // One segment in flight at 40 ms: three RTTs, past a delayed ACK.
+        assertEquals(120_000, MptcpConnection.silenceLimit(40_000, 1400, 1400));
+        // Eight segments at 200 ms: an ACK every 50 ms, sixteen of them capped at three RTTs.
+        assertEquals(600_000, MptcpConnection.silenceLimit(200_000, 8 * 1400, 1400));
+        // Forty segments at 200 ms: an ACK every 10 ms, sixteen of them.
+        assertEquals(160_000, MptcpConnection.silenceLimit(200_000, 40 * 1400, 1400));
     }
 
     /**
