@@ -429,6 +429,8 @@ class PathManagerNetnsTest {
             assertEquals(0, del.exitCode(), del.output());
             Testbed.await("the kernel's subflow from 10.3.2.1 to close", 10, () -> sockets(tb, "srv", 8081).stream()
                     .noneMatch(s -> s.peer().equals("10.3.2.1")));
+            // ... because of the removal, not because the download was over.
+            assertTrue(curl.isAlive() && Files.size(out) < (24L << 20), "the download went on after the removal");
             assertEquals(0, curl.exitCode(120), curl.out() + d.out());
             Map<String, Long> after = mib(tb, "srv");
             assertEquals(Testbed.sha256(www.resolve("file.bin")), Testbed.sha256(out), "the download is intact");
