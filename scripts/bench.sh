@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
-# Single-path goodput: jmptcp (plain TCP, `jmptcp nc --mptcp off`) beside kernel TCP over the same
-# unlimited testbed path (veths through the router namespace: no tbf, no emulator), then the raw
-# TUN ceiling (scripts/bench-tun.sh). Results: docs/benchmarks.md.
+# Benchmarks; results and the commands that made them: docs/benchmarks.md.
+#
 #   scripts/bench.sh [MIB=1024] [TUN_SECONDS=5]
+#     Single-path goodput: jmptcp (plain TCP, `jmptcp nc --mptcp off`) beside kernel TCP over the
+#     same unlimited testbed path (veths through the router namespace: no tbf, no emulator), then
+#     the raw TUN ceiling (scripts/bench-tun.sh).
+#   scripts/bench.sh failover [RUNS=3] [MIB=48]
+#     2 x 50 Mbit/s, 10 ms RTT; path 1 blackholed 1.5 s (at the receiver) into an upload: jmptcp
+#     and the kernel's MPTCP client to the same kernel server, alternating; medians of the
+#     receiver's longest stall and of the transfer time, and the ratios jmptcp/kernel.
+#   scripts/bench.sh reestablish [RUNS=1] [MIB=48]
+#     2 x 10 Mbit/s; path 1 answers with resets from 2 s for 10 s, then returns: does each client
+#     use path 1 again, how soon, how much (scripts/bench-pm.py samples the kernel's sockets).
+#     KERNEL_CC=cubic sets the kernel client's congestion control (default: the namespace's).
 # Needs root, python3, iperf3. Uses testbed prefix jrtb (torn down on exit).
 # JMPTCP_JAVA_OPTS is passed to the jmptcp JVM (e.g. a JFR recording for a profile).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CASE=single
+case ${1:-} in
+  failover|reestablish) CASE=$1; shift ;;
+  -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+esac
 MIB=${1:-1024}
 TUN_SECONDS=${2:-5}
 P=jrtb
@@ -24,6 +39,29 @@ trap cleanup EXIT
 if [[ ! -f $JAR ]] || [[ -n $(find "$REPO"/mptcp-*/src/main "$REPO"/pom.xml "$REPO"/mptcp-*/pom.xml -newer "$JAR" -type f -print -quit) ]]; then
   echo "bench: building the jar" >&2
   (cd "$REPO" && mvn -B -q -DskipTests package) >&2
+fi
+
+# Path management: the bed, then scripts/bench-pm.py drives the runs and prints the results.
+if [[ $CASE != single ]]; then
+  RUNS=${1:-}
+  PM_MIB=${2:-48}
+  echo "== machine: $(nproc) CPUs, $(uname -r), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  if [[ $CASE == failover ]]; then
+    BED=(--paths 2 --rate all=50 --delay all=5 --no-signal)
+    ARGS=(--runs "${RUNS:-3}" --mib "$PM_MIB" --cut-after 1.5)
+  else
+    BED=(--paths 2 --rate all=10 --no-signal)
+    ARGS=(--runs "${RUNS:-1}" --mib "$PM_MIB" --reset-after 2 --reset-for 10)
+  fi
+  echo "== $CASE: testbed.sh up --prefix $P ${BED[*]}"
+  echo "bench: building the testbed" >&2
+  JMPTCP_CMD="java -jar $JAR" "$REPO/scripts/testbed.sh" up --prefix "$P" "${BED[@]}" >/dev/null
+  # The kernel client's subflows use the namespace's TCP congestion control (bbr on these
+  # machines); KERNEL_CC=cubic (or reno) sets it on its socket instead (TCP_CONGESTION).
+  echo "== kernel client congestion control: ${KERNEL_CC:-$(ip netns exec "$P-cli" sysctl -n net.ipv4.tcp_congestion_control)}; jmptcp: lia"
+  if [[ -n ${KERNEL_CC:-} ]]; then ARGS+=(--kernel-cc "$KERNEL_CC"); fi
+  python3 "$REPO/scripts/bench-pm.py" "$CASE" --prefix "$P" --jar "$JAR" "${ARGS[@]}"
+  exit 0
 fi
 
 # A TCP sink that times the transfer from its first byte to EOF (so process start-up is not

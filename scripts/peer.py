@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A kernel-side test peer: the Linux kernel's TCP or MPTCP socket, moving random bytes both ways.
 
-    peer.py server --port P [--bind ADDR] [--mptcp] [--send N] [--ready FILE]
-    peer.py client HOST PORT [--mptcp] [--send N] [--bind ADDR]
+    peer.py server --port P [--bind ADDR] [--mptcp] [--send N] [--ready FILE] [--hold]
+                   [--timing] [--first-byte FILE]
+    peer.py client HOST PORT [--mptcp] [--send N] [--bind ADDR] [--hold] [--timing] [--cc NAME]
 
 It sends N random bytes while it receives (two threads, so large transfers both ways cannot
 deadlock), half-closes after sending, reads to EOF, and prints one JSON line:
@@ -10,8 +11,14 @@ deadlock), half-closes after sending, reads to EOF, and prints one JSON line:
 With --ready FILE the server writes FILE once it listens, so callers wait on a condition.
 A connection reset by the peer adds "reset": true (the counts are then what got through).
 --linger-zero closes with RST (SO_LINGER 0) after receiving --abort-after bytes.
+--hold keeps the sending direction open until the peer's EOF has been read (Linux refuses new
+MPTCP subflows once a DATA_FIN went either way, so a one-way transfer needs the other way open).
+--timing adds what the receiver saw, in seconds: "transfer_s" from the first received byte to EOF,
+"max_gap_s" the longest time between two receives (from the first byte on) and "max_gap_at_s"
+where that gap began, counted from the first byte. --first-byte FILE writes FILE when the first
+byte arrives (a benchmark acts on the receiver's clock).
 """
-import argparse, hashlib, json, os, socket, struct, sys, threading
+import argparse, hashlib, json, os, socket, struct, sys, threading, time
 
 IPPROTO_MPTCP = 262
 
@@ -20,7 +27,7 @@ def family_of(host):
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
-def pump(sock, count, out):
+def pump(sock, count, out, eof=None):
     h = hashlib.sha256()
     left = count
     block = 1 << 16
@@ -30,6 +37,8 @@ def pump(sock, count, out):
             sock.sendall(chunk)
             h.update(chunk)
             left -= len(chunk)
+        if eof is not None:
+            eof.wait()
         sock.shutdown(socket.SHUT_WR)
     except (ConnectionResetError, BrokenPipeError):
         out["reset"] = True
@@ -37,12 +46,15 @@ def pump(sock, count, out):
     out["sent_sha256"] = h.hexdigest()
 
 
-def exchange(sock, send, abort_after=None):
+def exchange(sock, send, abort_after=None, hold=False, timing=None, first_byte=None):
     result = {}
-    t = threading.Thread(target=pump, args=(sock, send, result), daemon=True)
+    eof = threading.Event() if hold else None
+    t = threading.Thread(target=pump, args=(sock, send, result, eof), daemon=True)
     t.start()
     h = hashlib.sha256()
     got = 0
+    first = last = None
+    gap, gap_at = 0.0, 0.0
     while True:
         try:
             data = sock.recv(1 << 16)
@@ -51,6 +63,14 @@ def exchange(sock, send, abort_after=None):
             break
         if not data:
             break
+        now = time.monotonic()
+        if first is None:
+            first = now
+            if first_byte:
+                open(first_byte, "w").close()
+        elif now - last > gap:
+            gap, gap_at = now - last, last - first
+        last = now
         h.update(data)
         got += len(data)
         if abort_after is not None and got >= abort_after:
@@ -58,9 +78,14 @@ def exchange(sock, send, abort_after=None):
             sock.close()
             result.update(received=got, received_sha256=h.hexdigest(), aborted=True)
             return result
+    if eof is not None:
+        eof.set()
     t.join()
     result["received"] = got
     result["received_sha256"] = h.hexdigest()
+    if timing is not None and first is not None:
+        timing.update(transfer_s=round(time.monotonic() - first, 4), max_gap_s=round(gap, 4),
+                      max_gap_at_s=round(gap_at, 4))
     return result
 
 
@@ -75,6 +100,10 @@ def main():
     ap.add_argument("--send", type=int, default=0)
     ap.add_argument("--ready")
     ap.add_argument("--abort-after", type=int)
+    ap.add_argument("--hold", action="store_true")
+    ap.add_argument("--timing", action="store_true")
+    ap.add_argument("--first-byte")
+    ap.add_argument("--cc", help="TCP congestion control of the socket (TCP_CONGESTION; MPTCP passes it to its subflows)")
     a = ap.parse_args()
     proto = IPPROTO_MPTCP if a.mptcp else socket.IPPROTO_TCP
     if a.mode == "server":
@@ -90,11 +119,16 @@ def main():
         c, peer = s.accept()
     else:
         c = socket.socket(family_of(a.host), socket.SOCK_STREAM, proto)
+        if a.cc:
+            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, a.cc.encode())
         if a.bind:
             c.bind((a.bind, 0))
         c.connect((a.host, a.port))
-    r = exchange(c, a.send, a.abort_after)
+    timing = {} if a.timing else None
+    r = exchange(c, a.send, a.abort_after, a.hold, timing, a.first_byte)
     r["mptcp"] = a.mptcp
+    if timing:
+        r.update(timing)  # after "mptcp": the tests' pattern reads the fields above in order
     if not r.get("aborted"):
         c.close()
     print(json.dumps(r), flush=True)

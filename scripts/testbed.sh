@@ -6,6 +6,13 @@
 #   scripts/testbed.sh down   [--prefix P]
 #   scripts/testbed.sh exec   [--prefix P] cli|rtr|srv COMMAND [ARG...]
 #   scripts/testbed.sh status [--prefix P]
+#   scripts/testbed.sh path   [--prefix P] [--print-nft] K up|blackhole|reset
+#
+# path (on a running testbed) changes path K in the router with nftables, one table per path
+# (inet path<K>): blackhole drops every packet forwarded on path K, both directions; reset answers
+# TCP on path K with "reject with tcp reset" (both directions: each end gets resets from the other)
+# and drops the rest; up removes the table. Idempotent. --print-nft prints the nft script instead
+# of applying it (for "nft -f -" in the router namespace at a moment of the caller's choosing).
 #
 # Per-path options take PATH=VALUE, PATH being a path number (1..N) or "all"; repeat them:
 #   --rate K=MBIT       tbf rate limit, both directions
@@ -34,7 +41,7 @@ RUN_DIR_BASE=/run/jmptcp-testbed
 die() { echo "testbed: $*" >&2; exit 1; }
 log() { echo "testbed: $*" >&2; }
 
-usage() { sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 ACTION=${1:-}
 [[ -n $ACTION ]] || { usage; exit 2; }
@@ -49,6 +56,8 @@ SERVER_STACK=0
 # shellcheck disable=SC2034 # read and written through namerefs (set_path_opt, opt)
 declare -A RATE=() DELAY=() JITTER=() LOSS=() REORDER=() DUP=() NFTLOSS=() NAT=() STRIP=()
 EXEC_ARGS=()
+PATH_ARGS=()
+PRINT_NFT=0
 
 # Stores VALUE in the array named $1 for path K (or for every path when K is "all").
 set_path_opt() {
@@ -78,8 +87,10 @@ while [[ $# -gt 0 ]]; do
     --no-signal) SIGNAL=0; shift ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
     --server-stack) SERVER_STACK=1; shift ;;
+    --print-nft) PRINT_NFT=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) if [[ $ACTION == exec ]]; then EXEC_ARGS=("$@"); break; fi
+       if [[ $ACTION == path ]]; then PATH_ARGS+=("$1"); shift; continue; fi
        die "unknown option '$1' (see --help)" ;;
   esac
 done
@@ -404,8 +415,54 @@ status() {
   fi
 }
 
+# "path K MODE": path K's runtime state in the router, one nftables table per path ("inet pathK").
+# Each packet of path K crosses the router's forward hook with iifname or oifname ${P}r<K> exactly
+# once per direction (also on an emulated path, whose second pass is between the TUN device and
+# the server side), so those two matches cover both directions. The table is created, deleted and
+# re-created in one transaction: idempotent, and never half applied.
+path_mode() {
+  [[ ${#PATH_ARGS[@]} -eq 2 ]] || die "usage: testbed.sh path [--prefix P] K up|blackhole|reset"
+  local k=${PATH_ARGS[0]} mode=${PATH_ARGS[1]} r rules
+  [[ $k =~ ^[1-8]$ ]] || die "path: K must be 1..8, got '$k'"
+  ns_exists "$RTR" || die "namespace $RTR does not exist (testbed up?)"
+  r=$(rtr_cli_if "$k")
+  ip -n "$RTR" link show dev "$r" >/dev/null 2>&1 || die "path $k: no interface $r in $RTR"
+  case $mode in
+    up) rules="" ;;
+    blackhole)
+      rules="    iifname \"$r\" counter drop"$'\n'
+      rules+="    oifname \"$r\" counter drop"$'\n' ;;
+    reset)
+      # The router answers each TCP segment with a RST to its sender, from its destination (the
+      # kernel never answers a RST with a RST); what is not TCP is dropped. RSTs towards the
+      # client pass: on an emulated path the router's own RSTs to the client go through the link
+      # emulator and so come back through this hook (a RST from the server passing is a reset too).
+      rules="    oifname \"$r\" tcp flags rst counter accept"$'\n'
+      rules+="    iifname \"$r\" meta l4proto tcp counter reject with tcp reset"$'\n'
+      rules+="    oifname \"$r\" meta l4proto tcp counter reject with tcp reset"$'\n'
+      rules+="    iifname \"$r\" counter drop"$'\n'
+      rules+="    oifname \"$r\" counter drop"$'\n' ;;
+    *) die "path $k: mode must be up, blackhole or reset, got '$mode'" ;;
+  esac
+  local script="table inet path$k {}"$'\n'"delete table inet path$k"$'\n'
+  if [[ -n $rules ]]; then
+    # Priority filter - 5: before the testbed's own forward chain (loss, strip), same hook.
+    script+="table inet path$k {"$'\n'"  chain forward {"$'\n'
+    script+="    type filter hook forward priority filter - 5; policy accept;"$'\n'"$rules  }"$'\n'"}"$'\n'
+  fi
+  if ((PRINT_NFT)); then
+    # For a caller that must apply it at a precise moment (a benchmark): it pipes this into an
+    # "nft -f -" it started in the router beforehand, so nothing is spawned at the cut.
+    printf '%s' "$script"
+    return 0
+  fi
+  ip netns exec "$RTR" nft -f - <<<"$script"
+  log "path $k: $mode"
+}
+
 case $ACTION in
   up) up ;;
+  path) path_mode ;;
   down) down; echo "testbed '$PREFIX' is down" ;;
   status) status ;;
   exec)

@@ -24,6 +24,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The network namespaces of one netns test, and everything the test runs in them.
@@ -257,6 +259,35 @@ public final class Testbed implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("env", "JMPTCP_CMD=" + jmptcp, script("testbed.sh").toString()));
         cmd.addAll(args);
         return Host.run(300, cmd);
+    }
+
+    // ---- paths at run time ------------------------------------------------------------------------
+
+    /** What {@code scripts/testbed.sh path K MODE} does to path K (docs/testbed.md). */
+    public enum PathMode { up, blackhole, reset }
+
+    /** Sets path {@code k} to {@code mode} in the router ({@code testbed.sh path}); fails the test if that fails. */
+    public Host.Result path(int k, PathMode mode) {
+        if (!script) {
+            throw new IllegalStateException("bare namespaces: no testbed.sh");
+        }
+        Host.Result r = Host.run(60, List.of("env", "JMPTCP_CMD=" + jmptcp, script("testbed.sh").toString(),
+                "path", "--prefix", prefix, Integer.toString(k), mode.name()));
+        assertEquals(0, r.exitCode(), "testbed.sh path " + k + " " + mode + ": " + r.output());
+        return r;
+    }
+
+    /** The sum of the "counter packets N" of every rule in nftables table {@code table} ("inet name") of {@code side}. */
+    public long nftPackets(String side, String table) {
+        List<String> cmd = new ArrayList<>(List.of("nft", "list", "table"));
+        cmd.addAll(List.of(table.split(" ")));
+        String rules = exec(30, side, cmd).check().output();
+        Matcher m = Pattern.compile("counter packets (\\d+)").matcher(rules);
+        long n = 0;
+        while (m.find()) {
+            n += Long.parseLong(m.group(1));
+        }
+        return n;
     }
 
     // ---- commands and processes -------------------------------------------------------------------
