@@ -8,6 +8,7 @@ import io.jmptcp.cli.daemon.DaemonStats;
 import io.jmptcp.core.conn.ConnectionInfo;
 import io.jmptcp.core.runtime.Stack;
 import io.jmptcp.core.runtime.StackCounter;
+import io.jmptcp.core.mib.MptcpMib;
 import io.jmptcp.core.mib.TcpMib;
 import io.jmptcp.core.pm.Endpoint;
 import java.util.List;
@@ -50,6 +51,9 @@ public final class StatusReport {
         for (Map.Entry<TcpMib, Long> e : stack.mib().snapshot().entrySet()) {
             c.put(name(e.getKey()), e.getValue());
         }
+        for (Map.Entry<MptcpMib, Long> e : stack.mib().mptcpSnapshot().entrySet()) {
+            c.put(name(e.getKey()), e.getValue());
+        }
         c.putAll(stats.counters());
         c.put("relays_active", stats.relaysActive());
         return new StatusReport(stack.connectionsById(), c, stats.rejections(), stack.endpoints());
@@ -63,6 +67,14 @@ public final class StatusReport {
     /** The key of an engine (TCP MIB) counter in {@code counters}. */
     public static String name(TcpMib c) {
         return "tcp_" + c.name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The key of an MPTCP counter in {@code counters}: {@code mptcp_} and the kernel's MPTcpExt
+     * name in lower case ({@code mptcp_rmaddrtx} is nstat's MPTcpExtRmAddrTx).
+     */
+    public static String name(MptcpMib c) {
+        return "mptcp_" + c.name().toLowerCase(Locale.ROOT);
     }
 
     public SortedMap<Long, ConnectionInfo> connections() {

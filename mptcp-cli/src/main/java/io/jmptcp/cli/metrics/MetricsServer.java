@@ -3,6 +3,7 @@ package io.jmptcp.cli.metrics;
 import io.jmptcp.cli.control.StatusReport;
 import io.jmptcp.cli.daemon.DaemonStats;
 import io.jmptcp.core.conn.ConnectionInfo;
+import io.jmptcp.core.mib.MptcpMib;
 import io.jmptcp.core.mib.TcpMib;
 import io.jmptcp.core.runtime.Stack;
 import io.jmptcp.core.runtime.StackCounter;
@@ -79,6 +80,9 @@ public final class MetricsServer implements AutoCloseable {
         for (TcpMib c : TcpMib.values()) {
             // the engine's counters are read without the stack's lock: each value is a plain long
             counter(registry, StatusReport.name(c), "TCP MIB counter " + c.name(), () -> stack.mib().get(c));
+        }
+        for (MptcpMib c : MptcpMib.values()) {
+            counter(registry, StatusReport.name(c), "MPTCP MIB counter " + c.name(), () -> stack.mib().get(c));
         }
         for (String name : DaemonStats.COUNTERS) {
             counter(registry, name, "daemon counter " + name, () -> stats.get(name));

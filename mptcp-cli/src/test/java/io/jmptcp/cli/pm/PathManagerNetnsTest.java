@@ -436,7 +436,7 @@ class PathManagerNetnsTest {
             assertEquals(Testbed.sha256(www.resolve("file.bin")), Testbed.sha256(out), "the download is intact");
             assertTrue(delta(before, after, "RmAddr") >= 1, "the kernel got REMOVE_ADDR: " + after);
             String counters = StatusCommand.ask(control, "counters");
-            assertTrue(Pattern.compile("\"RmAddrTx\":[1-9]").matcher(counters).find(), counters);
+            assertTrue(Pattern.compile("\"mptcp_rmaddrtx\":[1-9]").matcher(counters).find(), counters);
             Host.Result list = tb.exec(30, "cli", List.of(tb.jmptcp(), "addr", "list", "--control", control.toString()));
             assertEquals(0, list.exitCode(), list.output());
             assertTrue(list.output().contains("10.3.1.1") && !list.output().contains("10.3.2.1"), list.output());

@@ -102,7 +102,7 @@ public enum MptcpMib {
     OpportunisticRetrans,
     /** jmptcp: congestion windows halved because their subflow held up the connection window. */
     Penalisation,
-    /** jmptcp: subflows re-created by the path manager after a reset or a timeout. */
+    /** jmptcp: subflows re-created by the path manager after a reset or a timeout (counted once they work). */
     SubflowRecreated,
     /** jmptcp: connections that failed after the close timeout passed without any subflow. */
     CloseTimeout,

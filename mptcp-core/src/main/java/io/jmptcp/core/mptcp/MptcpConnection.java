@@ -575,9 +575,7 @@ public final class MptcpConnection implements Connection {
         MptcpSubflow s = addSubflow(tcp, false, true, localId, nonce());
         s.remoteId = remoteId;
         s.localBackup = backup;
-        if (lostPaths.contains(List.of(local, remoteAddr, port))) {
-            mib.inc(MptcpMib.SubflowRecreated);
-        }
+        s.recreation = lostPaths.contains(List.of(local, remoteAddr, port));
         return s;
     }
 
@@ -1253,6 +1251,9 @@ public final class MptcpConnection implements Connection {
             MptcpSubflow s = subflows.get(i);
             if (!s.pmEstablished && s.established()) {
                 s.pmEstablished = true;
+                if (s.recreation) {
+                    mib.inc(MptcpMib.SubflowRecreated); // counted once it works, not per attempt
+                }
                 orphanDeadline = TcpConnection.NEVER;
                 orphanFailure = null;
                 pm.onSubflowEstablished(now, pmView, s);

@@ -70,6 +70,8 @@ public final class MptcpSubflow implements SchedSubflow, PmSubflow {
     boolean reaped;
     /** The path manager was told it works. */
     boolean pmEstablished;
+    /** Opened again on a pair of addresses that lost a subflow to a reset or a timeout. */
+    boolean recreation;
     final ReceiveMappings mappings = new ReceiveMappings();
     /** Chunks queued on this subflow whose data is not yet DATA_ACKed, in subflow order. */
     final ArrayDeque<Chunk> outstanding = new ArrayDeque<>();
