@@ -72,6 +72,9 @@ public final class ConnectionFactories {
         if (o.noRejoin) {
             mptcpOnly.add("--no-rejoin");
         }
+        if (o.noJoinInitialAddr) {
+            mptcpOnly.add("--no-join-initial-addr");
+        }
         if (o.cc != null && COUPLED.contains(o.cc)) {
             mptcpOnly.add("--cc " + o.cc + " (coupled congestion control)");
         }
@@ -117,6 +120,7 @@ public final class ConnectionFactories {
             pm.closeTimeoutMicros(o.closeTimeoutSeconds * 1_000_000L);
         }
         pm.rejoin(!o.noRejoin);
+        c.joinInitialAddress(!o.noJoinInitialAddr);
         return c;
     }
 

@@ -69,6 +69,11 @@ public final class StackOptions {
                     + "(default 60, as Linux's close_timeout; 0 fails it at once; MPTCP)")
     public Integer closeTimeoutSeconds;
 
+    @Option(names = "--no-join-initial-addr",
+            description = "refuse joins to the initial subflow's address and port and say so with the MP_CAPABLE C flag "
+                    + "(Linux net.mptcp.allow_join_initial_addr_port=0; MPTCP)")
+    public boolean noJoinInitialAddr;
+
     @Option(names = "--no-rejoin", description = "do not re-create subflows lost to a reset or a timeout (MPTCP)")
     public boolean noRejoin;
 

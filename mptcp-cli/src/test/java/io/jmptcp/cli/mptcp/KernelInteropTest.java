@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 @Tag("netns")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class KernelInteropTest {
+public class KernelInteropTest {
     private static final String P = "jmpk";
     private static final Pattern PEER = Pattern.compile(
             "\"sent\": (\\d+), \"sent_sha256\": \"([0-9a-f]+)\", \"received\": (\\d+), \"received_sha256\": \"([0-9a-f]+)\", \"mptcp\": (true|false)");
@@ -99,7 +99,7 @@ class KernelInteropTest {
         return input(bytes, seed, tmp);
     }
 
-    static Path input(long bytes, long seed, Path dir) throws IOException {
+    public static Path input(long bytes, long seed, Path dir) throws IOException {
         Path f = dir.resolve("in-" + bytes + "-" + seed);
         if (!Files.exists(f)) {
             Random r = new Random(seed);

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -156,16 +155,7 @@ class PathManagerNetnsTest {
     }
 
     static Path input(Testbed tb, long bytes, long seed) throws IOException {
-        Path f = tb.dir().resolve("in-" + bytes + "-" + seed);
-        Random r = new Random(seed);
-        byte[] b = new byte[1 << 20];
-        try (var out = Files.newOutputStream(f)) {
-            for (long left = bytes; left > 0; left -= b.length) {
-                r.nextBytes(b);
-                out.write(b, 0, (int) Math.min(b.length, left));
-            }
-        }
-        return f;
+        return io.jmptcp.cli.mptcp.KernelInteropTest.input(bytes, seed, tb.dir());
     }
 
     /**
@@ -262,6 +252,36 @@ class PathManagerNetnsTest {
             assertEquals(1, delta(before, after, "MPJoinSynRx"), "the kernel got our join: " + after);
             assertEquals(1, delta(before, after, "MPJoinAckRx"), after.toString());
             assertEquals(1, o.stack("MPJoinSynAckRx"), o.log());
+            assertTrue(onAnnounced >= 1 << 20, "the subflow to 10.2.2.1 carried " + onAnnounced + " bytes\n" + o.log());
+            assertNoDssDamage(before, after);
+        }
+    }
+
+    /**
+     * The kernel server with {@code net.mptcp.allow_join_initial_addr_port=0} sets the MP_CAPABLE
+     * C flag: the stack opens no subflow to the server's initial address (not even from its
+     * {@code subflow} endpoint 10.3.2.1) and joins only the announced 10.2.2.1.
+     */
+    @Test
+    void theKernelsCFlagKeepsJoinsOffItsInitialAddress() throws Exception {
+        Host.requireNetns("python3", "nft", "nstat", "tc", "ss");
+        try (Testbed tb = Testbed.options(Testbed.randomPrefix("jpk")).paths(2).rateAll(50).up()) {
+            tb.exec("srv", "sysctl", "-qw", "net.mptcp.allow_join_initial_addr_port=0").check();
+            Map<String, Long> before = mib(tb, "srv");
+            Upload u = new Upload(tb, 16L << 20, "--address", "10.3.1.1", "--address", "10.3.2.1",
+                    "--add-addr-accepted", "1");
+            Outcome o;
+            long toInitial;
+            long onAnnounced;
+            try (SubflowMonitor mon = new SubflowMonitor(tb, "srv", u.port)) {
+                o = u.finish(120);
+                toInitial = mon.carried(s -> s.local().equals("10.2.1.1") && s.peer().equals("10.3.2.1"));
+                onAnnounced = mon.carried(s -> s.local().equals("10.2.2.1"));
+            }
+            Map<String, Long> after = mib(tb, "srv");
+            o.assertIntact();
+            assertEquals(1, delta(before, after, "MPJoinSynRx"), "one join, to the announced address: " + after);
+            assertEquals(0, toInitial, "no subflow from 10.3.2.1 to the initial address");
             assertTrue(onAnnounced >= 1 << 20, "the subflow to 10.2.2.1 carried " + onAnnounced + " bytes\n" + o.log());
             assertNoDssDamage(before, after);
         }

@@ -50,7 +50,9 @@ class StackEndpointsTest {
         o.addAddrTimeoutMillis = 1500L;
         o.closeTimeoutSeconds = 0;
         o.noRejoin = true;
+        o.noJoinInitialAddr = true;
         MptcpConfig c = ConnectionFactories.mptcpConfig(o);
+        assertEquals(false, c.joinInitialAddress);
         assertEquals(2, c.pm.addAddrAccepted);
         assertEquals(1_500_000, c.pm.addAddrTimeoutMicros);
         assertEquals(0, c.pm.closeTimeoutMicros);
@@ -61,6 +63,7 @@ class StackEndpointsTest {
         assertEquals(120_000_000, d.pm.addAddrTimeoutMicros);
         assertEquals(60_000_000, d.pm.closeTimeoutMicros);
         assertEquals(3, d.maxSubflows);
+        assertEquals(true, d.joinInitialAddress);
         o.addAddrAccepted = 9;
         assertThrows(IllegalArgumentException.class, () -> ConnectionFactories.mptcpConfig(o));
     }

@@ -36,6 +36,12 @@ public final class MptcpConfig {
      * plus one, and like the kernel's default (2) this allows two more.
      */
     public int maxSubflows = 3;
+    /**
+     * Take joins to the initial subflow's address and port (Linux's
+     * {@code net.mptcp.allow_join_initial_addr_port}, 1 by default). When false the listener sets
+     * the MP_CAPABLE C flag on its SYN/ACK (RFC 8684 section 3.1) and refuses such joins.
+     */
+    public boolean joinInitialAddress = true;
     /** Path-manager limits and timers (ADD_ADDR, re-establishment, close timeout). */
     public PmConfig pm = new PmConfig();
     /** The path manager of each connection, made from {@link #pm}. */
@@ -70,6 +76,7 @@ public final class MptcpConfig {
         c.receiveBuffer = receiveBuffer;
         c.opportunisticRetransmission = opportunisticRetransmission;
         c.pm = pm.copy();
+        c.joinInitialAddress = joinInitialAddress;
         c.pathManager = pathManager;
         return c;
     }
@@ -90,4 +97,5 @@ public final class MptcpConfig {
     public MptcpConfig opportunisticRetransmission(boolean v) { opportunisticRetransmission = v; return this; }
     public MptcpConfig announce(boolean v) { announce = v; return this; }
     public MptcpConfig pm(PmConfig v) { pm = v; return this; }
+    public MptcpConfig joinInitialAddress(boolean v) { joinInitialAddress = v; return this; }
 }

@@ -78,6 +78,8 @@ public final class MptcpConnection implements Connection {
     private long remoteKey;
     private boolean remoteKeyKnown;
     private boolean csumWanted;
+    /** The peer's MP_CAPABLE had C: it takes no join to its initial address and port. */
+    private boolean peerDeniesInitialJoins;
     private boolean csum;
     private boolean mptcp;
     private boolean fallback;
@@ -290,6 +292,18 @@ public final class MptcpConnection implements Connection {
         mptcp = true;
         // The listener answers with its own setting and decides with the third ACK (wire facts 1.2).
         csum = csumWanted;
+    }
+
+    /** We, the listener, put C on our SYN/ACK: no joins to our initial address and port. */
+    boolean deniesInitialJoins() {
+        return !cfg.joinInitialAddress;
+    }
+
+    /** The peer's MP_CAPABLE flags: C says it takes no join to its initial address and port. */
+    void onPeerCapableFlags(int flags) {
+        if ((flags & MptcpOption.CAP_C_NO_JOIN_TO_SOURCE) != 0) {
+            peerDeniesInitialJoins = true;
+        }
     }
 
     void onCapableSynAck(long key, boolean peerChecksum) {
@@ -509,7 +523,11 @@ public final class MptcpConnection implements Connection {
      * takes joins only while neither side has sent DATA_FIN; this stack takes them until both
      * DATA_FINs are acknowledged, so a half-closed connection can still regain a path.
      */
-    boolean acceptsJoin() {
+    boolean acceptsJoin(FourTuple t) {
+        if (!cfg.joinInitialAddress && t.localAddress().equals(initialTuple.localAddress())
+                && t.localPort() == initialTuple.localPort()) {
+            return false; // we sent C (section 3.1)
+        }
         return !fallback && mptcp && remoteKeyKnown && fullyEstablished && state == State.ESTABLISHED
                 && !bothFinsDone() && liveSubflows() < cfg.maxSubflows;
     }
@@ -1212,6 +1230,9 @@ public final class MptcpConnection implements Connection {
         if (s.pmClosed) {
             return CloseReason.REMOVED;
         }
+        if (s.peerRstReason == MpTcpRst.REASON_ADMIN_PROHIBITED) {
+            return CloseReason.REFUSED; // the peer's policy (a limit, the C flag): asking again will not help
+        }
         TcpError e = s.tcp.error();
         if (e == null) {
             return CloseReason.CLOSED;
@@ -1555,6 +1576,11 @@ public final class MptcpConnection implements Connection {
                 }
             }
             return live;
+        }
+
+        @Override
+        public boolean peerDeniesInitialJoins() {
+            return peerDeniesInitialJoins;
         }
 
         @Override

@@ -100,7 +100,7 @@ public final class MptcpConnectionFactory implements ConnectionFactory {
         }
         if (join != null && cfg.enabled) {
             MptcpConnection c = tokens(ctx).lookup(join.token());
-            if (c == null || !c.acceptsJoin()) {
+            if (c == null || !c.acceptsJoin(tuple)) {
                 // Wire facts 3.4: an unknown token or a refused join gets a RST with MP_TCPRST.
                 ctx.mib().inc(MptcpMib.MPJoinSynRejected);
                 if (c == null) {

@@ -70,6 +70,8 @@ public final class MptcpSubflow implements SchedSubflow, PmSubflow {
     boolean reaped;
     /** The path manager was told it works. */
     boolean pmEstablished;
+    /** The reason of the peer's MP_TCPRST that closed the subflow, or -1. */
+    int peerRstReason = -1;
     /** Opened again on a pair of addresses that lost a subflow to a reset or a timeout. */
     boolean recreation;
     final ReceiveMappings mappings = new ReceiveMappings();
@@ -270,7 +272,8 @@ public final class MptcpSubflow implements SchedSubflow, PmSubflow {
             boolean synAck = (flags & TcpHeader.ACK) != 0;
             if (initial) {
                 // Section 3.1: the v1 SYN carries no key; the SYN/ACK carries the listener's key.
-                out.add(synAck ? MpCapable.synAck(capFlags, conn.localKey()) : MpCapable.syn(capFlags));
+                int c = synAck && conn.deniesInitialJoins() ? MptcpOption.CAP_C_NO_JOIN_TO_SOURCE : 0;
+                out.add(synAck ? MpCapable.synAck(capFlags | c, conn.localKey()) : MpCapable.syn(capFlags));
                 if (!synAck) {
                     mib().inc(MptcpMib.MPCapableSYNTX);
                 }
@@ -403,6 +406,7 @@ public final class MptcpSubflow implements SchedSubflow, PmSubflow {
         if (h.has(TcpHeader.RST)) {
             if (r.verdict() == InboundResult.Verdict.RESET && tcpRst != null) {
                 mib().inc(MptcpMib.MPRstRx);
+                peerRstReason = tcpRst.reason();
             }
             // Section 3.5: MP_FASTCLOSE is authenticated by our 64-bit key, so it is honoured even
             // on a RST outside the window (the peer's data still in flight puts its RST ahead of us).
@@ -494,6 +498,7 @@ public final class MptcpSubflow implements SchedSubflow, PmSubflow {
             if (cap != null && cap.form() == CapableForm.SYN_ACK && validCapable(cap) && cap.senderKey() != 0) {
                 mib().inc(MptcpMib.MPCapableSYNACKRX);
                 conn.onCapableSynAck(cap.senderKey(), (cap.flags() & MptcpOption.CAP_A_CHECKSUM) != 0);
+                conn.onPeerCapableFlags(cap.flags());
             } else {
                 // Section 3.1 / wire facts 1.6: a SYN/ACK without a valid MP_CAPABLE means plain TCP.
                 mib().inc(MptcpMib.MPCapableFallbackSYNACK);

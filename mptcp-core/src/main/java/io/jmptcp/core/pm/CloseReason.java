@@ -8,6 +8,11 @@ public enum CloseReason {
     REMOVED,
     /** The peer or a middlebox reset it (or its handshake was refused). */
     RESET,
+    /**
+     * The peer refused it by policy (MP_TCPRST "administratively prohibited": a limit, the C
+     * flag): asked again only at the longest re-creation interval, in case a limit frees up.
+     */
+    REFUSED,
     /** Its retransmissions or its handshake timed out. */
     TIMEOUT,
     /** This stack reset it for an MPTCP protocol error (a bad HMAC, a bad mapping). */

@@ -27,7 +27,9 @@ import java.util.Set;
  *       subflows when {@code backup} changed; removed: REMOVE_ADDR and its subflows closed.</li>
  *   <li>A subflow we opened, lost to a reset or a timeout: re-created after 0.5 s, 1 s, 2 s, ...
  *       (up to {@link PmConfig#rejoinMaxMicros}), for as long as the connection lives and both
- *       addresses are still there; the wait starts over once a subflow on that pair works.</li>
+ *       addresses are still there; the wait starts over once a subflow on that pair works. One the
+ *       peer refused by policy is asked again at the longest interval only.</li>
+ *   <li>The peer's C flag (RFC 8684 section 3.1): no subflow to its initial address and port.</li>
  * </ul>
  */
 public final class DefaultPathManager implements PathManager {
@@ -102,7 +104,8 @@ public final class DefaultPathManager implements PathManager {
 
     @Override
     public void onSubflowClosed(long now, PmConnection c, PmSubflow s, CloseReason why) {
-        if (!cfg.rejoin || !s.activeOpen() || (why != CloseReason.RESET && why != CloseReason.TIMEOUT)) {
+        if (!cfg.rejoin || !s.activeOpen()
+                || why != CloseReason.RESET && why != CloseReason.TIMEOUT && why != CloseReason.REFUSED) {
             return;
         }
         if (!localStillThere(c, s.localAddress()) || s.remoteId() != 0 && !remotes.containsKey(s.remoteId())) {
@@ -118,7 +121,7 @@ public final class DefaultPathManager implements PathManager {
             r = new Rejoin(s.localAddress(), s.remoteAddress(), s.remotePort(), s.remoteId());
             rejoins.add(r);
         }
-        long wait = cfg.rejoinInitialMicros << Math.min(r.attempts, 20);
+        long wait = why == CloseReason.REFUSED ? cfg.rejoinMaxMicros : cfg.rejoinInitialMicros << Math.min(r.attempts, 20);
         r.due = now + Math.min(wait, cfg.rejoinMaxMicros);
         r.attempts++;
     }
@@ -284,7 +287,7 @@ public final class DefaultPathManager implements PathManager {
                 continue;
             }
             r.due = Long.MAX_VALUE; // waits for the new subflow's outcome
-            if (live(c, r.local, r.remote, r.port)) {
+            if (live(c, r.local, r.remote, r.port) || deniedByC(c, r.remote, r.port)) {
                 continue;
             }
             boolean initial = r.local.equals(c.initialLocalAddress());
@@ -308,10 +311,16 @@ public final class DefaultPathManager implements PathManager {
 
     private static void openFrom(PmConnection c, InetAddress local, int localId, boolean backup, InetAddress remote,
                                  int port, int remoteId) {
-        if ((local instanceof Inet4Address) != (remote instanceof Inet4Address) || live(c, local, remote, port)) {
+        if ((local instanceof Inet4Address) != (remote instanceof Inet4Address) || live(c, local, remote, port)
+                || deniedByC(c, remote, port)) {
             return;
         }
         c.openSubflow(local, localId, remote, port, remoteId, backup);
+    }
+
+    /** RFC 8684 section 3.1: the peer's C flag rules out its initial address and port. */
+    private static boolean deniedByC(PmConnection c, InetAddress remote, int port) {
+        return c.peerDeniesInitialJoins() && remote.equals(c.remoteAddress()) && port == c.remotePort();
     }
 
     private static boolean live(PmConnection c, InetAddress local, InetAddress remote, int port) {

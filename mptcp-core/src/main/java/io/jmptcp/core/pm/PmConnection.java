@@ -27,6 +27,9 @@ public interface PmConnection {
     /** The subflows that are not closed. */
     List<? extends PmSubflow> subflows();
 
+    /** The peer set C in its MP_CAPABLE: no subflow may go to its initial address and port. */
+    boolean peerDeniesInitialJoins();
+
     /** Most subflows at once, the initial one included. */
     int subflowLimit();
 

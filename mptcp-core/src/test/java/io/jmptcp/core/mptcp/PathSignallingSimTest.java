@@ -139,6 +139,66 @@ class PathSignallingSimTest {
         assertTrue(p2.up.bytesDelivered > 4 * MIB, () -> "the new path carried " + p2.up.bytesDelivered);
     }
 
+    /**
+     * The listener sets C on its SYN/ACK (Linux allow_join_initial_addr_port=0): the client opens
+     * no subflow to the server's initial address and port, only to the address it announced.
+     */
+    @Test
+    void theCFlagKeepsJoinsOffTheInitialAddress() {
+        long bytes = 8 * MIB;
+        MptcpConfig server = new MptcpConfig().announce(true).joinInitialAddress(false);
+        MptcpConfig client = new MptcpConfig().pm(new PmConfig().addAddrAccepted(1));
+        MptcpSim s = new MptcpSim(List.of("10.0.1.1", "10.0.2.1"), List.of("10.0.9.1", "10.0.9.2"), client, server,
+                bytes, 0, 76);
+        s.path("10.0.1.1", "10.0.9.1", 20_000_000, 5_000);
+        MultiPathNet.Path announced = s.path("10.0.1.1", "10.0.9.2", 20_000_000, 5_000);
+        MultiPathNet.Path denied = s.path("10.0.2.1", "10.0.9.1", 20_000_000, 5_000);
+        List<Integer> capFlags = new ArrayList<>();
+        s.net.paths.get(0).down.tap = pk -> pk.segment().header().options().stream()
+                .filter(o -> o instanceof MptcpOption.MpCapable m && m.form() == MptcpOption.CapableForm.SYN_ACK)
+                .forEach(o -> capFlags.add(((MptcpOption.MpCapable) o).flags()));
+        s.connect("10.0.9.1");
+        assertIntact(s, bytes);
+        assertEquals(1, capFlags.size());
+        assertTrue((capFlags.get(0) & MptcpOption.CAP_C_NO_JOIN_TO_SOURCE) != 0, "C on the SYN/ACK");
+        assertEquals(0, denied.up.sent, "no join to the initial address and port");
+        assertTrue(announced.up.bytesDelivered > MIB, () -> "the announced address carried " + announced.up.bytesDelivered);
+        assertEquals(0, s.net.server.mib().get(MptcpMib.MPJoinSynRejected));
+    }
+
+    /** A client that never saw the C flag (a middlebox cleared it) is refused by the listener. */
+    @Test
+    void aJoinToTheInitialAddressIsRefusedAfterC() {
+        long bytes = 8 * MIB;
+        MptcpSim s = new MptcpSim(List.of("10.0.1.1", "10.0.2.1"), List.of("10.0.9.1"), new MptcpConfig(),
+                new MptcpConfig().joinInitialAddress(false), bytes, 0, 77);
+        MultiPathNet.Path p1 = s.path("10.0.1.1", "10.0.9.1", 20_000_000, 5_000);
+        s.path("10.0.2.1", "10.0.9.1", 20_000_000, 5_000);
+        p1.down.filter = pk -> {
+            List<io.jmptcp.core.wire.TcpOption> opts = new ArrayList<>();
+            boolean changed = false;
+            for (io.jmptcp.core.wire.TcpOption o : pk.segment().header().options()) {
+                if (o instanceof MptcpOption.MpCapable m && m.form() == MptcpOption.CapableForm.SYN_ACK) {
+                    opts.add(MptcpOption.MpCapable.synAck(m.flags() & ~MptcpOption.CAP_C_NO_JOIN_TO_SOURCE, m.senderKey()));
+                    changed = true;
+                } else {
+                    opts.add(o);
+                }
+            }
+            if (!changed) {
+                return pk;
+            }
+            io.jmptcp.core.wire.TcpHeader h = pk.segment().header();
+            return pk.with(new io.jmptcp.core.tcp.Segment(new io.jmptcp.core.wire.TcpHeader(h.srcPort(), h.dstPort(),
+                    h.seq(), h.ack(), h.flags(), h.window(), 0, 0, opts), pk.segment().data(), pk.segment().offset(),
+                    pk.segment().length()));
+        };
+        s.connect("10.0.9.1");
+        assertIntact(s, bytes);
+        assertTrue(s.net.server.mib().get(MptcpMib.MPJoinSynRejected) >= 1, () -> why(s));
+        assertEquals(0, s.net.server.mib().get(MptcpMib.MPJoinAckRx), () -> why(s));
+    }
+
     /** A path that masquerades the client's 10.0.2.1 as 10.0.8.1: the server sees the join from there. */
     @Test
     void aJoinThroughANatCarriesData() {

@@ -71,6 +71,7 @@ class DefaultPathManagerTest {
         final List<String> log = new ArrayList<>();
         int limit = 3;
         boolean open = true;
+        boolean denyC;
 
         Fake(boolean active, Endpoints endpoints) {
             this.active = active;
@@ -87,6 +88,7 @@ class DefaultPathManagerTest {
         @Override public List<Endpoint> endpoints() { return endpoints.list(); }
         @Override public List<? extends PmSubflow> subflows() { return subs.stream().filter(s -> !s.closed).toList(); }
         @Override public int subflowLimit() { return limit; }
+        @Override public boolean peerDeniesInitialJoins() { return denyC; }
         @Override public boolean canOpenSubflows() { return open; }
 
         @Override
@@ -289,6 +291,34 @@ class DefaultPathManagerTest {
         // A subflow of a removed address is not re-created.
         pm.onSubflowClosed(0, c, c.subs.get(1), CloseReason.RESET);
         assertEquals(Long.MAX_VALUE, pm.nextTimer());
+    }
+
+    @Test
+    void thePeersCFlagKeepsSubflowsOffItsInitialAddressButNotOffAnnouncedOnes() {
+        Fake c = new Fake(true, endpoints("10.2.0.1=subflow"));
+        c.denyC = true;
+        DefaultPathManager pm = new DefaultPathManager(new PmConfig().addAddrAccepted(1));
+        pm.onEstablished(0, c);
+        assertEquals(List.of(), c.log, "no join to 10.9.0.1:443");
+        pm.onAddAddr(0, c, 5, ip("10.9.0.5"), -1);
+        assertEquals(List.of("open 10.1.0.1#0->10.9.0.5:443#5"), c.log);
+        // Nor is the lost initial subflow re-created as a join to that address.
+        Sub initial = c.subs.get(0);
+        initial.closed = true;
+        pm.onSubflowClosed(0, c, initial, CloseReason.RESET);
+        pm.onTimer(10_000_000, c);
+        assertEquals(1, c.log.size(), c.log::toString);
+    }
+
+    @Test
+    void aSubflowRefusedByPolicyIsAskedForAgainOnlyAtTheLongestInterval() {
+        Fake c = new Fake(true, endpoints("10.2.0.1=subflow"));
+        DefaultPathManager pm = new DefaultPathManager(new PmConfig().rejoinMicros(500_000, 4_000_000));
+        pm.onEstablished(0, c);
+        Sub s = c.subs.get(1);
+        s.closed = true;
+        pm.onSubflowClosed(1_000_000, c, s, CloseReason.REFUSED);
+        assertEquals(5_000_000, pm.nextTimer());
     }
 
     @Test
