@@ -152,7 +152,7 @@ def compete(a, work, ports, contender, tcp=True):
     procs = []
     tport, mport = ports.next(), ports.next()
     if tcp:
-        s, _, tfirst = server(a, work, tport, mptcp=False, hold=False)
+        s, _, tfirst = server(a, work, tport, mptcp=False)
         c, _, _ = client(a, work, "tcp", tport, cc="cubic", bind="10.1.1.1")
         procs += [s, c]
         wait_file(tfirst, 30, [s, c])
