@@ -18,7 +18,10 @@ again WINDOW s later: the MPTCP connection's bytes (all its subflows) / the TCP 
 that common window. Contenders: jmptcp with lia, olia, balia; the kernel's MPTCP (its subflows
 cubic, like the TCP flow, unless --kernel-cc).
 
-moveaway: two separate paths of RATE Mbit/s, DELAY ms each way; the kernel TCP flow runs on path 1.
+moveaway: two separate paths of RATE Mbit/s, DELAY ms each way, the uplink tbf in the router
+(testbed.sh --router-uplink: with it on the client's veth, the kernel TCP flow, local to that
+namespace, meets the qdisc directly and backs off on its pushback while jmptcp's forwarded packets are
+dropped, and the flow starved: --client-uplink reproduces that); the kernel TCP flow runs on path 1.
 First the TCP flow alone (its reference rate), then with each contender: the TCP flow's bytes
 against alone, and the MPTCP connection's bytes per path.
 
@@ -187,7 +190,7 @@ def mbit(b, s):
 
 
 def contenders(a):
-    return [c for c in a.cc.split(",")] + ["kernel"]
+    return [c for c in a.cc.split(",") if c] + ["kernel"]
 
 
 def fairness(a, work):
@@ -218,7 +221,8 @@ def fairness(a, work):
 
 
 def moveaway(a, work):
-    bed(a, ["--paths", "2", "--rate", f"all={a.rate}", "--delay", f"all={a.delay}", "--no-signal"])
+    bed(a, ["--paths", "2", "--rate", f"all={a.rate}", "--delay", f"all={a.delay}", "--no-signal"]
+        + ([] if a.client_uplink else ["--router-uplink"]))
     ports, alone, res = Ports(7500), [], {c: [] for c in contenders(a)}
     p1 = {"kernel": "10.1.1.1"}
     for i in range(a.runs):
@@ -304,6 +308,8 @@ def main():
     ap.add_argument("--delay", type=float, default=10)
     ap.add_argument("--cc", default="lia,olia,balia", help="jmptcp controllers to run (fairness, moveaway)")
     ap.add_argument("--cases", help="aggregation: which matrix rows, e.g. 1,3")
+    ap.add_argument("--client-uplink", action="store_true",
+                    help="moveaway: the uplink tbf on the client's veth (testbed.sh's default) instead of in the router")
     ap.add_argument("--kernel-cc", help="congestion control of the kernel MPTCP client's socket")
     a = ap.parse_args()
     a.runs = a.runs or (3 if a.case == "fairness" else 2)

@@ -21,7 +21,7 @@
 #     the simult_flows.sh matrix, uploads, jmptcp --cc lia against the kernel's MPTCP client
 #     (KERNEL_CC as above), the best single path (kernel TCP) and the sum of the link rates.
 #   scripts/bench.sh moveaway [RUNS=2] [WINDOW=8]
-#     2 x 20 Mbit/s, 20 ms RTT, a kernel TCP flow on path 1: its rate against alone, and the MPTCP
+#     2 x 20 Mbit/s (uplink tbf in the router), 20 ms RTT, a kernel TCP flow on path 1: its rate against alone, and the MPTCP
 #     connection's rate per path, for jmptcp lia, olia, balia and the kernel's MPTCP.
 # Needs root, python3, iperf3. Uses testbed prefix jrtb (torn down on exit).
 # JMPTCP_JAVA_OPTS is passed to the jmptcp JVM (e.g. a JFR recording for a profile).

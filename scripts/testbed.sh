@@ -35,6 +35,10 @@
 #                       one bottleneck shared by every path: tbf on server link 1, both directions
 #                       (router ${P}u1 egress, server ${P}s1 egress), and every server address
 #                       10.2.k.1 is reached and answers over link 1, so all paths meet there
+#   --router-uplink     the uplink tbf of --rate K sits on the router's server link k (${P}u<k>)
+#                       instead of the client's ${P}c<k>, and the router sends what came in on path
+#                       k over server link k whatever the server address: every flow is forwarded
+#                       at the bottleneck (none is local to its namespace, so none sees qdisc pushback)
 # The link emulator is "jmptcp netem"; set JMPTCP_CMD to the command that runs jmptcp
 # (default: scripts/jmptcp, else java -jar mptcp-cli/target/jmptcp.jar).
 set -euo pipefail
@@ -45,7 +49,7 @@ RUN_DIR_BASE=/run/jmptcp-testbed
 die() { echo "testbed: $*" >&2; exit 1; }
 log() { echo "testbed: $*" >&2; }
 
-usage() { sed -n '2,39p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,43p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 ACTION=${1:-}
 [[ -n $ACTION ]] || { usage; exit 2; }
@@ -58,6 +62,7 @@ SIGNAL=1
 TIMEOUT=120
 SERVER_STACK=0
 SHARED=
+ROUTER_UPLINK=0
 # shellcheck disable=SC2034 # read and written through namerefs (set_path_opt, opt)
 declare -A RATE=() DELAY=() JITTER=() LOSS=() REORDER=() DUP=() NFTLOSS=() NAT=() STRIP=()
 EXEC_ARGS=()
@@ -93,6 +98,7 @@ while [[ $# -gt 0 ]]; do
     --timeout) TIMEOUT=$2; shift 2 ;;
     --server-stack) SERVER_STACK=1; shift ;;
     --shared-bottleneck) SHARED=$2; shift 2 ;;
+    --router-uplink) ROUTER_UPLINK=1; shift ;;
     --print-nft) PRINT_NFT=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) if [[ $ACTION == exec ]]; then EXEC_ARGS=("$@"); break; fi
@@ -350,7 +356,15 @@ up() {
     local rate
     rate=$(opt RATE "$k")
     if [[ -n $rate ]]; then
-      tbf "$CLI" "$c" "$rate"   # uplink
+      if ((ROUTER_UPLINK)); then
+        # What arrives from path k leaves by server link k (the server takes any of its
+        # addresses on any link), through the uplink tbf there.
+        ip -n "$RTR" route add default via "10.2.$k.1" dev "$u" table "$((300 + k))"
+        ip -n "$RTR" rule add iif "$r" lookup "$((300 + k))" priority "$((3000 + k))"
+        tbf "$RTR" "$u" "$rate" # uplink
+      else
+        tbf "$CLI" "$c" "$rate"   # uplink
+      fi
       tbf "$RTR" "$r" "$rate"   # downlink
     fi
   done
@@ -380,6 +394,11 @@ up() {
       # traffic instead of letting it bypass the emulator.
       ip -n "$RTR" route add default dev "$n" table "$tbl"
       ip -n "$RTR" route add unreachable default metric 4294967295 table "$tbl"
+      if ((ROUTER_UPLINK)); then
+        # The uplink back from the relay also leaves by server link k (table 300+k, empty
+        # without --rate K: the lookup then falls through to main).
+        ip -n "$RTR" rule add iif "$n" to 10.2.0.0/16 lookup "$((300 + k))" priority "$((900 + k))"
+      fi
       ip -n "$RTR" rule add iif "$n" lookup main priority "$((1000 + k))"
       ip -n "$RTR" rule add iif "$r" lookup "$tbl" priority "$((2000 + k))"
       ip -n "$RTR" rule add to "10.1.$k.0/24" lookup "$tbl" priority "$((2100 + k))"
