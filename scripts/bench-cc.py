@@ -275,6 +275,7 @@ def aggregation(a, work):
         name, r1, r2, d1, d2 = MATRIX[n - 1]
         args = ["--paths", "2", "--rate", f"1={r1}", "--rate", f"2={r2}", "--no-signal"]
         args += (["--delay", f"1={d1}"] if d1 else []) + (["--delay", f"2={d2}"] if d2 else [])
+        args += ["--router-uplink"] if a.router_uplink else []
         bed(a, args)
         best = 1 if (r1, -d1) >= (r2, -d2) else 2
         j, k = [], []
@@ -310,6 +311,7 @@ def main():
     ap.add_argument("--cases", help="aggregation: which matrix rows, e.g. 1,3")
     ap.add_argument("--client-uplink", action="store_true",
                     help="moveaway: the uplink tbf on the client's veth (testbed.sh's default) instead of in the router")
+    ap.add_argument("--router-uplink", action="store_true", help="aggregation: the uplink tbf in the router")
     ap.add_argument("--kernel-cc", help="congestion control of the kernel MPTCP client's socket")
     a = ap.parse_args()
     a.runs = a.runs or (3 if a.case == "fairness" else 2)
