@@ -13,6 +13,16 @@
 #     2 x 10 Mbit/s; path 1 answers with resets from 2 s for 10 s, then returns: does each client
 #     use path 1 again, how soon, how much (scripts/bench-pm.py samples the kernel's sockets).
 #     KERNEL_CC=cubic sets the kernel client's congestion control (default: the namespace's).
+#   scripts/bench.sh fairness [RUNS=3] [WINDOW=8]
+#     2 subflows + 1 kernel TCP flow (cubic) through one shared 50 Mbit/s tbf, 20 ms RTT: the MPTCP
+#     connection's bytes / the TCP flow's over a common window, for jmptcp lia, olia, balia and the
+#     kernel's MPTCP (cubic subflows unless KERNEL_CC), medians (scripts/bench-cc.py).
+#   scripts/bench.sh aggregation [RUNS=2] [MIB=16] [CASES=1,2,3,4,5,6]
+#     the simult_flows.sh matrix, uploads, jmptcp --cc lia against the kernel's MPTCP client
+#     (KERNEL_CC as above), the best single path (kernel TCP) and the sum of the link rates.
+#   scripts/bench.sh moveaway [RUNS=2] [WINDOW=8]
+#     2 x 20 Mbit/s (uplink tbf in the router), 20 ms RTT, a kernel TCP flow on path 1: its rate against alone, and the MPTCP
+#     connection's rate per path, for jmptcp lia, olia, balia and the kernel's MPTCP.
 # Needs root, python3, iperf3. Uses testbed prefix jrtb (torn down on exit).
 # JMPTCP_JAVA_OPTS is passed to the jmptcp JVM (e.g. a JFR recording for a profile).
 set -euo pipefail
@@ -20,7 +30,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CASE=single
 case ${1:-} in
   failover|reestablish) CASE=$1; shift ;;
-  -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  fairness|aggregation|moveaway) CASE=$1; shift ;;
+  -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 MIB=${1:-1024}
 TUN_SECONDS=${2:-5}
@@ -39,6 +50,21 @@ trap cleanup EXIT
 if [[ ! -f $JAR ]] || [[ -n $(find "$REPO"/mptcp-*/src/main "$REPO"/pom.xml "$REPO"/mptcp-*/pom.xml -newer "$JAR" -type f -print -quit) ]]; then
   echo "bench: building the jar" >&2
   (cd "$REPO" && mvn -B -q -DskipTests package) >&2
+fi
+
+# Congestion control and aggregation (issue 11): scripts/bench-cc.py builds its beds and drives the runs.
+if [[ $CASE == fairness || $CASE == aggregation || $CASE == moveaway ]]; then
+  echo "== machine: $(nproc) CPUs, $(uname -r), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  ARGS=()
+  if [[ -n ${1:-} ]]; then ARGS+=(--runs "$1"); fi
+  if [[ $CASE == aggregation ]]; then
+    if [[ -n ${2:-} ]]; then ARGS+=(--mib "$2"); fi
+    if [[ -n ${3:-} ]]; then ARGS+=(--cases "$3"); fi
+  elif [[ -n ${2:-} ]]; then ARGS+=(--window "$2"); fi
+  if [[ -n ${KERNEL_CC:-} ]]; then ARGS+=(--kernel-cc "$KERNEL_CC"); fi
+  python3 "$REPO/scripts/bench-cc.py" "$CASE" --prefix "$P" --jar "$JAR" "${ARGS[@]}"
+  echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
 fi
 
 # Path management: the bed, then scripts/bench-pm.py drives the runs and prints the results.

@@ -31,6 +31,14 @@
 #   --timeout S         how long to wait for a link emulator to come up (default 120)
 #   --server-stack      route 10.4.k.1 to the server namespace too (a jmptcp stack there, e.g. a
 #                       forward-mode daemon): router route via 10.2.k.1, server source rule, ip_forward
+#   --shared-bottleneck MBIT
+#                       one bottleneck shared by every path: tbf on server link 1, both directions
+#                       (router ${P}u1 egress, server ${P}s1 egress), and every server address
+#                       10.2.k.1 is reached and answers over link 1, so all paths meet there
+#   --router-uplink     the uplink tbf of --rate K sits on the router's server link k (${P}u<k>)
+#                       instead of the client's ${P}c<k>, and the router sends what came in on path
+#                       k over server link k whatever the server address: every flow is forwarded
+#                       at the bottleneck (none is local to its namespace, so none sees qdisc pushback)
 # The link emulator is "jmptcp netem"; set JMPTCP_CMD to the command that runs jmptcp
 # (default: scripts/jmptcp, else java -jar mptcp-cli/target/jmptcp.jar).
 set -euo pipefail
@@ -41,7 +49,7 @@ RUN_DIR_BASE=/run/jmptcp-testbed
 die() { echo "testbed: $*" >&2; exit 1; }
 log() { echo "testbed: $*" >&2; }
 
-usage() { sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,43p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 ACTION=${1:-}
 [[ -n $ACTION ]] || { usage; exit 2; }
@@ -53,6 +61,8 @@ SEED=1
 SIGNAL=1
 TIMEOUT=120
 SERVER_STACK=0
+SHARED=
+ROUTER_UPLINK=0
 # shellcheck disable=SC2034 # read and written through namerefs (set_path_opt, opt)
 declare -A RATE=() DELAY=() JITTER=() LOSS=() REORDER=() DUP=() NFTLOSS=() NAT=() STRIP=()
 EXEC_ARGS=()
@@ -87,6 +97,8 @@ while [[ $# -gt 0 ]]; do
     --no-signal) SIGNAL=0; shift ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
     --server-stack) SERVER_STACK=1; shift ;;
+    --shared-bottleneck) SHARED=$2; shift 2 ;;
+    --router-uplink) ROUTER_UPLINK=1; shift ;;
     --print-nft) PRINT_NFT=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) if [[ $ACTION == exec ]]; then EXEC_ARGS=("$@"); break; fi
@@ -290,6 +302,10 @@ validate() {
 
 up() {
   validate
+  if [[ -n $SHARED ]]; then
+    [[ $SHARED =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v r="$SHARED" 'BEGIN { exit !(r > 0) }' ||
+      die "--shared-bottleneck: rate must be a positive number, got '$SHARED'"
+  fi
   down
   mkdir -p "$RUN_DIR"
   trap 'rc=$?; if ((rc != 0)); then log "up failed, cleaning up"; down; fi' EXIT
@@ -340,12 +356,31 @@ up() {
     local rate
     rate=$(opt RATE "$k")
     if [[ -n $rate ]]; then
-      tbf "$CLI" "$c" "$rate"   # uplink
+      if ((ROUTER_UPLINK)); then
+        # What arrives from path k leaves by server link k (the server takes any of its
+        # addresses on any link), through the uplink tbf there.
+        ip -n "$RTR" route add default via "10.2.$k.1" dev "$u" table "$((300 + k))"
+        ip -n "$RTR" rule add iif "$r" lookup "$((300 + k))" priority "$((3000 + k))"
+        tbf "$RTR" "$u" "$rate" # uplink
+      else
+        tbf "$CLI" "$c" "$rate"   # uplink
+      fi
       tbf "$RTR" "$r" "$rate"   # downlink
     fi
   done
   ip -n "$CLI" route add default via 10.1.1.254
   ip -n "$SRV" route add default via 10.2.1.254
+  if [[ -n $SHARED ]]; then
+    # Every path meets on server link 1 and its tbf: the router reaches each server address
+    # 10.2.k.1 through 10.2.1.1 (the server accepts any of its addresses on any link), and the
+    # server's replies from 10.2.k.1 leave by link 1.
+    for ((k = 2; k <= PATHS; k++)); do
+      ip -n "$RTR" route add "10.2.$k.1/32" via 10.2.1.1 dev "$(rtr_srv_if 1)"
+      ip -n "$SRV" route replace default via 10.2.1.254 dev "$(srv_if 1)" table "$((100 + k))"
+    done
+    tbf "$RTR" "$(rtr_srv_if 1)" "$SHARED"   # uplink, every path
+    tbf "$SRV" "$(srv_if 1)" "$SHARED"       # downlink, every path
+  fi
   if ((SERVER_STACK)); then sysctls "$SRV" net.ipv4.ip_forward=1; fi
 
   for ((k = 1; k <= PATHS; k++)); do
@@ -359,6 +394,11 @@ up() {
       # traffic instead of letting it bypass the emulator.
       ip -n "$RTR" route add default dev "$n" table "$tbl"
       ip -n "$RTR" route add unreachable default metric 4294967295 table "$tbl"
+      if ((ROUTER_UPLINK)); then
+        # The uplink back from the relay also leaves by server link k (table 300+k, empty
+        # without --rate K: the lookup then falls through to main).
+        ip -n "$RTR" rule add iif "$n" to 10.2.0.0/16 lookup "$((300 + k))" priority "$((900 + k))"
+      fi
       ip -n "$RTR" rule add iif "$n" lookup main priority "$((1000 + k))"
       ip -n "$RTR" rule add iif "$r" lookup "$tbl" priority "$((2000 + k))"
       ip -n "$RTR" rule add to "10.1.$k.0/24" lookup "$tbl" priority "$((2100 + k))"
@@ -388,6 +428,7 @@ summary() {
     [[ -n $(opt STRIP "$k") ]] && imp+="strip-mptcp:$(opt STRIP "$k") "
     printf '  %-5s %-22s %-14s %-14s %s\n' "$k" "10.1.$k.1 ($(cli_if "$k"))" "10.3.$k.1" "10.2.$k.1" "${imp:-none}"
   done
+  if [[ -n $SHARED ]]; then echo "  shared bottleneck: every path through server link 1, tbf ${SHARED}Mbit each direction"; fi
   local addrs="" k2
   for ((k2 = 1; k2 <= PATHS; k2++)); do addrs+=" --address 10.3.$k2.1"; done
   cat <<TXT

@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+"""Congestion-control and aggregation benchmarks of issue 11 (scripts/bench.sh fairness|aggregation|moveaway).
+
+    bench-cc.py fairness    --prefix P --jar JAR [--runs 3] [--warmup 3] [--window 8] [--rate 50] [--delay 10]
+    bench-cc.py moveaway    --prefix P --jar JAR [--runs 2] [--warmup 3] [--window 8] [--rate 20] [--delay 10]
+    bench-cc.py aggregation --prefix P --jar JAR [--runs 2] [--mib 16] [--cases 1,2,...]
+
+Each builds its bed with scripts/testbed.sh (prefix P, torn down by bench.sh) and runs jmptcp
+(`jmptcp nc --tun Pt0 --address 10.3.1.1 --address 10.3.2.1 --cc CC`) and the kernel's own MPTCP
+client (scripts/peer.py client --mptcp from 10.1.1.1; the testbed's `subflow` endpoint adds
+10.1.2.1) one after the other on it, against kernel MPTCP servers (peer.py server --mptcp --hold).
+
+fairness: both paths through one shared bottleneck (testbed.sh --shared-bottleneck RATE, one-way
+delay DELAY on each path: RTT 2*DELAY) with one kernel TCP flow (plain TCP, cubic, from 10.1.1.1).
+The TCP flow starts first; once its receiver has its first byte the MPTCP client starts; WARMUP s
+after the MPTCP receiver's first byte, the server's sockets (ss -ti, bytes_received) are read, and
+again WINDOW s later: the MPTCP connection's bytes (all its subflows) / the TCP flow's bytes over
+that common window. Contenders: jmptcp with lia, olia, balia; the kernel's MPTCP (its subflows
+cubic, like the TCP flow, unless --kernel-cc).
+
+moveaway: two separate paths of RATE Mbit/s, DELAY ms each way, the uplink tbf in the router
+(testbed.sh --router-uplink: with it on the client's veth, the kernel TCP flow, local to that
+namespace, meets the qdisc directly and backs off on its pushback while jmptcp's forwarded packets are
+dropped, and the flow starved: --client-uplink reproduces that); the kernel TCP flow runs on path 1.
+First the TCP flow alone (its reference rate), then with each contender: the TCP flow's bytes
+against alone, and the MPTCP connection's bytes per path.
+
+aggregation: the kernel selftest simult_flows.sh matrix (two paths, rates and one-way delays per
+case), MIB MiB uploads; goodput at the receiver (first byte to EOF). Per case: jmptcp (--cc lia)
+and the kernel MPTCP client alternating, RUNS each, medians; one kernel TCP upload over the best
+single path; ratios jmptcp/kernel, jmptcp/best path, jmptcp/sum of the link rates.
+"""
+import argparse, atexit, json, os, re, statistics, subprocess, sys, tempfile, time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PEER = os.path.join(REPO, "scripts", "peer.py")
+TESTBED = os.path.join(REPO, "scripts", "testbed.sh")
+SS = re.compile(r"^ESTAB\s+\d+\s+\d+\s+\[?(?:::ffff:)?([0-9.]+)\]?:(\d+)\s+\[?(?:::ffff:)?([0-9.]+)\]?:(\d+)")
+BIG = 1 << 40  # "send forever": the window ends first
+
+# simult_flows.sh: (name, rate1, rate2 Mbit/s, one-way delay1, delay2 ms)
+MATRIX = [
+    ("2 x 20 Mbit/s", 20, 20, 0, 0),
+    ("20/20, 1/25 ms", 20, 20, 1, 25),
+    ("20/5", 20, 5, 0, 0),
+    ("20/5, 1/25 ms", 20, 5, 1, 25),
+    ("20/5, 25/1 ms", 20, 5, 25, 1),
+    ("40 @10 ms RTT + 10 @80 ms RTT", 40, 10, 5, 40),
+]
+
+STARTED = []
+
+
+@atexit.register
+def _stop_all():
+    for p in STARTED:
+        stop(p)
+
+
+def stop(p):
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def popen(*args, **kw):
+    p = subprocess.Popen(*args, **kw)
+    STARTED.append(p)
+    return p
+
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def ns(a, side):
+    return ["ip", "netns", "exec", f"{a.prefix}-{side}"]
+
+
+def bed(a, args):
+    log(f"testbed.sh up --prefix {a.prefix} {' '.join(args)}")
+    print(f"== testbed.sh up --prefix {a.prefix} {' '.join(args)}", flush=True)
+    env = dict(os.environ, JMPTCP_CMD=f"java -jar {a.jar}")
+    subprocess.run([TESTBED, "up", "--prefix", a.prefix] + args, check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def wait_file(f, seconds, procs):
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(f):
+        for p in procs:
+            if p.poll() is not None:
+                raise SystemExit(f"bench: a process exited early ({p.args[4:]!r}, rc {p.returncode})")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"bench: {f} did not appear within {seconds} s")
+        time.sleep(0.005)
+    return time.monotonic()
+
+
+def sockets(a, port):
+    """(peer address, peer port) -> bytes_received of the server's established sockets on port."""
+    out = subprocess.run(ns(a, "srv") + ["ss", "-tinH", f"( sport = :{port} )"], capture_output=True,
+                         text=True).stdout.split("\n")
+    socks = {}
+    for i, line in enumerate(out):
+        m = SS.match(line)
+        if m:
+            info = out[i + 1] if i + 1 < len(out) else ""
+            r = re.search(r"\bbytes_received:(\d+)", info)
+            socks[(m.group(3), int(m.group(4)))] = int(r.group(1)) if r else 0
+    return socks
+
+
+def server(a, work, port, mptcp, hold=True, timing=False):
+    ready, first = f"{work}/ready-{port}", f"{work}/first-{port}"
+    out = open(f"{work}/srv-{port}.json", "w+")
+    cmd = ns(a, "srv") + ["python3", PEER, "server", "--port", str(port), "--ready", ready, "--first-byte", first]
+    cmd += (["--mptcp"] if mptcp else []) + (["--hold"] if hold else []) + (["--timing"] if timing else [])
+    p = popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
+    wait_file(ready, 20, [p])
+    return p, out, first
+
+
+def client(a, work, who, port, send=None, cc=None, bind="10.1.1.1"):
+    """who: jmptcp (stdin: /dev/zero, or the file of `send` bytes), kernel (MPTCP), tcp (plain)."""
+    err = open(f"{work}/cli-{port}.err", "w+")
+    out = open(f"{work}/cli-{port}.out", "w+")
+    if who == "jmptcp":
+        cmd = ns(a, "cli") + ["java"] + a.java_opts + ["-jar", a.jar, "nc", "--tun", f"{a.prefix}t0", "--address",
+                                                     "10.3.1.1", "--address", "10.3.2.1", "--cc", cc,
+                                                     "10.2.1.1", str(port)]
+        stdin = open(send if send else "/dev/zero", "rb")
+        return popen(cmd, stdin=stdin, stdout=out, stderr=err), out, err
+    cmd = ns(a, "cli") + ["python3", PEER, "client", "10.2.1.1", str(port), "--bind", bind,
+                          "--send", str(send if send else BIG)]
+    cmd += (["--mptcp"] if who == "kernel" else []) + (["--cc", cc] if cc else [])
+    return popen(cmd, stdout=out, stderr=err), out, err
+
+
+class Ports:
+    def __init__(self, base):
+        self.n = base
+
+    def next(self):
+        self.n += 1
+        return self.n
+
+
+def compete(a, work, ports, contender, tcp=True):
+    """One window: the kernel TCP flow (if tcp) and contender (None, 'kernel' or a jmptcp cc).
+    Returns (tcp bytes, {client address: mptcp bytes}, window seconds)."""
+    procs = []
+    tport, mport = ports.next(), ports.next()
+    if tcp:
+        s, _, tfirst = server(a, work, tport, mptcp=False)
+        c, _, _ = client(a, work, "tcp", tport, cc="cubic", bind="10.1.1.1")
+        procs += [s, c]
+        wait_file(tfirst, 30, [s, c])
+    first = None
+    if contender:
+        s, _, first = server(a, work, mport, mptcp=True)
+        who = "kernel" if contender == "kernel" else "jmptcp"
+        cc = (a.kernel_cc or "cubic") if who == "kernel" else contender
+        c, _, cerr = client(a, work, who, mport, cc=cc)
+        procs += [s, c]
+        t0 = wait_file(first, 60, procs)
+    else:
+        t0 = time.monotonic()
+    time.sleep(max(0.0, t0 + a.warmup - time.monotonic()))
+    before_t, before_m, ta = sockets(a, tport), sockets(a, mport), time.monotonic()
+    time.sleep(max(0.0, ta + a.window - time.monotonic()))
+    after_t, after_m, tb = sockets(a, tport), sockets(a, mport), time.monotonic()
+    for p in procs:
+        if p.poll() is not None and p.returncode != 0 and p in procs[1::2]:
+            raise SystemExit(f"bench: a client exited during the window ({p.args[4:]!r}, rc {p.returncode})")
+    for p in reversed(procs):
+        stop(p)
+    tcp_bytes = sum(v - before_t.get(k, 0) for k, v in after_t.items())
+    per_addr = {}
+    for k, v in after_m.items():
+        per_addr[k[0]] = per_addr.get(k[0], 0) + v - before_m.get(k, 0)
+    return tcp_bytes, per_addr, tb - ta
+
+
+def mbit(b, s):
+    return b * 8 / s / 1e6
+
+
+def contenders(a):
+    return [c for c in a.cc.split(",") if c] + ["kernel"]
+
+
+def fairness(a, work):
+    bed(a, ["--paths", "2", "--delay", f"all={a.delay}", "--shared-bottleneck", str(a.rate), "--no-signal"])
+    ports, res = Ports(7300), {c: [] for c in contenders(a)}
+    for i in range(a.runs):
+        for who in contenders(a):
+            log(f"fairness run {i + 1}/{a.runs}: {who}")
+            t, m, w = compete(a, work, ports, who)
+            mp = sum(m.values())
+            ratio = mp / t if t else float("inf")
+            res[who].append((ratio, mbit(mp, w), mbit(t, w)))
+            print(f"  {who:6} run {i + 1}: MPTCP {mbit(mp, w):5.1f} Mbit/s ("
+                  + ", ".join(f"{k} {mbit(v, w):.1f}" for k, v in sorted(m.items()))
+                  + f"), TCP {mbit(t, w):5.1f} Mbit/s, ratio {ratio:5.2f}  ({w:.1f} s)", flush=True)
+    print()
+    print(f"== fairness: 2 subflows + 1 kernel TCP flow (cubic) through one {a.rate} Mbit/s bottleneck, "
+          f"RTT {2 * a.delay} ms + queueing, window {a.window} s after {a.warmup} s; medians of {a.runs}")
+    print(f"  {'client':14} {'MPTCP/TCP':>9} {'range':>13} {'MPTCP Mbit/s':>13} {'TCP Mbit/s':>11}")
+    for who, rs in res.items():
+        name = f"jmptcp {who}" if who != "kernel" else f"kernel ({a.kernel_cc or 'cubic'})"
+        print(f"  {name:14} {statistics.median(r[0] for r in rs):9.2f} "
+              f"{min(r[0] for r in rs):6.2f}-{max(r[0] for r in rs):<6.2f} "
+              f"{statistics.median(r[1] for r in rs):13.1f} {statistics.median(r[2] for r in rs):11.1f}")
+    k = statistics.median(r[0] for r in res["kernel"])
+    print("  jmptcp ratio / kernel ratio: " + ", ".join(
+        f"{w} {statistics.median(r[0] for r in res[w]) / k:.2f}" for w in res if w != "kernel"))
+
+
+def moveaway(a, work):
+    bed(a, ["--paths", "2", "--rate", f"all={a.rate}", "--delay", f"all={a.delay}", "--no-signal"]
+        + ([] if a.client_uplink else ["--router-uplink"]))
+    ports, alone, res = Ports(7500), [], {c: [] for c in contenders(a)}
+    p1 = {"kernel": "10.1.1.1"}
+    for i in range(a.runs):
+        log(f"moveaway run {i + 1}/{a.runs}: TCP alone")
+        t, _, w = compete(a, work, ports, None)
+        alone.append(mbit(t, w))
+        print(f"  TCP alone run {i + 1}: {mbit(t, w):5.1f} Mbit/s", flush=True)
+        for who in contenders(a):
+            log(f"moveaway run {i + 1}/{a.runs}: {who}")
+            t, m, w = compete(a, work, ports, who)
+            path1 = m.get(p1.get(who, "10.3.1.1"), 0)
+            mp = sum(m.values())
+            res[who].append((mbit(t, w), mbit(path1, w), mbit(mp - path1, w)))
+            print(f"  {who:6} run {i + 1}: TCP {mbit(t, w):5.1f} Mbit/s; MPTCP path 1 {mbit(path1, w):5.1f}, "
+                  f"path 2 {mbit(mp - path1, w):5.1f} Mbit/s", flush=True)
+    base = statistics.median(alone)
+    print()
+    print(f"== moveaway: 2 x {a.rate} Mbit/s, RTT {2 * a.delay} ms; a kernel TCP flow (cubic) on path 1; "
+          f"window {a.window} s after {a.warmup} s; medians of {a.runs}; TCP alone {base:.1f} Mbit/s")
+    print(f"  {'client':14} {'TCP Mbit/s':>10} {'TCP/alone':>9} {'path 1':>7} {'path 2':>7} {'share on path 2':>15}")
+    for who, rs in res.items():
+        name = f"jmptcp {who}" if who != "kernel" else f"kernel ({a.kernel_cc or 'cubic'})"
+        t, q1, q2 = (statistics.median(r[j] for r in rs) for j in range(3))
+        print(f"  {name:14} {t:10.1f} {t / base:9.2f} {q1:7.1f} {q2:7.1f} {q2 / (q1 + q2) if q1 + q2 else 0:15.2f}")
+
+
+def upload(a, work, ports, who, infile, cc=None, bind="10.1.1.1"):
+    port = ports.next()
+    s, out, _ = server(a, work, port, mptcp=(who != "tcp"), timing=True)
+    c, _, err = client(a, work, who, port, send=(infile if who == "jmptcp" else a.bytes), cc=cc, bind=bind)
+    rc = c.wait(timeout=300)
+    s.wait(timeout=60)
+    out.seek(0)
+    srv = json.loads(out.read())
+    if rc != 0 or srv["received"] != a.bytes:
+        err.seek(0)
+        raise SystemExit(f"bench: {who} upload on port {port} failed (exit {rc}, received {srv['received']}):\n"
+                         + err.read()[-2000:])
+    return mbit(a.bytes, srv["transfer_s"])
+
+
+def aggregation(a, work):
+    infile = f"{work}/input"
+    with open(infile, "wb") as f:
+        for _ in range(a.mib):
+            f.write(os.urandom(1 << 20))
+    ports, rows = Ports(7700), []
+    cases = [int(x) for x in a.cases.split(",")] if a.cases else range(1, len(MATRIX) + 1)
+    for n in cases:
+        name, r1, r2, d1, d2 = MATRIX[n - 1]
+        args = ["--paths", "2", "--rate", f"1={r1}", "--rate", f"2={r2}", "--no-signal"]
+        args += (["--delay", f"1={d1}"] if d1 else []) + (["--delay", f"2={d2}"] if d2 else [])
+        args += ["--router-uplink"] if a.router_uplink else []
+        bed(a, args)
+        best = 1 if (r1, -d1) >= (r2, -d2) else 2
+        j, k = [], []
+        for i in range(a.runs):
+            j.append(upload(a, work, ports, "jmptcp", infile, cc="lia"))
+            k.append(upload(a, work, ports, "kernel", infile, cc=a.kernel_cc))
+            print(f"  case {n} run {i + 1}: jmptcp {j[-1]:5.1f} Mbit/s, kernel {k[-1]:5.1f} Mbit/s", flush=True)
+        single = upload(a, work, ports, "tcp", infile, cc=a.kernel_cc, bind=f"10.1.{best}.1")
+        print(f"  case {n}: kernel TCP on path {best} alone {single:5.1f} Mbit/s", flush=True)
+        rows.append((n, name, statistics.median(j), statistics.median(k), single, max(r1, r2), r1 + r2))
+    print()
+    print(f"== aggregation: simult_flows.sh matrix, {a.mib} MiB uploads, jmptcp --cc lia, kernel "
+          f"{a.kernel_cc or 'namespace default'}; medians of {a.runs}; Mbit/s at the receiver")
+    print(f"  {'#':2} {'case':30} {'jmptcp':>6} {'kernel':>6} {'j/k':>5} {'best TCP':>8} {'j/best':>6} "
+          f"{'j/bestrate':>10} {'j/sum':>6}")
+    for n, name, jm, km, single, best, tot in rows:
+        print(f"  {n:<2} {name:30} {jm:6.1f} {km:6.1f} {jm / km:5.2f} {single:8.1f} {jm / single:6.2f} "
+              f"{jm / best:10.2f} {jm / tot:6.2f}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=["fairness", "moveaway", "aggregation"])
+    ap.add_argument("--prefix", required=True)
+    ap.add_argument("--jar", required=True)
+    ap.add_argument("--runs", type=int)
+    ap.add_argument("--mib", type=int, default=16)
+    ap.add_argument("--warmup", type=float, default=3)
+    ap.add_argument("--window", type=float, default=8)
+    ap.add_argument("--rate", type=float)
+    ap.add_argument("--delay", type=float, default=10)
+    ap.add_argument("--cc", default="lia,olia,balia", help="jmptcp controllers to run (fairness, moveaway)")
+    ap.add_argument("--cases", help="aggregation: which matrix rows, e.g. 1,3")
+    ap.add_argument("--client-uplink", action="store_true",
+                    help="moveaway: the uplink tbf on the client's veth (testbed.sh's default) instead of in the router")
+    ap.add_argument("--router-uplink", action="store_true", help="aggregation: the uplink tbf in the router")
+    ap.add_argument("--kernel-cc", help="congestion control of the kernel MPTCP client's socket")
+    a = ap.parse_args()
+    a.runs = a.runs or (3 if a.case == "fairness" else 2)
+    a.rate = a.rate or (50 if a.case == "fairness" else 20)
+    a.delay = int(a.delay) if a.delay == int(a.delay) else a.delay
+    a.rate = int(a.rate) if a.rate == int(a.rate) else a.rate
+    a.bytes = a.mib << 20
+    a.java_opts = os.environ.get("JMPTCP_JAVA_OPTS", "").split()
+    with tempfile.TemporaryDirectory(prefix="jmptcp-bench-cc.") as work:
+        {"fairness": fairness, "moveaway": moveaway, "aggregation": aggregation}[a.case](a, work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
