@@ -1231,7 +1231,7 @@ public final class MptcpConnection implements Connection {
             return CloseReason.REMOVED;
         }
         if (s.peerRstReason == MpTcpRst.REASON_ADMIN_PROHIBITED) {
-            return CloseReason.REFUSED; // the peer's policy (a limit, the C flag): asking again will not help
+            return CloseReason.REFUSED; // the peer's policy (a limit, the C flag): asked again only rarely
         }
         TcpError e = s.tcp.error();
         if (e == null) {
