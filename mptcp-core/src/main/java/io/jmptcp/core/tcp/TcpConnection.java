@@ -288,6 +288,24 @@ public final class TcpConnection {
         return lastProgress;
     }
 
+    /**
+     * Linux's tcp_disordered_ack: a pure duplicate ACK at RCV.NXT that changes no window and is
+     * stamped less than an RTO before TS.Recent is let through PAWS. Linux sends such ACKs with
+     * a cached, older timestamp from outside its receive path, for one when its path manager
+     * signals REMOVE_ADDR or ADD_ADDR; dropping them loses the option.
+     */
+    private boolean disorderedAck(Segment seg, TcpOption.Timestamps ts) {
+        TcpHeader h = seg.header();
+        if (!h.has(TcpHeader.ACK) || h.has(TcpHeader.SYN) || h.has(TcpHeader.FIN) || seg.length() != 0
+                || !state.synchronised()) {
+            return false;
+        }
+        long window = (long) (h.window() & 0xFFFF) << sndWscale;
+        long behindMs = (tsRecent - ts.tsVal()) & 0xFFFFFFFFL;
+        return toRcv64(h.seq()) == rcvNxt() && toSnd64(h.ack()) == sndUna && window == sndWnd
+                && behindMs <= Math.max(1, rtt.rto() / 1000);
+    }
+
     /** When the oldest unacknowledged segment was last sent, or {@link #NEVER} with none. */
     public long oldestUnackedSentMicros() {
         return rtxq.size() == 0 ? NEVER : rtxq.get(0).xmitTime;
@@ -728,7 +746,7 @@ public final class TcpConnection {
             }
         }
         // RFC 7323 5.3 R1: PAWS.
-        if (tsOk && ts != null && !rst && tsRecentValid && SeqNumLt(ts.tsVal(), tsRecent)) {
+        if (tsOk && ts != null && !rst && tsRecentValid && SeqNumLt(ts.tsVal(), tsRecent) && !disorderedAck(seg, ts)) {
             if (now - tsRecentStamp > PAWS_IDLE_MICROS) {
                 tsRecentValid = false; // RFC 7323 5.5: TS.Recent is too old to trust
             } else {

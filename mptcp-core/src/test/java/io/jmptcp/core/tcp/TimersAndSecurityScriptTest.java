@@ -290,6 +290,29 @@ class TimersAndSecurityScriptTest {
         s.state(TcpState.CLOSED);
     }
 
+    /**
+     * Linux sends some pure ACKs (its path manager's ADD_ADDR / REMOVE_ADDR) with a cached, older
+     * timestamp: a duplicate ACK at RCV.NXT, window unchanged, stamped within an RTO of TS.Recent,
+     * passes PAWS as in Linux's tcp_disordered_ack, so its options are not lost. One with data, or
+     * stamped further back, is still dropped.
+     */
+    @Test
+    void pawsLetsADisorderedPureAckThrough() {
+        TcpConfig cfg = plainConfig().timestamps(true);
+        Script s = Script.client(cfg);
+        s.expect(0, syn(ISS));
+        s.send(10_000, seg(SYN | ACK, PEER_ISS, ISS + 1, 0, new TcpOption.Mss(1460), new TcpOption.Timestamps(1000, 0)));
+        s.expect(10_000, ack(A, P));
+        s.send(20_000, seg(ACK, P, A, 100, new TcpOption.Timestamps(1010, 10)));
+        s.send(30_000, seg(ACK, P + 100, A, 0, new TcpOption.Timestamps(1005, 10)));
+        assertEquals(0, s.conn.mib().get(TcpMib.DROP_PAWS), "a disordered pure ACK passes");
+        s.send(40_000, seg(ACK, P + 100, A, 0, new TcpOption.Timestamps(10, 10)));
+        s.expect(40_000, ack(A, P + 100)); // the PAWS drop is answered with an ACK
+        assertEquals(1, s.conn.mib().get(TcpMib.DROP_PAWS), "stamped far more than an RTO back: dropped");
+        s.send(50_000, seg(ACK, P + 100, A, 100, new TcpOption.Timestamps(1005, 10)));
+        assertEquals(2, s.conn.mib().get(TcpMib.DROP_PAWS), "with data: dropped");
+    }
+
     @Test
     void windowScaleIsNegotiatedOnlyWhenBothOffer() {
         TcpConfig cfg = plainConfig().windowScaling(true).receiveBuffer(1 << 20);
