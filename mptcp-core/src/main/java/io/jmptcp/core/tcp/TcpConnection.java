@@ -289,7 +289,7 @@ public final class TcpConnection {
     }
 
     /**
-     * Linux's tcp_disordered_ack: a pure duplicate ACK at RCV.NXT that changes no window and is
+     * Linux's tcp_disordered_ack: a pure duplicate ACK at RCV.NXT that does not grow the window and is
      * stamped less than an RTO before TS.Recent is let through PAWS. Linux sends such ACKs with
      * a cached, older timestamp from outside its receive path, for one when its path manager
      * signals REMOVE_ADDR or ADD_ADDR; dropping them loses the option.
@@ -302,7 +302,8 @@ public final class TcpConnection {
         }
         long window = (long) (h.window() & 0xFFFF) << sndWscale;
         long behindMs = (tsRecent - ts.tsVal()) & 0xFFFFFFFFL;
-        return toRcv64(h.seq()) == rcvNxt() && toSnd64(h.ack()) == sndUna && window == sndWnd
+        // Linux's "does not update the window": a duplicate ACK may only grow it.
+        return toRcv64(h.seq()) == rcvNxt() && toSnd64(h.ack()) == sndUna && window <= sndWnd
                 && behindMs <= Math.max(1, rtt.rto() / 1000);
     }
 
