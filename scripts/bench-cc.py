@@ -30,15 +30,13 @@ case), MIB MiB uploads; goodput at the receiver (first byte to EOF). Per case: j
 and the kernel MPTCP client alternating, RUNS each, medians; one kernel TCP upload over the best
 single path; ratios jmptcp/kernel, jmptcp/best path, jmptcp/sum of the link rates.
 """
-import argparse, atexit, json, os, re, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PEER = os.path.join(REPO, "scripts", "peer.py")
-TESTBED = os.path.join(REPO, "scripts", "testbed.sh")
-SS = re.compile(r"^ESTAB\s+\d+\s+\d+\s+\[?(?:::ffff:)?([0-9.]+)\]?:(\d+)\s+\[?(?:::ffff:)?([0-9.]+)\]?:(\d+)")
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+from benchlib import PEER, TESTBED, log, ns, popen, sockets, stop, wait_file  # noqa: E402
+
 BIG = 1 << 40  # "send forever": the window ends first
 
-# simult_flows.sh: (name, rate1, rate2 Mbit/s, one-way delay1, delay2 ms)
 MATRIX = [
     ("2 x 20 Mbit/s", 20, 20, 0, 0),
     ("20/20, 1/25 ms", 20, 20, 1, 25),
@@ -48,70 +46,12 @@ MATRIX = [
     ("40 @10 ms RTT + 10 @80 ms RTT", 40, 10, 5, 40),
 ]
 
-STARTED = []
-
-
-@atexit.register
-def _stop_all():
-    for p in STARTED:
-        stop(p)
-
-
-def stop(p):
-    if p.poll() is None:
-        p.terminate()
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
-
-def popen(*args, **kw):
-    p = subprocess.Popen(*args, **kw)
-    STARTED.append(p)
-    return p
-
-
-def log(msg):
-    print(f"bench: {msg}", file=sys.stderr, flush=True)
-
-
-def ns(a, side):
-    return ["ip", "netns", "exec", f"{a.prefix}-{side}"]
-
 
 def bed(a, args):
     log(f"testbed.sh up --prefix {a.prefix} {' '.join(args)}")
     print(f"== testbed.sh up --prefix {a.prefix} {' '.join(args)}", flush=True)
     env = dict(os.environ, JMPTCP_CMD=f"java -jar {a.jar}")
     subprocess.run([TESTBED, "up", "--prefix", a.prefix] + args, check=True, env=env, stdout=subprocess.DEVNULL)
-
-
-def wait_file(f, seconds, procs):
-    deadline = time.monotonic() + seconds
-    while not os.path.exists(f):
-        for p in procs:
-            if p.poll() is not None:
-                raise SystemExit(f"bench: a process exited early ({p.args[4:]!r}, rc {p.returncode})")
-        if time.monotonic() > deadline:
-            raise SystemExit(f"bench: {f} did not appear within {seconds} s")
-        time.sleep(0.005)
-    return time.monotonic()
-
-
-def sockets(a, port):
-    """(peer address, peer port) -> bytes_received of the server's established sockets on port."""
-    out = subprocess.run(ns(a, "srv") + ["ss", "-tinH", f"( sport = :{port} )"], capture_output=True,
-                         text=True).stdout.split("\n")
-    socks = {}
-    for i, line in enumerate(out):
-        m = SS.match(line)
-        if m:
-            info = out[i + 1] if i + 1 < len(out) else ""
-            r = re.search(r"\bbytes_received:(\d+)", info)
-            socks[(m.group(3), int(m.group(4)))] = int(r.group(1)) if r else 0
-    return socks
 
 
 def server(a, work, port, mptcp, hold=True, timing=False):

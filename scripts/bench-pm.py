@@ -18,40 +18,11 @@ byte, for RESET_FOR s, then comes back. The kernel's sockets in the server names
 sampled every 100 ms: does a new subflow from the client's path-1 address appear after the return,
 when does it carry its first MB, and how many bytes does path 1 carry until the end.
 """
-import argparse, atexit, hashlib, json, os, re, statistics, subprocess, sys, tempfile, time
+import argparse, hashlib, json, os, re, statistics, subprocess, sys, tempfile, time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PEER = os.path.join(REPO, "scripts", "peer.py")
-TESTBED = os.path.join(REPO, "scripts", "testbed.sh")
-SS = re.compile(r"^ESTAB\s+\d+\s+\d+\s+\[?(?:::ffff:)?([0-9.]+)\]?:(\d+)\s+\[?(?:::ffff:)?([0-9.]+)\]?:(\d+)")
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+from benchlib import PEER, TESTBED, log, ns, popen, sockets, wait_file  # noqa: E402
 
-
-STARTED = []  # every process started, stopped at exit if still running (a failed run leaves none)
-
-
-@atexit.register
-def _stop_all():
-    for p in STARTED:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-
-
-def popen(*args, **kw):
-    p = subprocess.Popen(*args, **kw)
-    STARTED.append(p)
-    return p
-
-
-def log(msg):
-    print(f"bench: {msg}", file=sys.stderr, flush=True)
-
-
-def ns(a, side):
-    return ["ip", "netns", "exec", f"{a.prefix}-{side}"]
 
 
 def path(a, k, mode):
@@ -76,32 +47,6 @@ class PreparedPath:
         if self.nft.returncode != 0:
             raise SystemExit(f"bench: nft failed ({self.nft.returncode})")
         return time.monotonic() - t
-
-
-def sockets(a, port):
-    """(peer address, peer port) -> bytes_received of the server's established sockets on port."""
-    out = subprocess.run(ns(a, "srv") + ["ss", "-tinH", f"( sport = :{port} )"], capture_output=True,
-                         text=True).stdout.split("\n")
-    socks = {}
-    for i, line in enumerate(out):
-        m = SS.match(line)
-        if m:
-            info = out[i + 1] if i + 1 < len(out) else ""
-            r = re.search(r"\bbytes_received:(\d+)", info)
-            socks[(m.group(3), int(m.group(4)))] = int(r.group(1)) if r else 0
-    return socks
-
-
-def wait_file(f, seconds, procs):
-    deadline = time.monotonic() + seconds
-    while not os.path.exists(f):
-        for p in procs:
-            if p.poll() is not None:
-                raise SystemExit(f"bench: a process exited early ({p.args[4:]!r}, rc {p.returncode})")
-        if time.monotonic() > deadline:
-            raise SystemExit(f"bench: {f} did not appear within {seconds} s")
-        time.sleep(0.002)
-    return time.monotonic()
 
 
 class Run:
