@@ -72,6 +72,7 @@ def client(a, work, who, port, send=None, cc=None, bind="10.1.1.1"):
         cmd = ns(a, "cli") + ["java"] + a.java_opts + ["-jar", a.jar, "nc", "--tun", f"{a.prefix}t0", "--address",
                                                      "10.3.1.1", "--address", "10.3.2.1", "--cc", cc,
                                                      "10.2.1.1", str(port)]
+        cmd[-2:-2] = ["--stats", str(a.stats_ms)] if a.stats_dir else []
         stdin = open(send if send else "/dev/zero", "rb")
         return popen(cmd, stdin=stdin, stdout=out, stderr=err), out, err
     cmd = ns(a, "cli") + ["python3", PEER, "client", "10.2.1.1", str(port), "--bind", bind,
@@ -201,7 +202,16 @@ def upload(a, work, ports, who, infile, cc=None, bind="10.1.1.1"):
         err.seek(0)
         raise SystemExit(f"bench: {who} upload on port {port} failed (exit {rc}, received {srv['received']}):\n"
                          + err.read()[-2000:])
+    keep_stats(a, err, f"upload-{port}-{who}-{cc}")
     return mbit(a.bytes, srv["transfer_s"])
+
+
+def keep_stats(a, err, name):
+    """With --stats-dir: the --stats lines of jmptcp's stderr, one JSON object per line."""
+    if a.stats_dir:
+        err.seek(0)
+        with open(os.path.join(a.stats_dir, name + ".jsonl"), "w") as f:
+            f.writelines(line for line in err if line.startswith("{"))
 
 
 def aggregation(a, work):
@@ -218,21 +228,25 @@ def aggregation(a, work):
         args += ["--router-uplink"] if a.router_uplink else []
         bed(a, args)
         best = 1 if (r1, -d1) >= (r2, -d2) else 2
-        j, k = [], []
+        ccs = [c for c in a.cc.split(",") if c]
+        j, k = {c: [] for c in ccs}, []
         for i in range(a.runs):
-            j.append(upload(a, work, ports, "jmptcp", infile, cc="lia"))
+            for c in ccs:
+                j[c].append(upload(a, work, ports, "jmptcp", infile, cc=c))
             k.append(upload(a, work, ports, "kernel", infile, cc=a.kernel_cc))
-            print(f"  case {n} run {i + 1}: jmptcp {j[-1]:5.1f} Mbit/s, kernel {k[-1]:5.1f} Mbit/s", flush=True)
+            print(f"  case {n} run {i + 1}: " + ", ".join(f"jmptcp {c} {j[c][-1]:5.1f}" for c in ccs)
+                  + f", kernel {k[-1]:5.1f} Mbit/s", flush=True)
         single = upload(a, work, ports, "tcp", infile, cc=a.kernel_cc, bind=f"10.1.{best}.1")
         print(f"  case {n}: kernel TCP on path {best} alone {single:5.1f} Mbit/s", flush=True)
-        rows.append((n, name, statistics.median(j), statistics.median(k), single, max(r1, r2), r1 + r2))
+        for c in ccs:
+            rows.append((n, name, c, statistics.median(j[c]), statistics.median(k), single, max(r1, r2), r1 + r2))
     print()
-    print(f"== aggregation: simult_flows.sh matrix, {a.mib} MiB uploads, jmptcp --cc lia, kernel "
+    print(f"== aggregation: simult_flows.sh matrix, {a.mib} MiB uploads, kernel "
           f"{a.kernel_cc or 'namespace default'}; medians of {a.runs}; Mbit/s at the receiver")
-    print(f"  {'#':2} {'case':30} {'jmptcp':>6} {'kernel':>6} {'j/k':>5} {'best TCP':>8} {'j/best':>6} "
+    print(f"  {'#':2} {'case':30} {'cc':6} {'jmptcp':>6} {'kernel':>6} {'j/k':>5} {'best TCP':>8} {'j/best':>6} "
           f"{'j/bestrate':>10} {'j/sum':>6}")
-    for n, name, jm, km, single, best, tot in rows:
-        print(f"  {n:<2} {name:30} {jm:6.1f} {km:6.1f} {jm / km:5.2f} {single:8.1f} {jm / single:6.2f} "
+    for n, name, c, jm, km, single, best, tot in rows:
+        print(f"  {n:<2} {name:30} {c:6} {jm:6.1f} {km:6.1f} {jm / km:5.2f} {single:8.1f} {jm / single:6.2f} "
               f"{jm / best:10.2f} {jm / tot:6.2f}")
 
 
@@ -247,14 +261,18 @@ def main():
     ap.add_argument("--window", type=float, default=8)
     ap.add_argument("--rate", type=float)
     ap.add_argument("--delay", type=float, default=10)
-    ap.add_argument("--cc", default="lia,olia,balia", help="jmptcp controllers to run (fairness, moveaway)")
+    ap.add_argument("--cc", help="jmptcp controllers to run, comma-separated (default: lia,olia,balia; "
+                                 "aggregation: lia)")
     ap.add_argument("--cases", help="aggregation: which matrix rows, e.g. 1,3")
     ap.add_argument("--client-uplink", action="store_true",
                     help="moveaway: the uplink tbf on the client's veth (testbed.sh's default) instead of in the router")
     ap.add_argument("--router-uplink", action="store_true", help="aggregation: the uplink tbf in the router")
     ap.add_argument("--kernel-cc", help="congestion control of the kernel MPTCP client's socket")
+    ap.add_argument("--stats-dir", help="keep jmptcp's per-interval connection state (nc --stats) here, a file per run")
+    ap.add_argument("--stats-ms", type=int, default=250, help="the --stats interval, ms")
     a = ap.parse_args()
     a.runs = a.runs or (3 if a.case == "fairness" else 2)
+    a.cc = a.cc if a.cc is not None else ("lia" if a.case == "aggregation" else "lia,olia,balia")
     a.rate = a.rate or (50 if a.case == "fairness" else 20)
     a.delay = int(a.delay) if a.delay == int(a.delay) else a.delay
     a.rate = int(a.rate) if a.rate == int(a.rate) else a.rate

@@ -3,7 +3,9 @@ package io.jmptcp.cli.nc;
 import io.jmptcp.cli.stack.ConnectionFactories;
 import io.jmptcp.cli.stack.StackOptions;
 import io.jmptcp.cli.stack.StackRuntime;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jmptcp.core.conn.ConnectionFactory;
+import io.jmptcp.core.conn.ConnectionInfo;
 import io.jmptcp.core.runtime.MptcpServerSocket;
 import io.jmptcp.core.runtime.MptcpSocket;
 import java.io.FileDescriptor;
@@ -15,7 +17,9 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +45,7 @@ import picocli.CommandLine.Spec;
 public final class NcCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(NcCommand.class);
     private static final int BUFFER = 256 * 1024;
+    private static final ObjectMapper STATS_JSON = new ObjectMapper();
     /** How long to wait, after both copies ended, for the last FIN to be acknowledged. */
     private static final long CLOSE_WAIT_MILLIS = 60_000;
 
@@ -52,6 +57,11 @@ public final class NcCommand implements Callable<Integer> {
 
     @Option(names = "-l", paramLabel = "PORT", description = "listen on PORT on every stack address")
     Integer listenPort;
+
+    @Option(names = "--stats", paramLabel = "MS",
+            description = "every MS milliseconds, one JSON line on stderr: the time (s), the connection and its subflows "
+                    + "(cwnd, ssthresh, bytes in flight, RTT, bytes sent), as `jmptcp status` reports them")
+    Integer statsMillis;
 
     @Parameters(arity = "0..2", paramLabel = "HOST PORT", description = "the peer to connect to")
     List<String> target = new ArrayList<>();
@@ -101,17 +111,47 @@ public final class NcCommand implements Callable<Integer> {
                     LOG.info("listening on port {}", listenPort);
                     socket = server.accept();
                     LOG.info("connected: {}", socket.info());
-                    return relay(socket);
+                    return relay(socket, statsMillis);
                 }
             }
             socket = new MptcpSocket(rt.stack());
             socket.connect(remote);
             LOG.info("connected: {}", socket.info());
-            return relay(socket);
+            return relay(socket, statsMillis);
         } catch (IOException e) {
             System.err.println("jmptcp nc: " + e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * Prints the connection's {@link ConnectionInfo} with the seconds since the start, every
+     * {@code millis} ms, until the connection is closed: the subflows' windows and bytes over time
+     * (scripts/bench-cc.py plots and diagnoses from them).
+     */
+    private static Thread statsPrinter(MptcpSocket socket, int millis) {
+        Thread t = new Thread(() -> {
+            long start = System.nanoTime();
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    ConnectionInfo info = socket.info();
+                    if (info != null) {
+                        Map<String, Object> line = new LinkedHashMap<>();
+                        line.put("t", (System.nanoTime() - start) / 1e9);
+                        line.put("info", info);
+                        System.err.println(STATS_JSON.writeValueAsString(line));
+                    }
+                    Thread.sleep(millis); // a sampling period, not a wait for a condition
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                LOG.warn("--stats: {}", e.toString());
+            }
+        }, "nc-stats");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     private void checkPort(int port) {
@@ -121,6 +161,17 @@ public final class NcCommand implements Callable<Integer> {
     }
 
     /** The two copies; returns the exit code. */
+    private static int relay(MptcpSocket socket, Integer statsMillis) throws IOException {
+        Thread stats = statsMillis != null && statsMillis > 0 ? statsPrinter(socket, statsMillis) : null;
+        try {
+            return relay(socket);
+        } finally {
+            if (stats != null) {
+                stats.interrupt();
+            }
+        }
+    }
+
     private static int relay(MptcpSocket socket) throws IOException {
         IOException[] upFailure = new IOException[1];
         Thread up = new Thread(() -> {

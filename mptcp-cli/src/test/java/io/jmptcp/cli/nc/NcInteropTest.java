@@ -70,8 +70,23 @@ class NcInteropTest {
 
     @Test
     void cleanPathJmptcpClientToKernelServer() throws Exception {
-        Run r = clientRun(1, 5101);
+        Run r = clientRun(1, 5101, "--stats", "50");
         r.check();
+        // --stats: JSON lines on stderr, the connection's bytes growing to what was sent.
+        long last = -1;
+        int lines = 0;
+        for (String line : r.ncLog.split("\n")) {
+            if (line.startsWith("{")) {
+                var info = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).get("info");
+                long sent = info.get("bytesSent").asLong();
+                assertTrue(sent >= last, line);
+                assertEquals(1, info.get("subflows").size(), line);
+                assertTrue(info.get("subflows").get(0).has("cwndBytes"), line);
+                last = sent;
+                lines++;
+            }
+        }
+        assertTrue(lines >= 2 && last > 0, "--stats printed " + lines + " lines:\n" + r.ncLog);
     }
 
     @Test
@@ -162,7 +177,7 @@ class NcInteropTest {
         }
     }
 
-    private Run clientRun(int path, int port) throws Exception {
+    private Run clientRun(int path, int port, String... ncOptions) throws Exception {
         Path ready = tmp.resolve("ready-" + port);
         Path peerOut = tmp.resolve("peer-" + port + ".json");
         Testbed.Proc peer = tb.launch("srv", "python3", Testbed.script("peer.py").toString(), "server",
@@ -173,7 +188,9 @@ class NcInteropTest {
             Path out = tmp.resolve("out-" + port);
             Path err = tmp.resolve("nc-" + port + ".err");
             Path pcap = tmp.resolve("nc-" + port + ".pcap");
-            Testbed.Proc nc = nc(path, pcap, out, err, "10.2." + path + ".1", Integer.toString(port));
+            List<String> args = new ArrayList<>(List.of(ncOptions));
+            args.addAll(List.of("10.2." + path + ".1", Integer.toString(port)));
+            Testbed.Proc nc = nc(path, pcap, out, err, args.toArray(String[]::new));
             int code = nc.exitCode(280);
             peer.exitCode(30);
             return new Run(path, port, code, nc.err(), Testbed.sha256(out), json(Files.readString(peerOut)), pcap);

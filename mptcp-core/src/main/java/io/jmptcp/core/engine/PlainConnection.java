@@ -167,10 +167,11 @@ public final class PlainConnection implements Connection {
         String local = tuple.localAddress().getHostAddress() + ":" + tuple.localPort();
         String remote = tuple.remoteAddress().getHostAddress() + ":" + tuple.remotePort();
         ConnectionInfo.Subflow sf = new ConnectionInfo.Subflow(local, remote, tcp.state().name(), false,
-                Math.max(0, tcp.srttMicros()), tcp.cwnd(), bytesSent, bytesReceived,
+                Math.max(0, tcp.srttMicros()), tcp.cwnd(), tcp.congestionControl().ssthresh(), tcp.pipe(),
+                bytesSent, bytesReceived,
                 tcp.retransmittedSegments());
         return new ConnectionInfo(local, remote, state(), false, false, bytesSent, bytesReceived, "-",
                 tcp.congestionControl().getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT),
-                List.of(sf));
+                tcp.sendWindowLeft(), List.of(sf));
     }
 }

@@ -114,6 +114,6 @@ final class JoinRefusal implements Connection {
     public ConnectionInfo info() {
         return new ConnectionInfo(tuple.localAddress().getHostAddress() + ":" + tuple.localPort(),
                 tuple.remoteAddress().getHostAddress() + ":" + tuple.remotePort(), state(), false, false, 0, 0, "-",
-                "-", List.of());
+                "-", -1, List.of());
     }
 }

@@ -1500,13 +1500,15 @@ public final class MptcpConnection implements Connection {
         for (MptcpSubflow s : subflows) {
             list.add(new ConnectionInfo.Subflow(addr(s.tuple.localAddress(), s.tuple.localPort()),
                     addr(s.tuple.remoteAddress(), s.tuple.remotePort()), s.tcp.state().name(), s.backup(),
-                    Math.max(0, s.tcp.srttMicros()), s.tcp.cwnd(), s.queued(), s.subflowBytesDelivered,
+                    Math.max(0, s.tcp.srttMicros()), s.tcp.cwnd(), s.tcp.congestionControl().ssthresh(),
+                    s.tcp.pipe(), s.queued(), s.subflowBytesDelivered,
                     s.tcp.retransmittedSegments()));
         }
         FourTuple t = initialTuple;
         return new ConnectionInfo(addr(t.localAddress(), t.localPort()), addr(t.remoteAddress(), t.remotePort()), state,
                 isMptcp(), fellBack(), bytesSent, bytesReceived, fallback ? "-" : scheduler.name(),
-                cc != null ? cc.name() : subflows.isEmpty() ? "-" : subflows.get(0).tcp.congestionControl().name(), list);
+                cc != null ? cc.name() : subflows.isEmpty() ? "-" : subflows.get(0).tcp.congestionControl().name(),
+                fallback ? (subflows.isEmpty() ? -1 : subflows.get(0).tcp.sendWindowLeft()) : sndWndEnd - dataNxt, list);
     }
 
     // =============================================================================================

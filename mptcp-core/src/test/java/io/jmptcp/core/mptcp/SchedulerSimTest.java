@@ -138,12 +138,14 @@ class SchedulerSimTest {
     void opportunisticRetransmissionAndPenalisationRaiseGoodputWithASmallBuffer() {
         Run off = heterogeneous("minrtt", false, 1);
         Run on = heterogeneous("minrtt", true, 1);
-        assertTrue(on.bps > 2 * off.bps, () -> "on " + on.bps + " off " + off.bps);
+        // 1.8 x here. A penalty in slow start keeps ssthresh, as in the out-of-tree kernel, so the
+        // slow subflow slow-starts back after each halving and still carries as many bytes as
+        // without (ending slow start instead gave more here, but left a fast high-RTT path at a few
+        // segments when the peer's window was small only at the start: issue 11, aggregation case 5).
+        assertTrue(on.bps > 1.5 * off.bps, () -> "on " + on.bps + " off " + off.bps);
         assertEquals(0, off.oppRetrans + off.penalties);
         assertTrue(on.oppRetrans > 0 && on.penalties > 0, () -> on.oppRetrans + " " + on.penalties);
         assertTrue(on.penalties <= on.oppRetrans, "at most one penalty per retransmission");
-        // Penalised, the slow subflow carries little; the fast one is no longer held up by it.
-        assertTrue(on.slowBytes < off.slowBytes / 10, () -> on.slowBytes + " vs " + off.slowBytes);
     }
 
     @Test

@@ -23,6 +23,7 @@ class PenaliseCwndTest {
         int mss = s.conn.effectiveMss();
         long w = s.conn.cwnd();
         assertEquals(10L * mss, w, "the initial window (RFC 6928)");
+        s.conn.congestionControl().restore(w, w); // congestion avoidance
         assertTrue(s.conn.penaliseCwnd(20_000));
         assertEquals(w / 2, s.conn.cwnd());
         assertEquals(w / 2, s.conn.congestionControl().ssthresh(), "ssthresh follows: no slow start straight back");
@@ -38,6 +39,20 @@ class PenaliseCwndTest {
         s.conn.send(ByteBuffer.wrap(new byte[20 * mss]));
         s.expect(50_000, full(A, mss), full(A + mss, mss));
         s.expectNothingUntil(59_000);
+    }
+
+    @Test
+    void inSlowStartKeepsSsthreshSoTheSubflowGoesOnGrowing() {
+        Script s = Script.established(plainConfig());
+        long w = s.conn.cwnd();
+        assertEquals(Long.MAX_VALUE, s.conn.congestionControl().ssthresh(), "slow start: no loss yet");
+        assertTrue(s.conn.penaliseCwnd(20_000));
+        assertEquals(w / 2, s.conn.cwnd());
+        assertEquals(Long.MAX_VALUE, s.conn.congestionControl().ssthresh(), "still in slow start");
+        s.conn.congestionControl().restore(8 * w, 4 * w); // slow start with an ssthresh from an earlier loss
+        assertTrue(s.conn.penaliseCwnd(40_000));
+        assertEquals(4 * w, s.conn.cwnd());
+        assertEquals(4 * w, s.conn.congestionControl().ssthresh(), "kept, not halved");
     }
 
     static Script.Exp full(int seq, int mss) {
