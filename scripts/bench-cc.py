@@ -72,7 +72,7 @@ def client(a, work, who, port, send=None, cc=None, bind="10.1.1.1"):
         cmd = ns(a, "cli") + ["java"] + a.java_opts + ["-jar", a.jar, "nc", "--tun", f"{a.prefix}t0", "--address",
                                                      "10.3.1.1", "--address", "10.3.2.1", "--cc", cc,
                                                      "10.2.1.1", str(port)]
-        cmd[-2:-2] = ["--stats", str(a.stats_ms)] if a.stats_dir else []
+        cmd[-2:-2] = (["--stats", str(a.stats_ms)] if a.stats_dir else []) + a.nc_args
         stdin = open(send if send else "/dev/zero", "rb")
         return popen(cmd, stdin=stdin, stdout=out, stderr=err), out, err
     cmd = ns(a, "cli") + ["python3", PEER, "client", "10.2.1.1", str(port), "--bind", bind,
@@ -114,11 +114,16 @@ def compete(a, work, ports, contender, tcp=True):
     before_t, before_m, ta = sockets(a, tport), sockets(a, mport), time.monotonic()
     time.sleep(max(0.0, ta + a.window - time.monotonic()))
     after_t, after_m, tb = sockets(a, tport), sockets(a, mport), time.monotonic()
+    if a.stats_dir:  # the client side's TCP state (the kernel flows' cwnd, retransmissions) at the end
+        with open(os.path.join(a.stats_dir, f"compete-{mport}-{contender}.ss"), "w") as f:
+            subprocess.run(ns(a, "cli") + ["ss", "-tin"], stdout=f, stderr=subprocess.DEVNULL)
     for p in procs:
         if p.poll() is not None and p.returncode != 0 and p in procs[1::2]:
             raise SystemExit(f"bench: a client exited during the window ({p.args[4:]!r}, rc {p.returncode})")
     for p in reversed(procs):
         stop(p)
+    if contender and contender != "kernel":
+        keep_stats(a, cerr, f"compete-{mport}-{contender}")
     tcp_bytes = sum(v - before_t.get(k, 0) for k, v in after_t.items())
     per_addr = {}
     for k, v in after_m.items():
@@ -135,7 +140,8 @@ def contenders(a):
 
 
 def fairness(a, work):
-    bed(a, ["--paths", "2", "--delay", f"all={a.delay}", "--shared-bottleneck", str(a.rate), "--no-signal"])
+    bed(a, ["--paths", "2", "--delay", f"all={a.delay}", "--shared-bottleneck", str(a.rate), "--no-signal",
+            "--queue-ms", str(a.queue_ms or 2 * a.delay)])
     ports, res = Ports(7300), {c: [] for c in contenders(a)}
     for i in range(a.runs):
         for who in contenders(a):
@@ -257,7 +263,9 @@ def main():
     ap.add_argument("--jar", required=True)
     ap.add_argument("--runs", type=int)
     ap.add_argument("--mib", type=int, default=16)
-    ap.add_argument("--warmup", type=float, default=3)
+    ap.add_argument("--warmup", type=float, help="seconds before the window (default: fairness 10, else 3)")
+    ap.add_argument("--queue-ms", type=int, help="fairness: the bottleneck's queue as delay (default: one RTT, "
+                                                 "a BDP; testbed.sh's default is 100)")
     ap.add_argument("--window", type=float, default=8)
     ap.add_argument("--rate", type=float)
     ap.add_argument("--delay", type=float, default=10)
@@ -272,12 +280,14 @@ def main():
     ap.add_argument("--stats-ms", type=int, default=250, help="the --stats interval, ms")
     a = ap.parse_args()
     a.runs = a.runs or (3 if a.case == "fairness" else 2)
+    a.warmup = a.warmup if a.warmup is not None else (10 if a.case == "fairness" else 3)
     a.cc = a.cc if a.cc is not None else ("lia" if a.case == "aggregation" else "lia,olia,balia")
     a.rate = a.rate or (50 if a.case == "fairness" else 20)
     a.delay = int(a.delay) if a.delay == int(a.delay) else a.delay
     a.rate = int(a.rate) if a.rate == int(a.rate) else a.rate
     a.bytes = a.mib << 20
     a.java_opts = os.environ.get("JMPTCP_JAVA_OPTS", "").split()
+    a.nc_args = os.environ.get("JMPTCP_NC_ARGS", "").split()  # more jmptcp options, for experiments
     with tempfile.TemporaryDirectory(prefix="jmptcp-bench-cc.") as work:
         {"fairness": fairness, "moveaway": moveaway, "aggregation": aggregation}[a.case](a, work)
 

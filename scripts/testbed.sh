@@ -35,6 +35,7 @@
 #                       one bottleneck shared by every path: tbf on server link 1, both directions
 #                       (router ${P}u1 egress, server ${P}s1 egress), and every server address
 #                       10.2.k.1 is reached and answers over link 1, so all paths meet there
+#   --queue-ms MS       the tbf queues' limit, as queueing delay (tbf latency; default 100)
 #   --router-uplink     the uplink tbf of --rate K sits on the router's server link k (${P}u<k>)
 #                       instead of the client's ${P}c<k>, and the router sends what came in on path
 #                       k over server link k whatever the server address: every flow is forwarded
@@ -62,6 +63,7 @@ SIGNAL=1
 TIMEOUT=120
 SERVER_STACK=0
 SHARED=
+QUEUE_MS=100
 ROUTER_UPLINK=0
 # shellcheck disable=SC2034 # read and written through namerefs (set_path_opt, opt)
 declare -A RATE=() DELAY=() JITTER=() LOSS=() REORDER=() DUP=() NFTLOSS=() NAT=() STRIP=()
@@ -99,6 +101,7 @@ while [[ $# -gt 0 ]]; do
     --server-stack) SERVER_STACK=1; shift ;;
     --shared-bottleneck) SHARED=$2; shift 2 ;;
     --router-uplink) ROUTER_UPLINK=1; shift ;;
+    --queue-ms) QUEUE_MS=$2; shift 2 ;;
     --print-nft) PRINT_NFT=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) if [[ $ACTION == exec ]]; then EXEC_ARGS=("$@"); break; fi
@@ -183,7 +186,7 @@ tbf() {
   # burst: 4 ms worth of bytes at the rate, at least 15,000 bytes (10 full-size packets), so
   # the bucket holds more than one MTU (tc-tbf(8)).
   burst=$(awk -v r="$mbit" 'BEGIN { b = r * 1e6 / 8 / 250; if (b < 15000) b = 15000; printf "%d", b }')
-  ip netns exec "$ns" tc qdisc replace dev "$dev" root tbf rate "${mbit}mbit" burst "$burst" latency 100ms
+  ip netns exec "$ns" tc qdisc replace dev "$dev" root tbf rate "${mbit}mbit" burst "$burst" latency "${QUEUE_MS}ms"
 }
 
 wait_for_up() {
@@ -302,6 +305,7 @@ validate() {
 
 up() {
   validate
+  [[ $QUEUE_MS =~ ^[1-9][0-9]*$ ]] || die "--queue-ms: a positive whole number of ms, got '$QUEUE_MS'"
   if [[ -n $SHARED ]]; then
     [[ $SHARED =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v r="$SHARED" 'BEGIN { exit !(r > 0) }' ||
       die "--shared-bottleneck: rate must be a positive number, got '$SHARED'"

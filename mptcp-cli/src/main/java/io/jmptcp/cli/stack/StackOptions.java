@@ -40,7 +40,7 @@ public final class StackOptions {
     @Option(names = "--scheduler", paramLabel = "NAME",
             description = "minrtt (default: the fastest subflow with room) | roundrobin | redundant (every byte on"
                     + " every subflow, for latency) | blest (holds data off a slow subflow that would block the"
-                    + " connection window) (MPTCP)")
+                    + " connection window) | ecf (waits for the fast subflow when that finishes sooner) (MPTCP)")
     public String scheduler;
 
     @Option(names = "--cc", paramLabel = "NAME",

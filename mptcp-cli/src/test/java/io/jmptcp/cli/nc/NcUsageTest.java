@@ -67,7 +67,7 @@ class NcUsageTest {
         on.maxSubflows = 2;
         on.announce = true;
         assertTrue(ConnectionFactories.forOptions(on) instanceof io.jmptcp.core.mptcp.MptcpConnectionFactory);
-        for (String name : List.of("minrtt", "roundrobin", "redundant", "blest")) {
+        for (String name : List.of("minrtt", "roundrobin", "redundant", "blest", "ecf")) {
             on.scheduler = name;
             assertTrue(ConnectionFactories.forOptions(on) instanceof io.jmptcp.core.mptcp.MptcpConnectionFactory, name);
         }

@@ -15,15 +15,15 @@ class ConnectionFactoriesSchedulerTest {
     void everySchedulerNameIsHonoured() {
         StackOptions o = new StackOptions();
         assertEquals("minrtt", ConnectionFactories.mptcpConfig(o).scheduler.get().name());
-        for (String name : new String[] {"minrtt", "roundrobin", "redundant", "blest"}) {
+        for (String name : new String[] {"minrtt", "roundrobin", "redundant", "blest", "ecf"}) {
             o.scheduler = name;
             MptcpConfig c = ConnectionFactories.mptcpConfig(o);
             Scheduler a = c.scheduler.get();
             assertEquals(name, a.name());
             assertNotSame(a, c.scheduler.get(), "one scheduler per connection: round-robin keeps a turn");
         }
-        o.scheduler = "ecf";
+        o.scheduler = "otias";
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConnectionFactories.forOptions(o));
-        assertTrue(e.getMessage().contains("redundant, blest"), e.getMessage());
+        assertTrue(e.getMessage().contains("blest, ecf"), e.getMessage());
     }
 }

@@ -102,6 +102,8 @@ public enum MptcpMib {
     OpportunisticRetrans,
     /** jmptcp: congestion windows halved because their subflow held up the connection window. */
     Penalisation,
+    /** jmptcp: connection-level receive buffers grown by auto-tuning (RFC 6182 section 5.3). */
+    RcvBufGrow,
     /** jmptcp: subflows re-created by the path manager after a reset or a timeout (counted once they work). */
     SubflowRecreated,
     /** jmptcp: connections that failed after the close timeout passed without any subflow. */

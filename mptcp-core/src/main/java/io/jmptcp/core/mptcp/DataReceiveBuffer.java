@@ -15,7 +15,7 @@ import java.util.TreeMap;
  */
 public final class DataReceiveBuffer {
     private final long initialDsn;
-    private final int capacity;
+    private int capacity;
 
     /** Offset of the next byte expected in order; DATA_ACK = initialDsn + ackOffset. */
     private long ackOffset;
@@ -46,6 +46,16 @@ public final class DataReceiveBuffer {
         this.initialDsn = peerIdsn + 1;
         this.capacity = capacity;
         this.advertisedEdge = capacity;
+    }
+
+    /** The buffer size in bytes, which bounds the advertised window. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Raises the capacity (auto-tuning, {@link ReceiveBufferTuner}); it never shrinks. */
+    public void grow(int newCapacity) {
+        capacity = Math.max(capacity, newCapacity);
     }
 
     /** The DATA_ACK to send: the DSN of the next byte expected (one past DATA_FIN once it is in). */

@@ -89,6 +89,7 @@ public final class MptcpConnection implements Connection {
 
     private final DataSendBuffer snd;
     private DataReceiveBuffer rcv;
+    private final ReceiveBufferTuner rcvTuner;
     /** Next new DSN to schedule. */
     private long dataNxt;
     /** Right edge of the peer's connection-level window (section 3.3.4). */
@@ -136,8 +137,10 @@ public final class MptcpConnection implements Connection {
             fallback = true; // MPTCP off, or no unique token (Linux TokenFallbackInit)
         }
         this.snd = new DataSendBuffer(localIdsn(), cfg.sendBuffer);
+        this.rcvTuner = new ReceiveBufferTuner(cfg.receiveBufferInitial > 0
+                ? Math.min(cfg.receiveBufferInitial, cfg.receiveBuffer) : cfg.receiveBuffer, cfg.receiveBuffer);
         if (fallback) {
-            rcv = new DataReceiveBuffer(0, cfg.receiveBuffer);
+            rcv = new DataReceiveBuffer(0, rcvTuner.capacity());
         }
         this.dataNxt = snd.dataEnd();
         this.sndWndEnd = dataNxt;
@@ -278,6 +281,20 @@ public final class MptcpConnection implements Connection {
         return snd.dataEnd();
     }
 
+    /** The largest smoothed RTT among the subflows, microseconds; 0 before any sample. */
+    private long maxSrtt() {
+        long m = 0;
+        for (MptcpSubflow s : subflows) {
+            m = Math.max(m, s.srttMicros());
+        }
+        return m;
+    }
+
+    /** The connection-level receive buffer now (auto-tuned, or fixed), bytes. */
+    public int receiveBufferSize() {
+        return rcv != null ? rcv.capacity() : rcvTuner.capacity();
+    }
+
     /** The one connection-level window, relative to DATA_ACK, never shrinking (section 3.3.4). */
     long receiveWindow(long ownFreeSpace) {
         return rcv == null ? ownFreeSpace : rcv.window();
@@ -321,7 +338,7 @@ public final class MptcpConnection implements Connection {
     private void setRemoteKey(long key) {
         remoteKey = key;
         remoteKeyKnown = true;
-        rcv = new DataReceiveBuffer(MptcpCrypto.idsn(key), cfg.receiveBuffer);
+        rcv = new DataReceiveBuffer(MptcpCrypto.idsn(key), rcvTuner.capacity());
     }
 
     /** The first subflow's handshake showed no MPTCP: plain TCP from the start (section 3.7). */
@@ -357,7 +374,7 @@ public final class MptcpConnection implements Connection {
         }
         fallback = true;
         if (rcv == null) {
-            rcv = new DataReceiveBuffer(0, cfg.receiveBuffer);
+            rcv = new DataReceiveBuffer(0, rcvTuner.capacity());
         }
         MptcpSubflow s = subflows.get(0);
         // Bytes keep the DSN they had: the subflow's relation between SSN and DSN (infinite mapping).
@@ -1400,7 +1417,13 @@ public final class MptcpConnection implements Connection {
         }
         long before = rcv.readable();
         int n = rcv.read(dst, off, len);
-        if (n > 0 && before >= cfg.receiveBuffer / 2 && rcv.readable() < cfg.receiveBuffer / 2) {
+        int half = rcv.capacity() / 2;
+        boolean grew = n > 0 && rcvTuner.onRead(now, n, maxSrtt());
+        if (grew) {
+            rcv.grow(rcvTuner.capacity());
+            mib.inc(MptcpMib.RcvBufGrow);
+        }
+        if (n > 0 && (grew || before >= half && rcv.readable() < half)) {
             // The shared window opened a lot: tell the peer on every subflow (section 3.3.4).
             for (MptcpSubflow s : subflows) {
                 if (s.usable() || s.tcp.state().synchronised()) {

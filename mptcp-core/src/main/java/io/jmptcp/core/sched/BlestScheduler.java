@@ -56,7 +56,7 @@ public final class BlestScheduler implements Scheduler {
         }
         SchedSubflow slow = subs.get(s);
         long b = Scheduler.newDataBytes(slow, c);
-        int f = fastestUsable(subs);
+        int f = Scheduler.fastestUsable(subs);
         if (f < 0 || f == s || b <= 0) {
             return Decision.on(s, b);
         }
@@ -78,21 +78,6 @@ public final class BlestScheduler implements Scheduler {
     static double fastBytesDuring(SchedSubflow fast, long micros) {
         double n = (double) micros / fast.srttMicros();
         return fast.cwnd() * n + fast.mss() * n * (n - 1) / 2;
-    }
-
-    /** The fastest subflow that may carry data, whether or not it has room now; -1 if none. */
-    private static int fastestUsable(List<? extends SchedSubflow> subs) {
-        boolean backupsOnly = Scheduler.backupsOnly(subs);
-        int best = -1;
-        long bestRtt = Long.MAX_VALUE;
-        for (int i = 0; i < subs.size(); i++) {
-            SchedSubflow x = subs.get(i);
-            if (x.usable() && x.backup() == backupsOnly && x.srttMicros() < bestRtt) {
-                best = i;
-                bestRtt = x.srttMicros();
-            }
-        }
-        return best;
     }
 
     @Override

@@ -19,7 +19,7 @@ public interface Scheduler {
     int MAX_CHUNK = 64 * 1024;
 
     /** The names {@link #byName} accepts, the default first. */
-    List<String> NAMES = List.of("minrtt", "roundrobin", "redundant", "blest");
+    List<String> NAMES = List.of("minrtt", "roundrobin", "redundant", "blest", "ecf");
 
     /** Where the next new data goes, and how much of it ({@code get_send}). */
     Decision send(SchedConnection c);
@@ -51,6 +51,7 @@ public interface Scheduler {
             case "roundrobin" -> new RoundRobinScheduler();
             case "redundant" -> new RedundantScheduler();
             case "blest" -> new BlestScheduler();
+            case "ecf" -> new EcfScheduler();
             default -> throw new IllegalArgumentException("scheduler '" + name
                     + "' is not available (" + String.join(", ", NAMES) + ")");
         };
@@ -85,6 +86,24 @@ public interface Scheduler {
             if (eligible(s, backupsOnly) && s.srttMicros() < bestRtt) {
                 best = i;
                 bestRtt = s.srttMicros();
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The fastest subflow that may carry data, whether or not it has room now; -1 if none (BLEST
+     * and ECF compare it with the fastest one that has room).
+     */
+    static int fastestUsable(List<? extends SchedSubflow> subs) {
+        boolean backupsOnly = backupsOnly(subs);
+        int best = -1;
+        long bestRtt = Long.MAX_VALUE;
+        for (int i = 0; i < subs.size(); i++) {
+            SchedSubflow x = subs.get(i);
+            if (x.usable() && x.backup() == backupsOnly && x.srttMicros() < bestRtt) {
+                best = i;
+                bestRtt = x.srttMicros();
             }
         }
         return best;

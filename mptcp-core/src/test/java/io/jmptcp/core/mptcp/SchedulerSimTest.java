@@ -118,7 +118,7 @@ class SchedulerSimTest {
     }
 
     @Test
-    void blestBeatsMinRttAndMinRttBeatsRoundRobinOnHeterogeneousPaths() {
+    void blestAndEcfBeatMinRttAndMinRttBeatsRoundRobinOnHeterogeneousPaths() {
         // The schedulers alone (no opportunistic retransmission): minRTT fills the slow path's
         // window too and that data holds the 256 KiB window for 200 ms; round-robin puts even more
         // there; BLEST sees that the fast path would use the window in that time and waits for it.
@@ -128,6 +128,9 @@ class SchedulerSimTest {
         assertTrue(blest > 2 * minrtt, () -> "blest " + blest + " minrtt " + minrtt);
         assertTrue(minrtt > 1.05 * rr, () -> "minrtt " + minrtt + " roundrobin " + rr);
         assertTrue(blest > 0.85 * RATE, () -> "blest " + blest + ": at least the fast path alone");
+        double ecf = heterogeneousGoodput("ecf", false, 1);
+        assertTrue(ecf > 2 * minrtt, () -> "ecf " + ecf + " minrtt " + minrtt);
+        assertTrue(ecf > 0.85 * RATE, () -> "ecf " + ecf + ": at least the fast path alone");
         // With opportunistic retransmission and penalisation (the default) BLEST still leads.
         double minrttOpp = heterogeneousGoodput("minrtt", true, 1);
         double blestOpp = heterogeneousGoodput("blest", true, 1);
@@ -162,7 +165,7 @@ class SchedulerSimTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"minrtt", "roundrobin", "redundant", "blest"})
+    @ValueSource(strings = {"minrtt", "roundrobin", "redundant", "blest", "ecf"})
     void everySchedulerDeliversEveryByteOnceInOrderOverTwoPaths(String sched) {
         long bytes = 2 << 20;
         MptcpConfig c = new MptcpConfig().scheduler(() -> Scheduler.byName(sched));

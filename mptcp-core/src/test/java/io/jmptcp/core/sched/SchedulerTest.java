@@ -51,8 +51,8 @@ class SchedulerTest {
             assertEquals(n, Scheduler.byName(n).name());
         }
         assertEquals("minrtt", Scheduler.NAMES.get(0), "the default first");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Scheduler.byName("ecf"));
-        assertTrue(e.getMessage().contains("blest"), e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Scheduler.byName("otias"));
+        assertTrue(e.getMessage().contains("ecf"), e.getMessage());
     }
 
     @Test
@@ -148,6 +148,49 @@ class SchedulerTest {
                 "within the connection window");
         assertEquals(on(9_000, 1, 2), s.send(Conn.of(Sub.of(1, 9_000).unusable(), backup, backup)),
                 "every backup when no regular subflow is usable");
+    }
+
+    // ---- ecf ------------------------------------------------------------------------------------
+
+    /**
+     * FAST_FULL and SLOW below, with k segments unsent and k in the window: RTT_f 10 ms, CWND_f 10,
+     * RTT_s 200 ms, CWND_s 60, delta = max(2.5, 50) = 50 ms; so n = 1 + k / 10 and the paper's two
+     * tests are n * 10 &lt; (1 + 0.25 * waiting) * 250 and k / 60 * 200 &gt;= 70 (ms).
+     */
+    static Conn ecfConn(long k) {
+        return new Conn(List.of(FAST_FULL, SLOW), k * MSS, k * MSS, k * MSS);
+    }
+
+    @Test
+    void ecfWaitsForTheFastSubflowWhenThatFinishesSooner() {
+        // k = 1000: n = 101, 1010 ms >= 250 ms: the slow subflow is worth using.
+        assertEquals(on(50_000, 1), new EcfScheduler().send(ecfConn(1000)));
+        // k = 30: n = 4, 40 < 250; 30 / 60 * 200 = 100 >= 70: wait.
+        assertEquals(Decision.WAIT, new EcfScheduler().send(ecfConn(30)));
+        // k = 20: n = 3, 30 < 250; 20 / 60 * 200 = 66.7 < 70: what is left finishes on the slow
+        // one within two fast RTTs plus delta, so send it there.
+        assertEquals(on(20_000, 1), new EcfScheduler().send(ecfConn(20)));
+        assertEquals(on(20_000, 1), new MinRttScheduler().send(ecfConn(20)), "where minRTT sends too");
+    }
+
+    @Test
+    void ecfHysteresisKeepsAWaitingDecision() {
+        // k = 270: n = 28, 280 ms: not below 250 (send), but below 1.25 * 250 = 312.5 once waiting.
+        EcfScheduler s = new EcfScheduler();
+        assertEquals(on(50_000, 1), s.send(ecfConn(270)), "not waiting: 280 >= 250");
+        assertEquals(Decision.WAIT, s.send(ecfConn(30)), "now waiting");
+        assertEquals(Decision.WAIT, s.send(ecfConn(270)), "waiting: 280 < 312.5, and 900 >= 70");
+        assertEquals(on(50_000, 1), s.send(ecfConn(1000)), "1010 >= 312.5: stop waiting");
+        assertEquals(on(50_000, 1), s.send(ecfConn(270)), "not waiting again");
+    }
+
+    @Test
+    void ecfIsMinRttWhenTheFastSubflowHasRoomOrNothingIsKnown() {
+        Sub fastRoom = Sub.of(10_000, 4_000);
+        assertEquals(on(4_000, 0), new EcfScheduler().send(new Conn(List.of(fastRoom, SLOW), 30_000, 30_000, 30_000)));
+        Sub fastNoSample = new Sub(true, false, 0, 0, 10L * MSS, 10L * MSS, MSS, 0);
+        assertEquals(on(30_000, 1), new EcfScheduler().send(new Conn(List.of(fastNoSample, SLOW), 30_000, 30_000,
+                30_000)), "no RTT on the fast one: no basis to wait");
     }
 
     // ---- blest ----------------------------------------------------------------------------------

@@ -1,0 +1,81 @@
+package io.jmptcp.core.sched;
+
+import java.util.List;
+
+/**
+ * ECF, Earliest Completion First (Lim, Nahum, Towsley, Gibbens: "ECF: An MPTCP Path Scheduler to
+ * Manage Heterogeneous Paths", ACM CoNEXT 2017, Algorithm 1). Like minRTT it fills the fastest
+ * subflow {@code f} first. When {@code f} has no room and a slower subflow {@code s} has, ECF asks
+ * whether the data still to send would be done sooner by waiting for {@code f}: with {@code k}
+ * segments to send, {@code f} needs about {@code n = 1 + k / CWND_f} of its RTTs, while a segment
+ * put on {@code s} arrives after RTT_s. With {@code delta = max(RTTVAR_f, RTTVAR_s)}:
+ *
+ * <pre>
+ *   if n * RTT_f &lt; (1 + waiting * beta) * (RTT_s + delta):
+ *       if (k / CWND_s) * RTT_s &gt;= 2 * RTT_f + delta:  waiting = 1, wait for f
+ *       else:                                           send on s
+ *   else:                                               waiting = 0, send on s
+ * </pre>
+ *
+ * (windows in segments; {@code beta} = 0.25, the paper's hysteresis, which keeps a decision to
+ * wait from flapping). The second test keeps {@code s} in use when what is left would finish on
+ * it within about two RTTs of {@code f}.
+ *
+ * <p>{@code k}: the paper counts the segments queued at the connection. Data beyond the peer's
+ * connection-level window cannot be sent before DATA_ACKs move it, whichever subflow is used, so
+ * here {@code k} is what is unsent and fits in the window left: with a bulk sender and a large
+ * window ECF uses every subflow, and with a small window it keeps the slow one from holding it.
+ *
+ * <p>Without RTT samples on both subflows, {@code s} is used as minRTT would. Reinjected data goes,
+ * as with minRTT, to the fastest subflow with room.
+ */
+public final class EcfScheduler implements Scheduler {
+    /** The paper's hysteresis factor. */
+    static final double BETA = 0.25;
+    private boolean waiting;
+
+    @Override
+    public Decision send(SchedConnection c) {
+        List<? extends SchedSubflow> subs = c.subflows();
+        int s = Scheduler.fastest(subs);
+        if (s < 0) {
+            return Decision.WAIT;
+        }
+        SchedSubflow slow = subs.get(s);
+        long b = Scheduler.newDataBytes(slow, c);
+        int f = Scheduler.fastestUsable(subs);
+        if (f < 0 || f == s || b <= 0) {
+            return Decision.on(s, b);
+        }
+        SchedSubflow fast = subs.get(f);
+        if (fast.srttMicros() <= 0 || slow.srttMicros() <= 0 || slow.srttMicros() <= fast.srttMicros()) {
+            return Decision.on(s, b);
+        }
+        return shouldWait(c, fast, slow) ? Decision.WAIT : Decision.on(s, b);
+    }
+
+    /** Algorithm 1 of the paper, with the state it keeps ({@code waiting}). */
+    boolean shouldWait(SchedConnection c, SchedSubflow fast, SchedSubflow slow) {
+        double k = (double) Math.max(0, Math.min(c.unsent(), c.windowLeft())) / fast.mss();
+        double cwndF = Math.max(1.0, (double) fast.cwnd() / fast.mss());
+        double cwndS = Math.max(1.0, (double) slow.cwnd() / slow.mss());
+        double rttF = fast.srttMicros();
+        double rttS = slow.srttMicros();
+        double delta = Math.max(fast.rttvarMicros(), slow.rttvarMicros());
+        double n = 1 + k / cwndF;
+        if (n * rttF < (1 + (waiting ? BETA : 0)) * (rttS + delta)) {
+            if (k / cwndS * rttS >= 2 * rttF + delta) {
+                waiting = true;
+                return true;
+            }
+            return false;
+        }
+        waiting = false;
+        return false;
+    }
+
+    @Override
+    public String name() {
+        return "ecf";
+    }
+}
