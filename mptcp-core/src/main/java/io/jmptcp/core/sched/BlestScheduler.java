@@ -1,7 +1,5 @@
 package io.jmptcp.core.sched;
 
-import java.util.List;
-
 /**
  * BLEST, blocking estimation (Ferlin, Alay, Mehani, Boreli: "BLEST: Blocking estimation-based
  * MPTCP scheduler for heterogeneous networks", IFIP Networking 2016). Like minRTT it fills the
@@ -49,29 +47,16 @@ public final class BlestScheduler implements Scheduler {
 
     @Override
     public Decision send(SchedConnection c) {
-        List<? extends SchedSubflow> subs = c.subflows();
-        int s = Scheduler.fastest(subs);
-        if (s < 0) {
-            return Decision.WAIT;
-        }
-        SchedSubflow slow = subs.get(s);
-        long b = Scheduler.newDataBytes(slow, c);
-        int f = Scheduler.fastestUsable(subs);
-        if (f < 0 || f == s || b <= 0) {
-            return Decision.on(s, b);
-        }
-        SchedSubflow fast = subs.get(f);
-        if (fast.srttMicros() <= 0 || slow.srttMicros() <= 0 || slow.srttMicros() <= fast.srttMicros()) {
-            return Decision.on(s, b);
-        }
-        double x = fastBytesDuring(fast, slow.srttMicros());
-        double room = c.sendWindow() - slow.inFlight() - lambda * x;
-        if (room >= b) {
-            return Decision.on(s, b);
-        }
-        long fit = (long) Math.max(0, room);
-        fit -= fit % slow.mss();
-        return fit < slow.mss() ? Decision.WAIT : Decision.on(s, fit);
+        return Scheduler.minRttUnlessSlower(c, (fast, slow, s, b) -> {
+            double x = fastBytesDuring(fast, slow.srttMicros());
+            double room = c.sendWindow() - slow.inFlight() - lambda * x;
+            if (room >= b) {
+                return Decision.on(s, b);
+            }
+            long fit = (long) Math.max(0, room);
+            fit -= fit % slow.mss();
+            return fit < slow.mss() ? Decision.WAIT : Decision.on(s, fit);
+        });
     }
 
     /** X of the paper: what {@code fast} can send in {@code micros}, growing one segment per RTT. */

@@ -1,7 +1,5 @@
 package io.jmptcp.core.sched;
 
-import java.util.List;
-
 /**
  * ECF, Earliest Completion First (Lim, Nahum, Towsley, Gibbens: "ECF: An MPTCP Path Scheduler to
  * Manage Heterogeneous Paths", ACM CoNEXT 2017, Algorithm 1). Like minRTT it fills the fastest
@@ -36,22 +34,8 @@ public final class EcfScheduler implements Scheduler {
 
     @Override
     public Decision send(SchedConnection c) {
-        List<? extends SchedSubflow> subs = c.subflows();
-        int s = Scheduler.fastest(subs);
-        if (s < 0) {
-            return Decision.WAIT;
-        }
-        SchedSubflow slow = subs.get(s);
-        long b = Scheduler.newDataBytes(slow, c);
-        int f = Scheduler.fastestUsable(subs);
-        if (f < 0 || f == s || b <= 0) {
-            return Decision.on(s, b);
-        }
-        SchedSubflow fast = subs.get(f);
-        if (fast.srttMicros() <= 0 || slow.srttMicros() <= 0 || slow.srttMicros() <= fast.srttMicros()) {
-            return Decision.on(s, b);
-        }
-        return shouldWait(c, fast, slow) ? Decision.WAIT : Decision.on(s, b);
+        return Scheduler.minRttUnlessSlower(c,
+                (fast, slow, s, b) -> shouldWait(c, fast, slow) ? Decision.WAIT : Decision.on(s, b));
     }
 
     /** Algorithm 1 of the paper, with the state it keeps ({@code waiting}). */

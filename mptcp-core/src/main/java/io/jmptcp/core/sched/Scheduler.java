@@ -78,17 +78,7 @@ public interface Scheduler {
      * first sample.
      */
     static int fastest(List<? extends SchedSubflow> subflows) {
-        boolean backupsOnly = backupsOnly(subflows);
-        int best = -1;
-        long bestRtt = Long.MAX_VALUE;
-        for (int i = 0; i < subflows.size(); i++) {
-            SchedSubflow s = subflows.get(i);
-            if (eligible(s, backupsOnly) && s.srttMicros() < bestRtt) {
-                best = i;
-                bestRtt = s.srttMicros();
-            }
-        }
-        return best;
+        return fastest(subflows, true);
     }
 
     /**
@@ -96,17 +86,53 @@ public interface Scheduler {
      * and ECF compare it with the fastest one that has room).
      */
     static int fastestUsable(List<? extends SchedSubflow> subs) {
+        return fastest(subs, false);
+    }
+
+    /** The lowest-RTT subflow that may carry data (and has room, if {@code needRoom}); -1 if none. */
+    private static int fastest(List<? extends SchedSubflow> subs, boolean needRoom) {
         boolean backupsOnly = backupsOnly(subs);
         int best = -1;
         long bestRtt = Long.MAX_VALUE;
         for (int i = 0; i < subs.size(); i++) {
             SchedSubflow x = subs.get(i);
-            if (x.usable() && x.backup() == backupsOnly && x.srttMicros() < bestRtt) {
+            if (x.usable() && x.backup() == backupsOnly && (!needRoom || x.sendSpace() > 0)
+                    && x.srttMicros() < bestRtt) {
                 best = i;
                 bestRtt = x.srttMicros();
             }
         }
         return best;
+    }
+
+    /**
+     * BLEST's and ECF's shared shape: minRTT, except when the fastest subflow {@code f} is full
+     * and a slower one {@code s} with room would get {@code b} bytes; then {@code slower} decides
+     * (both RTTs known). Returns minRTT's decision in every other case.
+     */
+    static Decision minRttUnlessSlower(SchedConnection c, SlowerChoice slower) {
+        List<? extends SchedSubflow> subs = c.subflows();
+        int s = fastest(subs);
+        if (s < 0) {
+            return Decision.WAIT;
+        }
+        SchedSubflow slow = subs.get(s);
+        long b = newDataBytes(slow, c);
+        int f = fastestUsable(subs);
+        if (f < 0 || f == s || b <= 0) {
+            return Decision.on(s, b);
+        }
+        SchedSubflow fast = subs.get(f);
+        if (fast.srttMicros() <= 0 || slow.srttMicros() <= 0 || slow.srttMicros() <= fast.srttMicros()) {
+            return Decision.on(s, b);
+        }
+        return slower.decide(fast, slow, s, b);
+    }
+
+    /** What to do with {@code b} bytes that would go on the slower subflow {@code slow} (index {@code s}). */
+    @FunctionalInterface
+    interface SlowerChoice {
+        Decision decide(SchedSubflow fast, SchedSubflow slow, int s, long b);
     }
 
     /**
