@@ -26,8 +26,11 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,10 +105,45 @@ public final class ControlServer implements AutoCloseable {
                                 new Handler(report, addresses));
                     }
                 });
-        Channel ch = b.bind(UnixDomainSocketAddress.of(path)).sync().channel();
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        // bind(2) creates the socket file with the process umask's mode: bound in place, it would be
+        // connectable by others until the chmod. So it is bound in a fresh 0700 directory next to
+        // its place, made 0600 there, and renamed into place (a bound socket keeps working).
+        Path privateDir = Files.createTempDirectory(dir == null ? Path.of(".") : dir, ".ctl",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path staging = privateDir.resolve("s");
+        Channel ch;
+        try {
+            ch = b.bind(UnixDomainSocketAddress.of(staging)).sync().channel();
+            try {
+                Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rw-------"));
+                Files.move(staging, path, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException | RuntimeException e) {
+                ch.close().syncUninterruptibly();
+                throw e;
+            }
+        } finally {
+            Files.deleteIfExists(staging);
+            Files.deleteIfExists(privateDir);
+        }
+        if (dir != null) {
+            warnIfOpen(dir);
+        }
         LOG.info("control socket {}", path);
         return new ControlServer(ch, path);
+    }
+
+    /** A directory others may write to (without the sticky bit) lets them replace the socket. */
+    private static void warnIfOpen(Path dir) {
+        try {
+            Set<PosixFilePermission> p = Files.getPosixFilePermissions(dir);
+            boolean sticky = (((Number) Files.getAttribute(dir, "unix:mode")).intValue() & 01000) != 0;
+            if (!sticky && (p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE))) {
+                LOG.warn("control socket directory {} is writable by others ({}): they can replace the socket",
+                        dir, PosixFilePermissions.toString(p));
+            }
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            LOG.debug("cannot check {}: {}", dir, e.toString());
+        }
     }
 
     private static boolean alive(Path path) {

@@ -114,10 +114,7 @@ public final class StatusReport {
                         .put("retransmits", s.retransmits());
             }
         }
-        ObjectNode c = countersNode();
-        ObjectNode rejected = c.putObject("socks_rejected_total");
-        rejections.forEach(rejected::put);
-        root.set("counters", c);
+        root.set("counters", countersNode());
         ArrayNode eps = root.putArray("endpoints");
         for (Endpoint e : endpoints) {
             eps.add(ControlServer.endpoint(e));
@@ -125,7 +122,10 @@ public final class StatusReport {
         return write(root);
     }
 
-    /** The counters alone as one JSON object (the control socket's {@code counters} request). */
+    /**
+     * The counters alone as one JSON object (the control socket's {@code counters} request), the
+     * same object as status's {@code counters}: SOCKS refusals by reason in {@code socks_rejected_total}.
+     */
     public String countersJson() {
         return write(countersNode());
     }
@@ -133,6 +133,8 @@ public final class StatusReport {
     private ObjectNode countersNode() {
         ObjectNode c = JSON.createObjectNode();
         counters.forEach(c::put);
+        ObjectNode rejected = c.putObject("socks_rejected_total");
+        rejections.forEach(rejected::put);
         return c;
     }
 

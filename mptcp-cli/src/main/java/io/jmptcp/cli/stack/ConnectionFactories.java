@@ -38,10 +38,19 @@ public final class ConnectionFactories {
         if (o.maxSubflows != null && (o.maxSubflows < 1 || o.maxSubflows > 8)) {
             throw new IllegalArgumentException("--max-subflows must be 1..8, got " + o.maxSubflows);
         }
+        if (o.maxConnections < 1) {
+            throw new IllegalArgumentException("--max-connections must be at least 1, got " + o.maxConnections);
+        }
         if (o.mptcp == StackOptions.Mode.on) {
             return new MptcpConnectionFactory(mptcpConfig(o));
         }
         List<String> mptcpOnly = new ArrayList<>();
+        if (o.maxRemoteAddresses != null) {
+            mptcpOnly.add("--max-remote-addresses");
+        }
+        if (o.maxOutOfOrder != null) {
+            mptcpOnly.add("--max-ofo");
+        }
         if (o.checksum) {
             mptcpOnly.add("--checksum");
         }
@@ -100,7 +109,19 @@ public final class ConnectionFactories {
         if (o.maxSubflows != null) {
             c.maxSubflows(o.maxSubflows);
         }
+        if (o.maxOutOfOrder != null) {
+            if (o.maxOutOfOrder < 1) {
+                throw new IllegalArgumentException("--max-ofo must be at least 1 byte, got " + o.maxOutOfOrder);
+            }
+            c.maxOutOfOrder(o.maxOutOfOrder);
+        }
         PmConfig pm = c.pm;
+        if (o.maxRemoteAddresses != null) {
+            if (o.maxRemoteAddresses < 0 || o.maxRemoteAddresses > 255) {
+                throw new IllegalArgumentException("--max-remote-addresses must be 0..255, got " + o.maxRemoteAddresses);
+            }
+            pm.maxRemoteAddresses = o.maxRemoteAddresses;
+        }
         if (o.addAddrAccepted != null) {
             if (o.addAddrAccepted < 0 || o.addAddrAccepted > 8) {
                 throw new IllegalArgumentException("--add-addr-accepted must be 0..8, got " + o.addAddrAccepted);

@@ -51,6 +51,21 @@ public final class StackOptions {
             description = "most subflows per connection, the initial one included (default 3: Linux's subflows limit 2, plus one; MPTCP)")
     public Integer maxSubflows;
 
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "10000",
+            description = "most connections the stack holds; SYNs for more are refused with a RST and counted "
+                    + "(connection_limit_refused) once no half-open one can make room (default ${DEFAULT-VALUE})")
+    public int maxConnections = 10000;
+
+    @Option(names = "--max-remote-addresses", paramLabel = "N",
+            description = "peer addresses (ADD_ADDR) remembered per connection; more are dropped and counted "
+                    + "(mptcp_addaddrdrop) (default 8; MPTCP)")
+    public Integer maxRemoteAddresses;
+
+    @Option(names = "--max-ofo", paramLabel = "BYTES",
+            description = "connection-level out-of-order data held per connection; more is dropped and counted "
+                    + "(mptcp_ofodrop) (default: the receive buffer, 4 MiB; MPTCP)")
+    public Integer maxOutOfOrder;
+
     @Option(names = "--endpoint", paramLabel = "IP=FLAGS",
             description = "a stack address with path-manager flags, as ip mptcp endpoint: a comma list of signal, subflow, "
                     + "backup, fullmesh (repeatable; the address is owned like an --address, which is subflow by default)")

@@ -125,7 +125,8 @@ public final class StackRuntime implements AutoCloseable {
                 throw new IOException("cannot write --pcap " + o.pcap + ": " + e.getMessage(), e);
             }
         }
-        Stack stack = new Stack(io, factory, endpoints, true).start(); // TUN: writes from a second thread
+        // TUN: writes from a second thread
+        Stack stack = new Stack(io, factory, endpoints, true).maxConnections(o.maxConnections).start();
         return new StackRuntime(io, tun, stack);
     }
 

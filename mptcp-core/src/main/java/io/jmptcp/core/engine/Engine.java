@@ -214,6 +214,8 @@ public final class Engine implements StackContext {
     /** Insertion-ordered, so every walk over the connections is the same from run to run. */
     private final Map<Connection, Entry> entries = new LinkedHashMap<>();
     private final Map<Integer, Listener> listeners = new HashMap<>();
+    /** Most connections at a time (every state, outgoing ones included); new SYNs beyond it are refused. */
+    private volatile int maxConnections = Integer.MAX_VALUE;
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final ArrayDeque<Entry> touched = new ArrayDeque<>();
     private final ArrayList<Entry> due = new ArrayList<>();
@@ -532,6 +534,23 @@ public final class Engine implements StackContext {
         return entries.size();
     }
 
+    /**
+     * Caps the connections the engine holds: a SYN for a new connection (not an MP_JOIN, which the
+     * subflow limit bounds) that finds {@code max} connections first evicts the listener's oldest
+     * half-open one, as a full SYN queue does, and with none to evict is refused with a RST and
+     * counted ({@link StackMib#CONNECTION_LIMIT_REFUSED}). Outgoing connections are not refused.
+     */
+    public void maxConnections(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("maxConnections must be at least 1, got " + max);
+        }
+        this.maxConnections = max;
+    }
+
+    public int maxConnections() {
+        return maxConnections;
+    }
+
     /** The live connections, oldest first. */
     public List<Connection> connections() {
         return new ArrayList<>(entries.keySet());
@@ -717,6 +736,15 @@ public final class Engine implements StackContext {
             return;
         }
         if (l.halfOpen.size() >= l.maxHalfOpen) {
+            evictOldestHalfOpen(now, l);
+        }
+        if (entries.size() >= maxConnections
+                && TcpOptionCodec.first(syn.header().options(), MptcpOption.MpJoinSyn.class) == null) {
+            if (l.halfOpen.isEmpty()) {
+                mib.inc(StackMib.CONNECTION_LIMIT_REFUSED);
+                sendReset(tuple, syn);
+                return;
+            }
             evictOldestHalfOpen(now, l);
         }
         ConnectionFactory.Accepted a;

@@ -109,5 +109,12 @@ public enum MptcpMib {
     /** jmptcp: connections that failed after the close timeout passed without any subflow. */
     CloseTimeout,
     /** MPTCP options that failed validation (wrong length, version or flags) and were ignored. */
-    OptionInvalid
+    OptionInvalid,
+    /**
+     * jmptcp: a DATA_FIN that contradicts the stream (at another DSN than the one taken, below data
+     * already received), ignored; or data beyond the DATA_FIN, dropped.
+     */
+    DataFinConflict,
+    /** jmptcp (after TcpExt TCPOFODrop): out-of-order data dropped because the connection held its most. */
+    OFODrop
 }

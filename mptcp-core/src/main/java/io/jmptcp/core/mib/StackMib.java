@@ -30,6 +30,12 @@ public enum StackMib {
     OUT_RSTS,
     /** SYNs the connection factory refused (answered with a RST). */
     ACCEPT_REFUSED,
+    /**
+     * SYNs for a new connection refused with a RST because the engine already held its most
+     * connections ({@link io.jmptcp.core.engine.Engine#maxConnections(int)}) and no half-open one
+     * could make room.
+     */
+    CONNECTION_LIMIT_REFUSED,
     /** Connections opened (active and passive). */
     CONNECTIONS_OPENED,
     /** Connections forgotten once finished. */

@@ -16,6 +16,10 @@ import java.util.TreeMap;
 public final class DataReceiveBuffer {
     private final long initialDsn;
     private int capacity;
+    /** Bound on out-of-order bytes held; follows {@link #grow} when it defaulted to the capacity. */
+    private int maxOutOfOrder;
+    private final boolean maxOutOfOrderIsCapacity;
+    private long outOfOrderDropped;
 
     /** Offset of the next byte expected in order; DATA_ACK = initialDsn + ackOffset. */
     private long ackOffset;
@@ -34,17 +38,29 @@ public final class DataReceiveBuffer {
     private long duplicateBytes;
     private long beyondWindowBytes;
     private long pastEdgeBytes;
+    private long finConflicts;
 
     /**
      * @param peerIdsn the peer's IDSN; its first data byte has DSN = IDSN + 1
      * @param capacity the buffer size in bytes, which bounds the advertised window
      */
     public DataReceiveBuffer(long peerIdsn, int capacity) {
-        if (capacity <= 0) {
-            throw new IllegalArgumentException("capacity must be positive: " + capacity);
+        this(peerIdsn, capacity, 0);
+    }
+
+    /**
+     * @param maxOutOfOrder the most out-of-order bytes held (0: {@code capacity}); data that would
+     *                      hold more is dropped and counted ({@link #outOfOrderDropped()})
+     */
+    public DataReceiveBuffer(long peerIdsn, int capacity, int maxOutOfOrder) {
+        if (capacity <= 0 || maxOutOfOrder < 0) {
+            throw new IllegalArgumentException("capacity must be positive, maxOutOfOrder not negative: "
+                    + capacity + ", " + maxOutOfOrder);
         }
         this.initialDsn = peerIdsn + 1;
         this.capacity = capacity;
+        this.maxOutOfOrderIsCapacity = maxOutOfOrder == 0;
+        this.maxOutOfOrder = maxOutOfOrderIsCapacity ? capacity : maxOutOfOrder;
         this.advertisedEdge = capacity;
     }
 
@@ -56,6 +72,9 @@ public final class DataReceiveBuffer {
     /** Raises the capacity (auto-tuning, {@link ReceiveBufferTuner}); it never shrinks. */
     public void grow(int newCapacity) {
         capacity = Math.max(capacity, newCapacity);
+        if (maxOutOfOrderIsCapacity) {
+            maxOutOfOrder = capacity;
+        }
     }
 
     /** The DATA_ACK to send: the DSN of the next byte expected (one past DATA_FIN once it is in). */
@@ -83,11 +102,15 @@ public final class DataReceiveBuffer {
 
     /**
      * Takes mapped data from a subflow. Returns the number of bytes that became deliverable in
-     * order. Duplicates are trimmed. Bytes beyond the advertised right edge are still kept while
-     * they fit in one more buffer's worth: a subflow has already acknowledged them, so dropping them
-     * would leave a hole that only a connection-level retransmission could fill (a sender may
-     * overshoot the edge when it pairs a DATA_ACK with a window from another segment). Bytes past
-     * that hard limit are dropped and counted.
+     * order. Duplicates are trimmed; where data overlaps data already held, the first copy is kept
+     * (as Linux keeps it) and the overlap counted as duplicate. Data that starts out of order and
+     * reaches past the advertised right edge is cut at the edge and counted, as Linux drops it: it
+     * cannot be data the sender was allowed to send, and kept it would shadow the real bytes for
+     * those DSNs (a mapping rewritten on the path). Data that continues the stream in order is
+     * kept past the edge while it fits in one more buffer's worth: a subflow has already
+     * acknowledged it, and a sender may overshoot the edge when it pairs a DATA_ACK with a window
+     * from another segment. Bytes beyond an accepted DATA_FIN are dropped and counted as a
+     * DATA_FIN conflict.
      */
     public int receive(long dsn, byte[] data, int off, int len) {
         long start = dsn - initialDsn;
@@ -96,10 +119,17 @@ public final class DataReceiveBuffer {
             duplicateBytes += len;
             return 0;
         }
+        if (finOffset >= 0 && end > finOffset) {
+            finConflicts++;
+            end = Math.max(finOffset, start);
+            if (end <= start) {
+                return 0;
+            }
+        }
         if (end > advertisedEdge) {
             pastEdgeBytes += end - Math.max(advertisedEdge, start);
         }
-        long hardEdge = advertisedEdge + capacity;
+        long hardEdge = start <= ackOffset ? advertisedEdge + capacity : advertisedEdge;
         if (end > hardEdge) {
             long cut = end - Math.max(hardEdge, start);
             beyondWindowBytes += cut;
@@ -117,12 +147,33 @@ public final class DataReceiveBuffer {
         return drainInOrder();
     }
 
-    /** Records the DATA_FIN at the given DSN (the DSN of the FIN's own sequence byte). */
-    public void receiveDataFin(long finDsn) {
+    /**
+     * Records the DATA_FIN at the given DSN (the DSN of the FIN's own sequence byte). A DATA_FIN
+     * that contradicts the stream is ignored and counted ({@link #finConflicts()}): one at another
+     * DSN than the DATA_FIN already taken, one below data already delivered in order, or one
+     * below data already held out of order. Returns whether it was taken (or repeated).
+     */
+    public boolean receiveDataFin(long finDsn) {
         long at = finDsn - initialDsn;
-        if (finOffset < 0 && at >= ackOffset) {
-            finOffset = at;
+        if (finOffset >= 0) {
+            if (at != finOffset) {
+                finConflicts++;
+                return false;
+            }
+            return true;
         }
+        Map.Entry<Long, byte[]> last = outOfOrder.lastEntry();
+        if (at < ackOffset || (last != null && last.getKey() + last.getValue().length > at)) {
+            finConflicts++;
+            return false;
+        }
+        finOffset = at;
+        return true;
+    }
+
+    /** DATA_FINs ignored because they contradict the stream, and data segments cut at the DATA_FIN. */
+    public long finConflicts() {
+        return finConflicts;
     }
 
     private void insertOutOfOrder(long start, byte[] data, int off, int len) {
@@ -140,6 +191,14 @@ public final class DataReceiveBuffer {
                 off += (int) (belowEnd - start);
                 start = belowEnd;
             }
+        }
+        if (start > ackOffset && end - start > maxOutOfOrder - outOfOrderBytes) {
+            // Out of order and over the limit: the tail that does not fit is dropped (the sender
+            // sends it again at the data level). Overlap with held data is counted as dropped too,
+            // so the bound holds whatever the overlap.
+            long room = Math.max(0, maxOutOfOrder - outOfOrderBytes);
+            outOfOrderDropped += end - start - room;
+            end = start + room;
         }
         while (start < end) {
             Map.Entry<Long, byte[]> next = outOfOrder.ceilingEntry(start);
@@ -218,6 +277,11 @@ public final class DataReceiveBuffer {
     /** Bytes that arrived past the advertised right edge (kept or dropped): the sender overshot. */
     public long pastEdgeBytes() {
         return pastEdgeBytes;
+    }
+
+    /** Out-of-order bytes dropped because {@code maxOutOfOrder} were held. */
+    public long outOfOrderDropped() {
+        return outOfOrderDropped;
     }
 
     /** Bytes held out of order. */

@@ -66,6 +66,11 @@ public final class MptcpConfig {
      */
     public int receiveBufferInitial = 0;
     /**
+     * Connection-level out-of-order data held, in bytes (0: the receive buffer, which the window
+     * bounds it by anyway); more is dropped and counted (OFODrop).
+     */
+    public int maxOutOfOrder;
+    /**
      * Opportunistic retransmission and penalisation (Raiciu et al., NSDI 2012): when new data is
      * blocked by the peer's connection-level window and the data at DATA_ACK sits on a slower
      * subflow, send it again on a faster subflow with room and halve the slow subflow's window.
@@ -85,6 +90,7 @@ public final class MptcpConfig {
         c.announce = announce;
         c.receiveBuffer = receiveBuffer;
         c.receiveBufferInitial = receiveBufferInitial;
+        c.maxOutOfOrder = maxOutOfOrder;
         c.opportunisticRetransmission = opportunisticRetransmission;
         c.pm = pm.copy();
         c.joinInitialAddress = joinInitialAddress;
@@ -115,6 +121,7 @@ public final class MptcpConfig {
         receiveBuffer = max;
         return this;
     }
+    public MptcpConfig maxOutOfOrder(int v) { maxOutOfOrder = v; return this; }
     public MptcpConfig opportunisticRetransmission(boolean v) { opportunisticRetransmission = v; return this; }
     public MptcpConfig announce(boolean v) { announce = v; return this; }
     public MptcpConfig pm(PmConfig v) { pm = v; return this; }

@@ -140,7 +140,7 @@ public final class MptcpConnection implements Connection {
         this.rcvTuner = new ReceiveBufferTuner(cfg.receiveBufferInitial > 0
                 ? Math.min(cfg.receiveBufferInitial, cfg.receiveBuffer) : cfg.receiveBuffer, cfg.receiveBuffer);
         if (fallback) {
-            rcv = new DataReceiveBuffer(0, rcvTuner.capacity());
+            rcv = new DataReceiveBuffer(0, rcvTuner.capacity(), cfg.maxOutOfOrder);
         }
         this.dataNxt = snd.dataEnd();
         this.sndWndEnd = dataNxt;
@@ -338,7 +338,7 @@ public final class MptcpConnection implements Connection {
     private void setRemoteKey(long key) {
         remoteKey = key;
         remoteKeyKnown = true;
-        rcv = new DataReceiveBuffer(MptcpCrypto.idsn(key), rcvTuner.capacity());
+        rcv = new DataReceiveBuffer(MptcpCrypto.idsn(key), rcvTuner.capacity(), cfg.maxOutOfOrder);
     }
 
     /** The first subflow's handshake showed no MPTCP: plain TCP from the start (section 3.7). */
@@ -374,7 +374,7 @@ public final class MptcpConnection implements Connection {
         }
         fallback = true;
         if (rcv == null) {
-            rcv = new DataReceiveBuffer(0, rcvTuner.capacity());
+            rcv = new DataReceiveBuffer(0, rcvTuner.capacity(), cfg.maxOutOfOrder);
         }
         MptcpSubflow s = subflows.get(0);
         // Bytes keep the DSN they had: the subflow's relation between SSN and DSN (infinite mapping).
@@ -426,7 +426,13 @@ public final class MptcpConnection implements Connection {
         if (DataSeq.lt(ack, dsn)) {
             mib.inc(MptcpMib.OFOQueue);
         }
+        long finBefore = rcv.finConflicts();
+        long ofoBefore = rcv.outOfOrderDropped();
         rcv.receive(dsn, data, off, len);
+        mib.add(MptcpMib.DataFinConflict, rcv.finConflicts() - finBefore);
+        if (rcv.outOfOrderDropped() > ofoBefore) {
+            mib.inc(MptcpMib.OFODrop);
+        }
         mib.add(MptcpMib.DuplicateData, rcv.duplicateBytes() - dupBefore);
         if (rcv.beyondWindowBytes() > beyondBefore) {
             mib.inc(MptcpMib.NoDSSInWindow);
@@ -443,7 +449,10 @@ public final class MptcpConnection implements Connection {
             return;
         }
         boolean had = rcv.finReceived();
-        rcv.receiveDataFin(finDsn);
+        if (!rcv.receiveDataFin(finDsn)) {
+            mib.inc(MptcpMib.DataFinConflict);
+            return;
+        }
         if (!had) {
             s.tcp.sendAck(); // acknowledge the DATA_FIN at once (section 3.3.3)
         }
@@ -1561,6 +1570,11 @@ public final class MptcpConnection implements Connection {
         @Override
         public boolean activeOpen() {
             return active;
+        }
+
+        @Override
+        public void remoteAddressDropped(InetAddress address) {
+            mib.inc(MptcpMib.AddAddrDrop); // as Linux counts an ADD_ADDR it cannot take
         }
 
         @Override

@@ -637,18 +637,32 @@ public final class MptcpSubflow implements SchedSubflow, PmSubflow {
             reset(MpTcpRst.REASON_MPTCP_ERROR);
             return false;
         }
-        if (dss.dataFin()) {
+        if (dss.dataFin() && !(dss.hasChecksum() && dll > 1)) {
+            // with a checksum the mapping's bytes and its DATA_FIN count once it verifies (drain)
             conn.onDataFin(this, dsn + dll - 1);
         }
         return true;
     }
+
+    /** Where this subflow's mapped bytes go: the connection, and a verified mapping's DATA_FIN. */
+    private final ReceiveMappings.Sink toConnection = new ReceiveMappings.Sink() {
+        @Override
+        public void data(long dsn, byte[] data, int off, int len) {
+            conn.onData(dsn, data, off, len);
+        }
+
+        @Override
+        public void dataFin(long finDsn) {
+            conn.onDataFin(MptcpSubflow.this, finDsn);
+        }
+    };
 
     /** Moves in-order subflow bytes to the connection, split by mapping. */
     void drain() {
         RecvChunk c;
         while ((c = tcp.readChunk(1 << 16)) != null) {
             subflowBytesDelivered += c.length();
-            ReceiveMappings.Status st = mappings.deliver(c.data(), c.offset(), c.length(), conn::onData);
+            ReceiveMappings.Status st = mappings.deliver(c.data(), c.offset(), c.length(), toConnection);
             if (st == ReceiveMappings.Status.CHECKSUM_FAILED) {
                 mib().inc(MptcpMib.DataCsumErr);
                 if (!conn.onChecksumFailure(this, mappings.failedDsn(), mappings.failedBytes())) {

@@ -35,6 +35,13 @@ public final class ReceiveMappings {
     @FunctionalInterface
     public interface Sink {
         void data(long dsn, byte[] data, int off, int len);
+
+        /**
+         * The DATA_FIN of a checksummed mapping, at DSN {@code finDsn}, once the mapping verified:
+         * the checksum covers the F flag (through the data-level length), so it counts only then.
+         */
+        default void dataFin(long finDsn) {
+        }
     }
 
     /**
@@ -187,6 +194,9 @@ public final class ReceiveMappings {
                 m.held.length)) {
             verifiedMappings++;
             sink.data(m.dsn, m.held, 0, m.held.length);
+            if (m.dataFin) {
+                sink.dataFin(m.dsn + m.dataLevelLength - 1);
+            }
             return true;
         }
         failedDsn = m.dsn;

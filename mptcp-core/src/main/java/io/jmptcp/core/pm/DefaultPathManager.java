@@ -143,6 +143,7 @@ public final class DefaultPathManager implements PathManager {
         int p = port > 0 ? port : c.remotePort();
         Remote old = remotes.get(remoteId);
         if (old == null && remotes.size() >= cfg.maxRemoteAddresses) {
+            c.remoteAddressDropped(address);
             return;
         }
         if (old != null && old.address.equals(address) && old.port == p) {

@@ -54,4 +54,8 @@ public interface PmConnection {
 
     /** Changes our preference for a subflow: MP_PRIO with B = {@code backup} on it. */
     void setBackup(PmSubflow s, boolean backup);
+
+    /** An announced address was not remembered: the connection already knew its most (counted). */
+    default void remoteAddressDropped(InetAddress address) {
+    }
 }

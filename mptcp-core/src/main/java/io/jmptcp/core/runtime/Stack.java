@@ -109,6 +109,12 @@ public final class Stack implements StackContext, AutoCloseable {
         this.thread.setDaemon(true);
     }
 
+    /** Caps the connections the stack holds ({@link Engine#maxConnections(int)}); call before {@link #start()}. */
+    public Stack maxConnections(int max) {
+        engine.maxConnections(max);
+        return this;
+    }
+
     /** Starts the event loop. */
     public Stack start() {
         running = true;

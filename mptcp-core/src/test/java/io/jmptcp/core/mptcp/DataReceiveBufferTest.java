@@ -75,6 +75,62 @@ class DataReceiveBufferTest {
         assertTrue(b.atEof());
     }
 
+    @Test
+    void outOfOrderDataPastTheRightEdgeIsCutThere() {
+        DataReceiveBuffer b = new DataReceiveBuffer(IDSN, 10);
+        assertEquals(10, b.window());
+        // out of order, 4 bytes of which 2 lie past the edge at 10: only the 2 inside are kept
+        assertEquals(0, b.receive(IDSN + 1 + 8, new byte[] {1, 2, 3, 4}, 0, 4));
+        assertEquals(2, b.outOfOrderBytes());
+        assertEquals(2, b.beyondWindowBytes());
+        // wholly past the edge and out of order: dropped
+        assertEquals(0, b.receive(IDSN + 1 + 11, new byte[3], 0, 3));
+        assertEquals(5, b.beyondWindowBytes());
+        // the real bytes for those DSNs are not shadowed: in order, they fill up to the edge and beyond
+        byte[] real = {9, 9, 9, 9, 9, 9, 9, 9, 7, 7, 7, 7};
+        assertEquals(12, b.receive(IDSN + 1, real, 0, 12));
+        byte[] out = new byte[12];
+        b.read(out, 0, 12);
+        assertArrayEquals(new byte[] {9, 9, 9, 9, 9, 9, 9, 9, 1, 2, 7, 7}, out, "the first copy of 8 and 9 is kept");
+    }
+
+    @Test
+    void outOfOrderDataBeyondItsLimitIsDroppedAndInOrderDataIsNot() {
+        DataReceiveBuffer b = new DataReceiveBuffer(IDSN, 1000, 10);
+        b.receive(IDSN + 1 + 100, new byte[6], 0, 6);
+        b.receive(IDSN + 1 + 200, new byte[6], 0, 6); // only 4 fit
+        assertEquals(10, b.outOfOrderBytes());
+        assertEquals(2, b.outOfOrderDropped());
+        b.receive(IDSN + 1 + 300, new byte[1], 0, 1);
+        assertEquals(3, b.outOfOrderDropped());
+        // in order, any amount the window allows
+        assertEquals(50, b.receive(IDSN + 1, new byte[50], 0, 50));
+        assertEquals(10, b.outOfOrderBytes());
+        assertEquals(3, b.outOfOrderDropped());
+    }
+
+    @Test
+    void dataFinsThatContradictTheStreamAreIgnoredAndDataBeyondTheFinIsDropped() {
+        DataReceiveBuffer b = new DataReceiveBuffer(IDSN, 100);
+        b.receive(IDSN + 1 + 10, new byte[5], 0, 5); // out of order: 10..14
+        assertFalse(b.receiveDataFin(IDSN + 1 + 12), "a DATA_FIN below data already held");
+        assertEquals(1, b.finConflicts());
+        assertTrue(b.receiveDataFin(IDSN + 1 + 20));
+        assertTrue(b.receiveDataFin(IDSN + 1 + 20), "the same DATA_FIN again");
+        assertFalse(b.receiveDataFin(IDSN + 1 + 30), "another DATA_FIN");
+        assertEquals(2, b.finConflicts());
+        assertEquals(0, b.receive(IDSN + 1 + 18, new byte[5], 0, 5)); // 18..22: cut at the FIN, 20
+        assertEquals(3, b.finConflicts());
+        assertEquals(20, b.receive(IDSN + 1, new byte[10], 0, 10) + b.receive(IDSN + 1 + 15, new byte[3], 0, 3));
+        assertTrue(b.finReceived());
+        assertEquals(IDSN + 1 + 21, b.dataAck());
+        b.read(new byte[20], 0, 20);
+        assertTrue(b.atEof());
+        DataReceiveBuffer c = new DataReceiveBuffer(IDSN, 100);
+        c.receive(IDSN + 1, new byte[10], 0, 10);
+        assertFalse(c.receiveDataFin(IDSN + 1 + 5), "a DATA_FIN below data delivered in order");
+    }
+
     /** Any split of a stream into overlapping, duplicated, reordered pieces reads back intact. */
     @Property(tries = 200)
     void reassemblesAnyArrivalOrder(@ForAll @IntRange(min = 1, max = 3000) int size,

@@ -121,6 +121,11 @@ class DefaultPathManagerTest {
         }
 
         @Override
+        public void remoteAddressDropped(InetAddress address) {
+            log.add("dropped " + address.getHostAddress());
+        }
+
+        @Override
         public void setBackup(PmSubflow s, boolean backup) {
             ((Sub) s).backup = backup;
             log.add("prio " + s);
@@ -181,6 +186,22 @@ class DefaultPathManagerTest {
         pm2.onAddAddr(0, d, 5, ip("10.9.0.5"), 8443); // a repetition
         // A fullmesh endpoint joins it; the announced port is used.
         assertEquals(List.of("open 10.2.0.1#2->10.9.0.5:8443#5"), d.log);
+    }
+
+    @Test
+    void announcementsBeyondTheRememberedLimitAreDroppedAndCounted() {
+        Fake c = new Fake(true, endpoints());
+        c.limit = 8;
+        PmConfig cfg = new PmConfig();
+        cfg.maxRemoteAddresses = 2;
+        DefaultPathManager pm = new DefaultPathManager(cfg);
+        pm.onEstablished(0, c);
+        c.log.clear();
+        for (int id = 1; id <= 5; id++) {
+            pm.onAddAddr(0, c, id, ip("10.9.0." + (10 + id)), -1);
+        }
+        pm.onAddAddr(0, c, 2, ip("10.9.0.99"), -1); // a remembered id may change its address
+        assertEquals(List.of("dropped 10.9.0.13", "dropped 10.9.0.14", "dropped 10.9.0.15"), c.log);
     }
 
     @Test

@@ -61,6 +61,12 @@ final class HostileNet {
 
     HostileNet(long seed, MptcpConfig clientCfg, MptcpConfig serverCfg, long bytesEachWay, int backlog,
                int maxHalfOpen, Link.Config link) {
+        this(seed, clientCfg, serverCfg, bytesEachWay, backlog, maxHalfOpen, link, link);
+    }
+
+    /** As above, with the second path's links made from {@code link2}. */
+    HostileNet(long seed, MptcpConfig clientCfg, MptcpConfig serverCfg, long bytesEachWay, int backlog,
+               int maxHalfOpen, Link.Config link, Link.Config link2) {
         this.backlog = backlog;
         this.maxHalfOpen = maxHalfOpen;
         clientFactory = new MptcpConnectionFactory(clientCfg);
@@ -84,7 +90,8 @@ final class HostileNet {
         });
         listener = net.server.listen(PORT, backlog, maxHalfOpen);
         for (InetAddress c : List.of(C1, C2)) {
-            MultiPathNet.Path p = net.addPath(c, S, copy(link), copy(link));
+            Link.Config l = c.equals(C1) ? link : link2;
+            MultiPathNet.Path p = net.addPath(c, S, copy(l), copy(l));
             p.up.tap = pk -> see(pk, true);
             p.down.tap = pk -> see(pk, false);
         }

@@ -1,0 +1,159 @@
+package io.jmptcp.cli.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jmptcp.cli.status.StatusCommand;
+import io.jmptcp.cli.testbed.Testbed;
+import io.jmptcp.core.testutil.Host;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Faults of issue 13 on the testbed, the daemon (MPTCP, two paths) against the Linux kernel: the
+ * peer killed with SIGKILL in the middle of a download, and the daemon itself killed with SIGKILL
+ * and started again on the same device name, addresses and control socket.
+ */
+@Tag("netns")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DaemonFaultsNetnsTest {
+    private Testbed tb;
+    private Path tmp;
+    private String prefix;
+    private Path www;
+
+    @BeforeAll
+    void up() throws Exception {
+        Host.requireNetns("python3", "curl", "sha256sum", "mptcpize");
+        tb = Testbed.options(Testbed.randomPrefix("jfl")).paths(2).rate(1, 20).rate(2, 20).noSignal().up();
+        tmp = tb.dir();
+        prefix = tb.prefix();
+        www = Files.createDirectories(tmp.resolve("www"));
+        byte[] file = new byte[30 << 20];
+        new SplittableRandom(7).nextBytes(file);
+        Files.write(www.resolve("file.bin"), file);
+    }
+
+    @AfterAll
+    void down() {
+        if (tb != null) {
+            tb.close();
+        }
+    }
+
+    private Testbed.Proc server(String addr, int port) throws Exception {
+        Testbed.Proc p = tb.launch("srv", "mptcpize", "run", "python3", "-m", "http.server", "--bind", addr,
+                "--directory", www.toString(), String.valueOf(port)).start();
+        Testbed.await("the kernel server to listen", 20, () -> tb.sh("srv", "ss -ltnM | grep -q '" + addr + ":" + port + " '")
+                .exitCode() == 0);
+        return p;
+    }
+
+    private Testbed.Proc daemon(String tun, int socksPort, Path control) throws Exception {
+        List<String> c = new ArrayList<>(List.of("daemon", "--tun", tun, "--address", "10.3.1.1", "--address", "10.3.2.1",
+                "--socks", "127.0.0.1:" + socksPort, "--control", control.toString(), "--close-timeout", "5"));
+        Testbed.Proc p = tb.jmptcp("cli", c.toArray(String[]::new)).start();
+        p.await("the daemon to answer on its control socket", 60, () -> answers(control));
+        return p;
+    }
+
+    private static boolean answers(Path control) {
+        try {
+            return StatusCommand.ask(control, "status").startsWith("{");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private Testbed.Proc curl(int socksPort, Path out, int port) throws IOException {
+        return tb.launch("cli", "curl", "-sS", "--fail", "-o", out.toString(), "--limit-rate", "4M",
+                "--socks5-hostname", "127.0.0.1:" + socksPort, "http://10.2.1.1:" + port + "/file.bin").start();
+    }
+
+    private boolean deviceAndRoutes(String tun) {
+        return tb.sh("cli", "ip link show " + tun).exitCode() == 0
+                || tb.sh("cli", "ip route show table all | grep -q " + tun).exitCode() == 0;
+    }
+
+    /**
+     * The kernel server is killed with SIGKILL mid-download: its kernel ends the connection, the
+     * daemon ends the relay and forgets the connection, the SOCKS client sees the stream end short,
+     * and the daemon goes on serving; SIGTERM then leaves no device or route.
+     */
+    @Test
+    void thePeerKilledMidTransferIsCleanedUpAndTheDaemonServesOn() throws Exception {
+        String tun = prefix + "t1";
+        Path control = tmp.resolve("peer.sock");
+        Testbed.Proc d = daemon(tun, 1081, control);
+        Testbed.Proc srv = server("10.2.1.1", 8081);
+        Path out = tmp.resolve("peer-killed.bin");
+        Testbed.Proc c = curl(1081, out, 8081);
+        Testbed.await("the download to be under way", 60, () -> Files.exists(out) && Files.size(out) > (2 << 20));
+        srv.process().destroyForcibly(); // SIGKILL
+        assertNotEquals(0, c.exitCode(60), "the download cannot complete: " + c.out());
+        assertTrue(Files.size(out) < (30 << 20), "short");
+        long t0 = System.nanoTime();
+        Testbed.await("the daemon to forget the connection", 75, () -> {
+            String s = StatusCommand.ask(control, "status");
+            return s.startsWith("{\"connections\":[]") && DaemonNetnsTest.number(s, "relays_closed_total") >= 1;
+        });
+        System.out.printf("peer killed: the daemon forgot the connection %d ms after curl ended%n",
+                (System.nanoTime() - t0) / 1_000_000);
+        // the daemon serves on
+        server("10.2.1.1", 8082);
+        Path again = tmp.resolve("after-peer.bin");
+        Testbed.Proc c2 = tb.launch("cli", "curl", "-sS", "--fail", "-o", again.toString(),
+                "--socks5-hostname", "127.0.0.1:1081", "http://10.2.1.1:8082/file.bin").start();
+        assertEquals(0, c2.exitCode(120), c2.out() + d.out());
+        assertEquals(Testbed.sha256(www.resolve("file.bin")), Testbed.sha256(again));
+        d.terminate();
+        assertEquals(0, d.exitCode(30), d.out());
+        assertFalse(deviceAndRoutes(tun), "no device or route left");
+    }
+
+    /**
+     * The daemon killed with SIGKILL during a download (no drain, no clean-up of its own): started
+     * again with the same device name, addresses and control socket, it comes up, replaces the
+     * stale socket file, serves a download intact, and SIGTERM leaves no device or route.
+     */
+    @Test
+    void theDaemonKilledWithSigkillRestartsCleanlyOnTheSameDeviceAndAddresses() throws Exception {
+        String tun = prefix + "t2";
+        Path control = tmp.resolve("kill.sock");
+        server("10.2.1.1", 8083);
+        Testbed.Proc d = daemon(tun, 1082, control);
+        Path out = tmp.resolve("daemon-killed.bin");
+        Testbed.Proc c = curl(1082, out, 8083);
+        Testbed.await("the download to be under way", 60, () -> Files.exists(out) && Files.size(out) > (2 << 20));
+        d.process().destroyForcibly(); // SIGKILL
+        d.process().waitFor();
+        assertNotEquals(0, c.exitCode(120), "the download cannot complete: " + c.out());
+        assertTrue(Files.exists(control), "a killed daemon leaves its socket file behind");
+        boolean left = deviceAndRoutes(tun);
+        System.out.println("after SIGKILL the device " + tun + (left ? " was still there" : " was gone with the process"));
+
+        Testbed.Proc d2 = daemon(tun, 1082, control);
+        assertEquals(0, tb.sh("cli", "ip link show " + tun + " && ip route show | grep -q '10.3.1.1 dev " + tun + "'"
+                + " && ip route show | grep -q '10.3.2.1 dev " + tun + "'").exitCode(), "device and routes again");
+        Path again = tmp.resolve("after-restart.bin");
+        Testbed.Proc c2 = tb.launch("cli", "curl", "-sS", "--fail", "-o", again.toString(),
+                "--socks5-hostname", "127.0.0.1:1082", "http://10.2.1.1:8083/file.bin").start();
+        assertEquals(0, c2.exitCode(120), c2.out() + d2.out());
+        assertEquals(Testbed.sha256(www.resolve("file.bin")), Testbed.sha256(again));
+        d2.terminate();
+        assertEquals(0, d2.exitCode(30), d2.out());
+        assertFalse(deviceAndRoutes(tun), "no device or route left");
+        assertFalse(Files.exists(control), "the control socket is removed");
+    }
+}
