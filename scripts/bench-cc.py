@@ -78,6 +78,7 @@ def client(a, work, who, port, send=None, cc=None, bind="10.1.1.1"):
     cmd = ns(a, "cli") + ["python3", PEER, "client", "10.2.1.1", str(port), "--bind", bind,
                           "--send", str(send if send else BIG)]
     cmd += (["--mptcp"] if who == "kernel" else []) + (["--cc", cc] if cc else [])
+    cmd += ["--pace"] if a.kernel_pace else []
     return popen(cmd, stdout=out, stderr=err), out, err
 
 
@@ -276,6 +277,9 @@ def main():
                     help="moveaway: the uplink tbf on the client's veth (testbed.sh's default) instead of in the router")
     ap.add_argument("--router-uplink", action="store_true", help="aggregation: the uplink tbf in the router")
     ap.add_argument("--kernel-cc", help="congestion control of the kernel MPTCP client's socket")
+    ap.add_argument("--kernel-pace", action="store_true",
+                    help="pace the kernel clients' sockets (the TCP flow's and the kernel MPTCP client's): "
+                         "without it cubic sends TSO bursts into the drop-tail queue")
     ap.add_argument("--stats-dir", help="keep jmptcp's per-interval connection state (nc --stats) here, a file per run")
     ap.add_argument("--stats-ms", type=int, default=250, help="the --stats interval, ms")
     a = ap.parse_args()

@@ -103,6 +103,7 @@ def main():
     ap.add_argument("--hold", action="store_true")
     ap.add_argument("--timing", action="store_true")
     ap.add_argument("--first-byte")
+    ap.add_argument("--pace", action="store_true", help="client: pace the socket (SO_MAX_PACING_RATE)")
     ap.add_argument("--cc", help="TCP congestion control of the socket (TCP_CONGESTION; MPTCP passes it to its subflows)")
     a = ap.parse_args()
     proto = IPPROTO_MPTCP if a.mptcp else socket.IPPROTO_TCP
@@ -121,6 +122,13 @@ def main():
         c = socket.socket(family_of(a.host), socket.SOCK_STREAM, proto)
         if a.cc:
             c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, a.cc.encode())
+        if a.pace:
+            # Any finite SO_MAX_PACING_RATE turns on the kernel's internal TCP pacing (at its own
+            # rate, cwnd/srtt times 2 in slow start, 1.2 after), which cubic never asks for.
+            try:
+                c.setsockopt(socket.SOL_SOCKET, 47, 1_250_000_000)  # SO_MAX_PACING_RATE, 10 Gbit/s
+            except OSError as e:  # MPTCP sockets refuse it (EOPNOTSUPP): their subflows stay unpaced
+                print(f"peer: --pace: {e}", file=sys.stderr)
         if a.bind:
             c.bind((a.bind, 0))
         c.connect((a.host, a.port))
