@@ -28,9 +28,12 @@ public record TunConfig(String name, int mtu, List<String> stackAddresses, List<
         deviceAddresses = List.copyOf(deviceAddresses);
     }
 
-    /** Offloads on. */
+    /**
+     * Offloads off: one packet per read and write, so {@link TunPacketIo#device()} can be used
+     * raw (the benchmarks and device tests do). The stack's CLI turns them on ({@link #withOffload}).
+     */
     public TunConfig(String name, int mtu, List<String> stackAddresses, List<String> deviceAddresses, String netns) {
-        this(name, mtu, stackAddresses, deviceAddresses, netns, true);
+        this(name, mtu, stackAddresses, deviceAddresses, netns, false);
     }
 
     /** This configuration with offloads on or off. */
@@ -38,7 +41,7 @@ public record TunConfig(String name, int mtu, List<String> stackAddresses, List<
         return new TunConfig(name, mtu, stackAddresses, deviceAddresses, netns, on);
     }
 
-    /** A device in the current namespace with host routes to the stack's addresses. */
+    /** A device in the current namespace with host routes to the stack's addresses; offloads off. */
     public static TunConfig of(String name, int mtu, List<String> stackAddresses) {
         return new TunConfig(name, mtu, stackAddresses, List.of(), null);
     }
