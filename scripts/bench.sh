@@ -156,21 +156,34 @@ printf 'kernel TCP  iperf3    %7.3f Gbit/s  (5 s, for reference)\n' "$IPERF"
 
 read -ra JAVA_OPTS <<< "${JMPTCP_JAVA_OPTS:-}"
 NC=(ip netns exec "$P-cli" java "${JAVA_OPTS[@]}" -jar "$JAR" nc --mptcp off --tun "${P}t0" --address 10.3.1.1)
+# Offloads on (the default: TSO super-segments through the TUN, issue 12), then --no-offload
+# (one packet per read and write), in the same run.
 start_sink 7002
 head -c "$BYTES" /dev/zero | "${NC[@]}" 10.2.1.1 7002 > /dev/null 2> "$WORK/nc-up.err" || { cat "$WORK/nc-up.err" >&2; exit 1; }
 UP=$(gbit 7002)
-printf 'jmptcp      upload    %7.3f Gbit/s\n' "$UP"
+printf 'jmptcp      upload    %7.3f Gbit/s  (offloads)\n' "$UP"
 
 start_sink 7003 "$BYTES"
 "${NC[@]}" 10.2.1.1 7003 < /dev/null > /dev/null 2> "$WORK/nc-down.err" || { cat "$WORK/nc-down.err" >&2; exit 1; }
 DOWN=$(gbit 7003)
-printf 'jmptcp      download  %7.3f Gbit/s\n' "$DOWN"
-grep -h 'stack counters' "$WORK/nc-up.err" "$WORK/nc-down.err" | sed 's/^.*stack counters/  counters/' || true
+printf 'jmptcp      download  %7.3f Gbit/s  (offloads)\n' "$DOWN"
+
+start_sink 7004
+head -c "$BYTES" /dev/zero | "${NC[@]}" --no-offload 10.2.1.1 7004 > /dev/null 2> "$WORK/nc-up-no.err" || { cat "$WORK/nc-up-no.err" >&2; exit 1; }
+UPNO=$(gbit 7004)
+printf 'jmptcp      upload    %7.3f Gbit/s  (--no-offload)\n' "$UPNO"
+
+start_sink 7005 "$BYTES"
+"${NC[@]}" --no-offload 10.2.1.1 7005 < /dev/null > /dev/null 2> "$WORK/nc-down-no.err" || { cat "$WORK/nc-down-no.err" >&2; exit 1; }
+DOWNNO=$(gbit 7005)
+printf 'jmptcp      download  %7.3f Gbit/s  (--no-offload)\n' "$DOWNNO"
+grep -h 'stack counters' "$WORK"/nc-*.err | sed 's/^.*stack counters/  counters/' || true
 
 echo "== ratios"
-awk -v u="$UP" -v d="$DOWN" -v k="$KERNEL" 'BEGIN {
-  printf "jmptcp upload / kernel TCP    %5.1f %%\n", 100 * u / k
-  printf "jmptcp download / kernel TCP  %5.1f %%\n", 100 * d / k }'
+awk -v u="$UP" -v d="$DOWN" -v un="$UPNO" -v dn="$DOWNNO" -v k="$KERNEL" 'BEGIN {
+  printf "jmptcp upload / kernel TCP    %5.1f %%  (--no-offload %5.1f %%)\n", 100 * u / k, 100 * un / k
+  printf "jmptcp download / kernel TCP  %5.1f %%  (--no-offload %5.1f %%)\n", 100 * d / k, 100 * dn / k
+  printf "offload / --no-offload        upload %.2fx  download %.2fx\n", u / un, d / dn }'
 
 echo
 echo "== raw TUN ceiling (scripts/bench-tun.sh $TUN_SECONDS)"

@@ -31,6 +31,14 @@ public final class TunDevice implements Closeable {
     static final long TUNSETIFF = 0x400454caL;
     static final short IFF_TUN = 0x0001;
     static final short IFF_NO_PI = 0x1000;
+    /** Every packet read or written is preceded by a struct virtio_net_hdr ({@link VirtioNetHdr}). */
+    static final short IFF_VNET_HDR = 0x4000;
+    /** _IOW('T', 208, unsigned int): the offloads the reader accepts (TUN_F_*), by value. */
+    static final long TUNSETOFFLOAD = 0x400454d0L;
+    /** TUN_F_*: the reader handles partial checksums, TCP super-packets over IPv4, over IPv6. */
+    public static final int TUN_F_CSUM = 0x01;
+    public static final int TUN_F_TSO4 = 0x02;
+    public static final int TUN_F_TSO6 = 0x04;
     /** struct ifreq: IFNAMSIZ (16) bytes of name, then the union (flags are a short at 16). */
     static final int IFREQ_SIZE = 40;
     static final int IFNAMSIZ = 16;
@@ -77,6 +85,15 @@ public final class TunDevice implements Closeable {
      * An existing persistent TUN device (ip tuntap add ... mode tun) is attached and left in place.
      */
     public static TunDevice open(String name) throws TunException {
+        return open(name, false);
+    }
+
+    /**
+     * As {@link #open(String)}; with {@code vnetHdr} every packet read and written carries a
+     * leading 10-byte virtio_net_hdr ({@code IFF_VNET_HDR}), which the offloads of
+     * {@link #setOffload} need.
+     */
+    public static TunDevice open(String name, boolean vnetHdr) throws TunException {
         byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
         if (name.isEmpty() || nameBytes.length >= IFNAMSIZ || name.contains("/") || name.contains(" ")) {
             throw new TunException("invalid device name '" + name
@@ -90,7 +107,7 @@ public final class TunDevice implements Closeable {
         }
         ByteBuffer ifr = ByteBuffer.allocateDirect(IFREQ_SIZE).order(ByteOrder.nativeOrder());
         ifr.put(0, nameBytes);
-        ifr.putShort(IFNAMSIZ, (short) (IFF_TUN | IFF_NO_PI));
+        ifr.putShort(IFNAMSIZ, (short) (IFF_TUN | IFF_NO_PI | (vnetHdr ? IFF_VNET_HDR : 0)));
         if (libc.ioctl(fd, TUNSETIFF, MEMORY.getDirectBufferAddress(ifr)) < 0) {
             int errno = LibC.errno();
             libc.close(fd);
@@ -103,6 +120,22 @@ public final class TunDevice implements Closeable {
             throw new TunException("eventfd failed [" + LibC.describe(errno) + "]", errno);
         }
         return new TunDevice(name, !existed, fd, efd);
+    }
+
+    /**
+     * Tells the kernel which offloads this reader handles (TUNSETOFFLOAD with TUN_F_* bits): with
+     * TUN_F_TSO4/6 it hands over TCP super-packets unsegmented and takes them on write. Needs a
+     * device opened with a virtio header.
+     */
+    public void setOffload(int tunFlags) throws IOException {
+        synchronized (writeLock) {
+            ensureOpen();
+            if (libc.ioctl(fd, TUNSETOFFLOAD, tunFlags) < 0) {
+                int errno = LibC.errno();
+                throw new TunException("TUNSETOFFLOAD 0x" + Integer.toHexString(tunFlags) + " on '" + name
+                        + "' failed [" + LibC.describe(errno) + "]", errno);
+            }
+        }
     }
 
     public String name() {

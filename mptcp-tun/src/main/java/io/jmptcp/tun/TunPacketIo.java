@@ -23,6 +23,13 @@ import org.slf4j.LoggerFactory;
  * <p>A TUN file descriptor returns one packet per read(2) and has no recvmmsg, so a batch is
  * made of successive non-blocking reads after one ppoll, until the queue is empty or the batch is
  * full.
+ *
+ * <p>With {@link TunConfig#offload()} the device is opened with a virtio header and TSO/checksum
+ * offloads ({@link TunDevice#setOffload}): a read may return a TCP super-packet of up to 64 KiB,
+ * which {@link GsoSplitter} cuts into the MTU-sized packets the stack expects (over several
+ * batches if need be), and the packets sent in one round are joined by {@link TcpCoalescer} into
+ * super-segments written once each at {@link #flush()}, so the kernel's forwarding work is done
+ * per 64 KiB instead of per packet.
  */
 public final class TunPacketIo implements PacketIo {
     private static final Logger LOG = LoggerFactory.getLogger(TunPacketIo.class);
@@ -36,6 +43,13 @@ public final class TunPacketIo implements PacketIo {
     /** The stack addresses routed into the device now, startup and runtime ones, in the order added. */
     private final LinkedHashSet<String> routes;
     private final ByteBuffer heapBounce;
+    /** Offload path (null without): receive side. */
+    private final ByteBuffer rxFrame;
+    private final VirtioNetHdr rxHdr = new VirtioNetHdr();
+    private final GsoSplitter splitter = new GsoSplitter();
+    /** Offload path (null without): send side, used by the one sending thread. */
+    private final TcpCoalescer coalescer;
+    private final TcpCoalescer.Sink deviceSink;
     private boolean closed;
 
     @FunctionalInterface
@@ -52,6 +66,9 @@ public final class TunPacketIo implements PacketIo {
         this.undo = undo;
         this.routes = routes;
         this.heapBounce = ByteBuffer.allocateDirect(65536);
+        this.rxFrame = config.offload() ? ByteBuffer.allocateDirect(VirtioNetHdr.LENGTH + 65536) : null;
+        this.coalescer = config.offload() ? new TcpCoalescer(64, true) : null;
+        this.deviceSink = device::write;
     }
 
     /**
@@ -78,12 +95,15 @@ public final class TunPacketIo implements PacketIo {
 
     private static TunPacketIo open(TunConfig config, NetConfig net, boolean ownsNet) throws IOException {
         TunDevice device = config.netns() == null
-                ? TunDevice.open(config.name())
-                : Netns.call(config.netns(), () -> TunDevice.open(config.name()));
+                ? TunDevice.open(config.name(), config.offload())
+                : Netns.call(config.netns(), () -> TunDevice.open(config.name(), config.offload()));
         Deque<Undo> undo = new ArrayDeque<>();
         LinkedHashSet<String> routes = new LinkedHashSet<>();
         String dev = device.name();
         try {
+            if (config.offload()) {
+                device.setOffload(TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 | TunDevice.TUN_F_TSO6);
+            }
             net.setMtu(dev, config.mtu());
             net.setUp(dev);
             for (String cidr : config.deviceAddresses()) {
@@ -100,8 +120,9 @@ public final class TunPacketIo implements PacketIo {
             device.close();
             throw e;
         }
-        LOG.info("TUN device {} ({}) up, MTU {}, routes to {}", dev,
-                device.created() ? "created" : "existing", config.mtu(), config.stackAddresses());
+        LOG.info("TUN device {} ({}) up, MTU {}, offloads {}, routes to {}", dev,
+                device.created() ? "created" : "existing", config.mtu(), config.offload() ? "on" : "off",
+                config.stackAddresses());
         return new TunPacketIo(device, config, net, ownsNet, undo, routes);
     }
 
@@ -198,6 +219,10 @@ public final class TunPacketIo implements PacketIo {
     }
 
     private void readAvailable(PacketBatch batch) throws IOException {
+        if (rxFrame != null) {
+            readAvailableSplitting(batch);
+            return;
+        }
         while (!batch.isFull()) {
             ByteBuffer slot = batch.beginAdd();
             if (slot.isDirect()) {
@@ -217,9 +242,49 @@ public final class TunPacketIo implements PacketIo {
         }
     }
 
+    /** Offload path: frames read with their virtio header, handed out packet by packet. */
+    private void readAvailableSplitting(PacketBatch batch) throws IOException {
+        while (!batch.isFull()) {
+            if (!splitter.hasNext()) {
+                rxFrame.clear();
+                if (device.read(rxFrame) == 0) {
+                    return;
+                }
+                int n = rxFrame.position();
+                if (n > VirtioNetHdr.LENGTH) {
+                    splitter.begin(rxFrame, VirtioNetHdr.LENGTH, n - VirtioNetHdr.LENGTH, rxHdr.decode(rxFrame, 0));
+                }
+                continue;
+            }
+            ByteBuffer slot = batch.beginAdd();
+            int len = splitter.next(slot);
+            if (len < 0) {
+                batch.abortAdd();
+            } else {
+                batch.commitAdd(len);
+            }
+        }
+    }
+
     @Override
     public void send(ByteBuffer packet) throws IOException {
-        device.write(packet);
+        if (coalescer != null) {
+            coalescer.add(packet, deviceSink);
+        } else {
+            device.write(packet);
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (coalescer != null) {
+            coalescer.flush(deviceSink);
+        }
+    }
+
+    /** Offload path: received packets dropped as malformed (0 without offloads). */
+    public long malformedReceived() {
+        return splitter.malformed();
     }
 
     @Override

@@ -99,6 +99,11 @@ public final class StackOptions {
             description = "use this stack address only as a backup path: B flag on its joins (repeatable; MPTCP)")
     public List<String> backup = new ArrayList<>();
 
+    @Option(names = "--no-offload",
+            description = "one packet per TUN read and write: no virtio header, no TSO super-packets, no "
+                    + "checksum offload (default: offloads on)")
+    public boolean noOffload;
+
     @Option(names = "--pcap", paramLabel = "FILE", description = "record every packet the stack sends and receives")
     public Path pcap;
 }

@@ -115,7 +115,7 @@ public final class StackRuntime implements AutoCloseable {
         for (InetAddress a : endpoints.addresses()) {
             texts.add(a.getHostAddress());
         }
-        TunPacketIo tun = TunPacketIo.open(TunConfig.of(o.tun, o.mtu, texts));
+        TunPacketIo tun = TunPacketIo.open(TunConfig.of(o.tun, o.mtu, texts).withOffload(!o.noOffload));
         PacketIo io = tun;
         if (o.pcap != null) {
             try {

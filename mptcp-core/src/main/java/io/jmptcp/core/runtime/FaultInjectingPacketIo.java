@@ -129,6 +129,11 @@ public final class FaultInjectingPacketIo implements PacketIo {
     }
 
     @Override
+    public void flush() throws IOException {
+        inner.flush();
+    }
+
+    @Override
     public void wakeup() {
         inner.wakeup();
     }

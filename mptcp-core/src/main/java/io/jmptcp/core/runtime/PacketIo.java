@@ -38,6 +38,13 @@ public interface PacketIo extends Closeable {
      */
     void send(ByteBuffer packet) throws IOException;
 
+    /**
+     * Ends a run of {@link #send} calls: an I/O that holds packets back to join them (TUN
+     * offloads) writes them now. Called after every round of the event loop. Default: nothing.
+     */
+    default void flush() throws IOException {
+    }
+
     /** Makes a {@link #receive} that is waiting (or the next one) return at once with 0 packets. */
     void wakeup();
 

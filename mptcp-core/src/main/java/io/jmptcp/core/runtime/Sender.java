@@ -15,6 +15,7 @@ import java.util.concurrent.locks.LockSupport;
  * (TUN devices and {@link MemoryPacketIo} do; {@link FaultInjectingPacketIo} does not).
  */
 final class Sender implements Runnable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sender.class);
     private final PacketIo io;
     private final ByteBuffer[] ring;
     private final int mask;
@@ -107,10 +108,15 @@ final class Sender implements Runnable {
                 for (long i = h; i < p; i++) {
                     io.send(ring[(int) i & mask]);
                 }
+                io.flush();
                 head = p;
             }
         } catch (IOException e) {
             failure = e;
+        } catch (RuntimeException e) {
+            // Not silently: the loop rethrows it (checkFailure) and stops the stack with it.
+            LOG.error("sender thread stopped: {}", e.toString(), e);
+            failure = new IOException(e.toString(), e);
         }
     }
 }

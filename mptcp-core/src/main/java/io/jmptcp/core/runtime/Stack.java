@@ -685,6 +685,7 @@ public final class Stack implements StackContext, AutoCloseable {
                 for (int i = 0; i < count; i++) {
                     io.send(pool[i]);
                 }
+                io.flush();
             }
             count = 0;
         }

@@ -60,6 +60,11 @@ public final class PcapPacketIo implements PacketIo {
     }
 
     @Override
+    public void flush() throws IOException {
+        inner.flush();
+    }
+
+    @Override
     public void wakeup() {
         inner.wakeup();
     }
