@@ -534,6 +534,11 @@ public final class Engine implements StackContext {
         return entries.size();
     }
 
+    /** The 4-tuples bound to live connections (one per subflow still held): the demultiplexer's size. */
+    public int tupleCount() {
+        return demux.size();
+    }
+
     /**
      * Caps the connections the engine holds: a SYN for a new connection (not an MP_JOIN, which the
      * subflow limit bounds) that finds {@code max} connections first evicts the listener's oldest

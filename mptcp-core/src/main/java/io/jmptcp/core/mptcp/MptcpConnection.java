@@ -1218,8 +1218,17 @@ public final class MptcpConnection implements Connection {
             return;
         }
         boolean multipath = isMptcp() && fullyEstablished && state == State.ESTABLISHED && !subflowsClosed;
+        int leftQuietly = 0;
         for (MptcpSubflow s : ended) {
             if (!multipath) {
+                // Ending, failing or not yet fully established: the path manager is not told, but a
+                // joined subflow still leaves (its late segments get the engine's no-connection RST).
+                // The initial one stays: fallback, plain TCP and the failure below read it.
+                if (!s.initial && isMptcp() && !fallback) {
+                    subflows.remove(s);
+                    ctx.unbind(s.tuple);
+                    leftQuietly++;
+                }
                 continue;
             }
             subflows.remove(s);
@@ -1248,7 +1257,7 @@ public final class MptcpConnection implements Connection {
         }
         MptcpSubflow last = ended.get(ended.size() - 1);
         fail(orphanFailure != null ? orphanFailure
-                : subflows.size() <= 1 ? subflowFailure(last.tcp.error(), false)
+                : subflows.size() + leftQuietly <= 1 ? subflowFailure(last.tcp.error(), false)
                 : new Failure(Failure.Kind.RESET, "connection reset"));
     }
 

@@ -149,6 +149,11 @@ public final class MptcpSubflow implements SchedSubflow, PmSubflow {
         return tuple.localAddress();
     }
 
+    /** The subflow's 4-tuple, as the engine demultiplexes it. */
+    public FourTuple tuple() {
+        return tuple;
+    }
+
     @Override
     public int localId() {
         return localId;

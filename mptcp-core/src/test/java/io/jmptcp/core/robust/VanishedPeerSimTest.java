@@ -1,0 +1,100 @@
+package io.jmptcp.core.robust;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jmptcp.core.conn.Connection;
+import io.jmptcp.core.mptcp.MptcpConfig;
+import io.jmptcp.core.mptcp.MptcpConnection;
+import io.jmptcp.core.pm.PmConfig;
+import io.jmptcp.core.sim.MultiPathNet;
+import io.jmptcp.core.tcp.TcpConfig;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A peer whose host is gone: from one instant nothing arrives from it, ever (no RST, no FIN). The
+ * configured timeouts alone must end the connection: each subflow gives up after its RTO back-off
+ * ({@link TcpConfig#maxRetries} timeouts, each at most {@link TcpConfig#maxRtoMicros}), or, on an
+ * idle connection, after its keepalive probes go unanswered; with no subflow left the connection
+ * waits the close timeout (break before make), then fails; the application sees the failure and
+ * the engine holds nothing. The bound each test asserts is computed from those settings.
+ */
+class VanishedPeerSimTest {
+    static final int RETRIES = 5;
+    static final long MAX_RTO = 2_000_000;
+    static final long CLOSE_TIMEOUT = 3_000_000;
+    static final long KA_IDLE = 5_000_000;
+    static final long KA_INTERVAL = 1_000_000;
+    static final int KA_PROBES = 3;
+
+    static MptcpConfig config() {
+        MptcpConfig c = new MptcpConfig();
+        c.tcp.maxRetries = RETRIES;
+        c.tcp.maxRtoMicros = MAX_RTO;
+        c.tcp.keepalive(KA_IDLE, KA_INTERVAL, KA_PROBES);
+        c.pm.closeTimeoutMicros = CLOSE_TIMEOUT;
+        return c;
+    }
+
+    /** Every link of every path down for good: the server's host is gone. */
+    static void vanish(HostileNet n) {
+        for (MultiPathNet.Path p : n.net.paths) {
+            p.up.setUp(false);
+            p.down.setUp(false);
+        }
+    }
+
+    /**
+     * An upper bound on the time from the vanishing to the engine forgetting the connection: each
+     * subflow's retransmissions back off to at most MAX_RTO and stop after RETRIES (RETRIES + 1
+     * waits; a rejoin attempt's SYNs are bounded the same way, and do not outlive it), then the
+     * close timeout; one more MAX_RTO of slack for the timer that was running at the cut.
+     */
+    static long bound() {
+        return (RETRIES + 2) * MAX_RTO + CLOSE_TIMEOUT;
+    }
+
+    @Test
+    void aPeerThatVanishesWhileTheConnectionIsIdleIsFoundByKeepalive() {
+        HostileNet n = new HostileNet(42, config(), new MptcpConfig(), 256 << 10, 16, 64, HostileNet.link(20_000_000, 10_000));
+        n.clientApp.holdOpen = true;
+        n.serverApp.holdOpen = true;
+        n.connect();
+        // Everything written is read and acknowledged; both hold the connection open, idle.
+        assertTrue(n.run(() -> n.serverConn() != null && n.clientConn.subflows().size() == 2
+                && n.clientApp.received == 256 << 10 && n.serverApp.received == 256 << 10, 10_000_000), n::describe);
+        n.run(() -> false, n.now() + 100_000); // the last ACKs land
+        MptcpConnection c = n.clientConn;
+        long cut = n.now();
+        vanish(n);
+        // Idle: no RTO runs, only keepalive can notice. Bound: idle + probes, then the close timeout.
+        long bound = KA_IDLE + (KA_PROBES + 1) * KA_INTERVAL + CLOSE_TIMEOUT + MAX_RTO;
+        assertTrue(n.run(() -> n.net.client.engine().connectionCount() == 0, cut + bound),
+                () -> "still held " + (n.now() - cut) + " us after the cut (bound " + bound + "): " + n.describe());
+        long took = n.now() - cut;
+        assertEquals(Connection.State.FAILED, c.state());
+        assertNotNull(c.failure());
+        assertTrue(took >= KA_IDLE, "forgotten after " + took + " us, before the keepalive idle time");
+        System.out.printf("vanished while idle: forgotten after %d us (bound %d), %s%n", took, bound, c.failure());
+    }
+
+    /** Without keepalive an idle connection to a vanished peer stays: nothing is sent, nothing can time out. */
+    @Test
+    void withoutKeepaliveAnIdleConnectionStays() {
+        MptcpConfig cfg = config();
+        cfg.tcp.keepalive = false;
+        HostileNet n = new HostileNet(43, cfg, new MptcpConfig(), 256 << 10, 16, 64, HostileNet.link(20_000_000, 10_000));
+        n.clientApp.holdOpen = true;
+        n.serverApp.holdOpen = true;
+        n.connect();
+        assertTrue(n.run(() -> n.serverConn() != null && n.clientApp.received == 256 << 10
+                && n.serverApp.received == 256 << 10, 10_000_000), n::describe);
+        n.run(() -> false, n.now() + 100_000);
+        long cut = n.now();
+        vanish(n);
+        n.run(() -> n.net.client.engine().connectionCount() == 0, cut + 10 * bound());
+        assertEquals(1, n.net.client.engine().connectionCount());
+        assertEquals(Connection.State.ESTABLISHED, n.clientConn.state());
+    }
+}
