@@ -69,7 +69,7 @@ class Wire:
 def sniffer(a, bpf, iface_=None, **kw):
     """A capture running in the background; seen holds what it caught so far (results only at stop)."""
     seen = []
-    s = AsyncSniffer(iface=iface_ or a.iface, filter=bpf, store=True, prn=seen.append, **kw)
+    s = AsyncSniffer(iface=iface_ or [a.iface] + (a.also_iface or []), filter=bpf, store=True, prn=seen.append, **kw)
     s.seen = seen
     s.start()
     deadline = time.time() + 5
@@ -111,13 +111,13 @@ def handshake(a):
     return found["cport"], found["server_key"], found["client_key"]
 
 
-def latest(a, cport, secs=1.0):
-    """The client's latest segment on the live subflow from cport (its seq is the daemon's rcv.nxt)."""
-    s = sniffer(a, f"tcp and dst host {a.dst} and dst port {a.dport} and src port {cport}")
+def latest(a, secs=1.0):
+    """The client's latest segment to the daemon on any live subflow (its seq is the daemon's rcv.nxt)."""
+    s = sniffer(a, f"tcp and dst host {a.dst} and dst port {a.dport} and src portrange 1024-60999")
     time.sleep(secs)  # a capture window on the running transfer, not a wait for a condition
     up = [p for p in s.stop() if TCP in p]
     if not up:
-        sys.exit(f"the live subflow from port {cport} is idle")
+        sys.exit("no live subflow")
     return up[-1]
 
 
@@ -199,8 +199,8 @@ def add_addr_opt(addr_id, addr, hmac64):
 def case_add_addr(a):
     cport, server_key, client_key = handshake(a)
     time.sleep(a.settle)  # let the transfer run (a capture window follows)
-    up = latest(a, cport)
-    print(f"live subflow {up[IP].src}:{cport} seq {up[TCP].seq} ack {up[TCP].ack}", file=sys.stderr, flush=True)
+    up = latest(a)
+    print(f"live subflow {up[IP].src}:{up[TCP].sport} seq {up[TCP].seq} ack {up[TCP].ack}", file=sys.stderr, flush=True)
     w = Wire(a)
     s = sniffer(a, f"tcp[tcpflags] & tcp-syn != 0 and (dst host {a.bad_addr} or dst host {a.good_addr})")
     ts = ts_of(up)
@@ -221,14 +221,14 @@ def case_add_addr(a):
     while time.time() < deadline and not any(p[IP].dst == a.good_addr for p in list(s.seen)):
         time.sleep(0.05)
     pkts = s.stop()
-    return {"client_port": cport, "syn_to_bad": sum(p[IP].dst == a.bad_addr for p in pkts),
+    return {"client_port": up[TCP].sport, "syn_to_bad": sum(p[IP].dst == a.bad_addr for p in pkts),
             "syn_to_good": sum(p[IP].dst == a.good_addr for p in pkts),
             "join_to_good": any(st == 1 for p in pkts if p[IP].dst == a.good_addr for st, _ in mptcp_opts(p))}
 
 
 def case_blind(a):
-    cport = a.client_port
-    up = latest(a, cport)
+    up = latest(a)
+    cport = up[TCP].sport
     w = Wire(a)
     rcv_nxt, snd_ack = up[TCP].seq, up[TCP].ack
     ts = ts_of(up)
@@ -273,7 +273,7 @@ def main():
     ap.add_argument("--count", type=int, default=100)
     ap.add_argument("--join-src")
     ap.add_argument("--hs-iface", help="where the MP_CAPABLE handshake is sniffed (default --iface)")
-    ap.add_argument("--client-port", type=int)
+    ap.add_argument("--also-iface", action="append", help="another interface to sniff on (repeatable)")
     ap.add_argument("--bad-addr")
     ap.add_argument("--good-addr")
     ap.add_argument("--settle", type=float, default=1.0)
