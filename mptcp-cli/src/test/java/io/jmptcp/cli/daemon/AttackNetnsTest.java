@@ -1,0 +1,214 @@
+package io.jmptcp.cli.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jmptcp.cli.status.StatusCommand;
+import io.jmptcp.cli.testbed.Testbed;
+import io.jmptcp.core.testutil.Host;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The network-side attacks of issue 13 against the real daemon: a forward-mode daemon on the
+ * server side of the testbed (10.4.1.1:8080, relaying to a kernel HTTP server), a kernel MPTCP
+ * client (mptcpize curl) in the client namespace, and packets crafted by scapy
+ * ({@code scripts/attack.py}) in the client namespace, which also sniffs what the daemon answers.
+ * Each case checks the daemon's own counters, what scapy saw, and the live transfer's SHA-256.
+ */
+@Tag("netns")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AttackNetnsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private Testbed tb;
+    private Path tmp;
+    private Path www;
+    private Path control;
+    private String c1;
+    private String c2;
+
+    @BeforeAll
+    void up() throws Exception {
+        Host.requireNetns("python3", "curl", "mptcpize", "nft", "scapy");
+        tb = Testbed.options(Testbed.randomPrefix("jat")).paths(2).serverStack().noSignal().up();
+        tmp = tb.dir();
+        c1 = tb.prefix() + "c1";
+        c2 = tb.prefix() + "c2";
+        www = Files.createDirectories(tmp.resolve("www"));
+        byte[] file = new byte[16 << 20];
+        new SplittableRandom(13).nextBytes(file);
+        Files.write(www.resolve("file.bin"), file);
+        tb.launch("srv", "python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", www.toString(), "8000")
+                .start();
+        control = tmp.resolve("srv.sock");
+        Testbed.Proc d = tb.jmptcp("srv", "daemon", "--tun", tb.prefix() + "s0", "--address", "10.4.1.1",
+                "--address", "10.4.2.1", "--forward", "8080=127.0.0.1:8000", "--socks", "off", "--control",
+                control.toString(), "--max-subflows", "8", "--add-addr-accepted", "8").start();
+        d.await("the daemon to answer on its control socket", 60, () -> status() != null);
+        Testbed.await("the HTTP server", 20, () -> tb.sh("srv", "ss -ltn | grep -q '127.0.0.1:8000 '").exitCode() == 0);
+        // The kernel did not open the attacker's connections and would reset them: drop its RSTs
+        // from the attack ports (scapy sends through AF_PACKET, below this hook).
+        tb.sh("cli", "nft -f - <<'NFT'\ntable inet attack {\n chain out {\n  type filter hook output priority 0;\n"
+                + "  tcp sport 61000-61999 tcp flags rst drop\n }\n}\nNFT").check();
+        // Addresses an ADD_ADDR may announce: a join the daemon sends to them is sniffed on c1.
+        tb.sh("cli", "ip addr add 10.1.1.98/24 dev " + c1 + " && ip addr add 10.1.1.99/24 dev " + c1).check();
+    }
+
+    @AfterAll
+    void down() {
+        if (tb != null) {
+            tb.close();
+        }
+    }
+
+    private JsonNode status() {
+        try {
+            String s = StatusCommand.ask(control, "status");
+            return s.startsWith("{") ? JSON.readTree(s) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private long counter(String name) {
+        JsonNode v = status().path("counters").path(name);
+        assertTrue(v.isNumber(), name + " in the daemon's counters");
+        return v.asLong();
+    }
+
+    private List<String> attackArgs(String iface, String gw, String src, String... rest) {
+        List<String> c = new ArrayList<>(List.of(Testbed.script("attack.py").toString(), "--iface", iface, "--gw", gw,
+                "--src", src, "--dst", "10.4.1.1", "--dport", "8080", "--also-iface", iface.equals(c1) ? c2 : c1));
+        c.addAll(List.of(rest));
+        return c;
+    }
+
+    private Testbed.Proc attack(String... rest) throws IOException {
+        return tb.launch("cli", attackArgs(c1, "10.1.1.254", "10.1.1.1", rest).toArray(String[]::new))
+                .stderr(tmp.resolve("attack-" + rest[0] + ".err")).start();
+    }
+
+    private static JsonNode result(Testbed.Proc p, int seconds) throws Exception {
+        assertEquals(0, p.exitCode(seconds), p.err());
+        String out = p.out().strip();
+        System.out.println("attack.py: " + out);
+        return JSON.readTree(out.substring(out.lastIndexOf('\n') + 1));
+    }
+
+    private Testbed.Proc download(Path out, String rate) throws IOException {
+        return tb.launch("cli", "mptcpize", "run", "curl", "-sS", "--fail", "--limit-rate", rate, "-o", out.toString(),
+                "http://10.4.1.1:8080/file.bin").stderr(tmp.resolve(out.getFileName() + ".err")).start();
+    }
+
+    private void assertIntact(Testbed.Proc curl, Path out) throws Exception {
+        assertEquals(0, curl.exitCode(90), curl.err());
+        assertEquals(Testbed.sha256(www.resolve("file.bin")), Testbed.sha256(out), "the transfer is intact");
+    }
+
+    /** a. MP_JOIN SYNs with unknown tokens: each answered by a RST with MP_TCPRST, counted, nothing kept. */
+    @Test
+    void joinWithAnUnknownTokenIsResetAndCounted() throws Exception {
+        int n = 300;
+        long before = counter("mptcp_mpjoinnotokenfound");
+        int conns = status().path("connections").size();
+        JsonNode r = result(attack("join-unknown", "--count", String.valueOf(n)), 60);
+        assertEquals(n, r.path("rst").asInt(), "a RST for each: " + r);
+        assertEquals(n, r.path("mp_tcprst").asInt(), "each with MP_TCPRST: " + r);
+        assertEquals("[1]", r.path("reasons").toString(), "reason 0x01, MPTCP error");
+        assertEquals(0, r.path("synack").asInt());
+        assertEquals(n, counter("mptcp_mpjoinnotokenfound") - before);
+        assertEquals(conns, status().path("connections").size(), "no connection kept");
+    }
+
+    /**
+     * b. An on-path attacker reads the daemon's key in the MP_CAPABLE SYN/ACK of a live connection
+     * and joins it with that token, answering the daemon's SYN/ACK with a wrong HMAC in the third
+     * ACK: MP_TCPRST, counted, and the transfer carries on intact.
+     */
+    @Test
+    void joinWithTheRealTokenAndAWrongHmacIsResetAndTheTransferCarriesOn() throws Exception {
+        long before = counter("mptcp_mpjoinackhmacfailure");
+        Testbed.Proc a = tb.launch("cli", attackArgs(c2, "10.1.2.254", "10.1.2.1", "--hs-iface", c1, "join-bad-hmac",
+                "--join-src", "10.1.2.1").toArray(String[]::new)).stderr(tmp.resolve("attack-join.err")).start();
+        a.awaitErr("ready", 30);
+        Path out = tmp.resolve("b.bin");
+        Testbed.Proc curl = download(out, "4M");
+        JsonNode r = result(a, 60);
+        assertTrue(r.path("synack_mp_join").asBoolean(), "the daemon answered the join with its HMAC: " + r);
+        assertTrue(r.path("mp_tcprst").asInt() >= 1, "then reset it with MP_TCPRST: " + r);
+        assertEquals(1, counter("mptcp_mpjoinackhmacfailure") - before);
+        assertIntact(curl, out);
+    }
+
+    /**
+     * c. ADD_ADDRs injected on the live subflow (in-window seq/ack sniffed from it): one for
+     * 10.1.1.99 with a wrong HMAC, then one for 10.1.1.98 with the right one (both keys crossed the
+     * wire in the handshake). The daemon joins 10.1.1.98 only, which shows it would have joined.
+     */
+    @Test
+    void addAddrWithAWrongHmacIsIgnoredAndCounted() throws Exception {
+        long drop = counter("mptcp_addaddrdrop");
+        long ok = counter("mptcp_addaddr");
+        Testbed.Proc a = attack("add-addr", "--bad-addr", "10.1.1.99", "--good-addr", "10.1.1.98");
+        a.awaitErr("ready", 30);
+        Path out = tmp.resolve("c.bin");
+        Testbed.Proc curl = download(out, "4M");
+        JsonNode r = result(a, 60);
+        assertTrue(r.path("join_to_good").asBoolean(), "the right HMAC gets a join (the control): " + r);
+        assertEquals(0, r.path("syn_to_bad").asInt(), "no SYN to the address with the wrong HMAC: " + r);
+        assertEquals(1, counter("mptcp_addaddrdrop") - drop);
+        assertEquals(1, counter("mptcp_addaddr") - ok);
+        assertTrue(!status().toString().contains("10.1.1.99"), "no subflow to 10.1.1.99");
+        assertIntact(curl, out);
+    }
+
+    /**
+     * d. RFC 5961 on the live subflow: RSTs in the window but not at rcv.nxt and SYNs in the window
+     * get challenge ACKs, at most 100 a second per subflow; RSTs and data outside the window are
+     * dropped; nothing resets the subflow and the transfer completes intact.
+     */
+    @Test
+    void blindInjectionIsChallengedAndRateLimitedAndTheTransferCompletes() throws Exception {
+        Path out = tmp.resolve("d.bin");
+        Testbed.Proc curl = download(out, "2M");
+        Testbed.await("the transfer under way", 30, () -> {
+            for (JsonNode c : status().path("connections")) {
+                if (c.path("bytes_sent").asLong() > (1 << 20)) {
+                    return true;
+                }
+            }
+            return false;
+        });
+        long ch = counter("tcp_challenge_acks");
+        long lim = counter("tcp_challenge_ack_limited");
+        long oowRst = counter("tcp_drop_rst_out_of_window");
+        long resets = counter("tcp_resets_received");
+        int n = 300;
+        JsonNode r = result(attack("blind", "--count", String.valueOf(n)), 60);
+        long challenges = counter("tcp_challenge_acks") - ch;
+        double secs = r.path("rst_in_window").path("send_seconds").asDouble()
+                + r.path("syn_in_window").path("send_seconds").asDouble() + 1.0;
+        long sniffed = r.path("rst_in_window").path("pure_acks").asLong() + r.path("syn_in_window").path("pure_acks").asLong();
+        System.out.printf("blind: %d challenge ACKs counted, %d sniffed, %d limited, over ~%.1f s%n", challenges, sniffed,
+                counter("tcp_challenge_ack_limited") - lim, secs);
+        assertTrue(challenges >= 1, "challenge ACKs sent");
+        assertTrue(challenges <= 100 * ((long) Math.ceil(secs) + 1), "at most 100 a second: " + challenges);
+        assertTrue(counter("tcp_challenge_ack_limited") - lim >= 2L * n - challenges - 5, "the rest limited");
+        assertTrue(sniffed >= 1 && sniffed <= challenges, "sniffed challenge ACKs " + sniffed + " vs counted " + challenges);
+        assertEquals(0, r.path("rst_out_of_window").path("pure_acks").asInt(), "no answer to a RST outside the window");
+        assertTrue(counter("tcp_drop_rst_out_of_window") - oowRst >= n, "RSTs outside the window dropped");
+        assertEquals(resets, counter("tcp_resets_received"), "no subflow reset");
+        assertIntact(curl, out);
+    }
+}

