@@ -67,12 +67,17 @@ class VanishedPeerSimTest {
         n.run(() -> false, n.now() + 100_000); // the last ACKs land
         MptcpConnection c = n.clientConn;
         long cut = n.now();
+        long eventsAtCut = n.net.sim.events();
         vanish(n);
         // Idle: no RTO runs, only keepalive can notice. Bound: idle + probes, then the close timeout.
         long bound = KA_IDLE + (KA_PROBES + 1) * KA_INTERVAL + CLOSE_TIMEOUT + MAX_RTO;
         assertTrue(n.run(() -> n.net.client.engine().connectionCount() == 0, cut + bound),
                 () -> "still held " + (n.now() - cut) + " us after the cut (bound " + bound + "): " + n.describe());
         long took = n.now() - cut;
+        // A handful of probes, SYNs and timers: not a loop polling an overdue deadline (the close
+        // timeout once stayed due while rejoin attempts were in their handshake: 500,000 events).
+        long events = n.net.sim.events() - eventsAtCut;
+        assertTrue(events < 1_000, () -> events + " simulator events after the cut");
         assertEquals(Connection.State.FAILED, c.state());
         assertNotNull(c.failure());
         assertTrue(took >= KA_IDLE, "forgotten after " + took + " us, before the keepalive idle time");
