@@ -114,7 +114,10 @@ def handshake(a):
 def latest(a, secs=1.0):
     """The client's latest segment to the daemon on any live subflow (its seq is the daemon's rcv.nxt)."""
     s = sniffer(a, f"tcp and dst host {a.dst} and dst port {a.dport} and src portrange 1024-60999")
-    time.sleep(secs)  # a capture window on the running transfer, not a wait for a condition
+    deadline = time.time() + 20  # the transfer may still be starting (curl, the forward, the server)
+    while not s.seen and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(secs)  # then a capture window on the running transfer, for its latest segment
     up = [p for p in s.stop() if TCP in p]
     if not up:
         sys.exit("no live subflow")
