@@ -293,7 +293,13 @@ def main():
     a.java_opts = os.environ.get("JMPTCP_JAVA_OPTS", "").split()
     a.nc_args = os.environ.get("JMPTCP_NC_ARGS", "").split()  # more jmptcp options, for experiments
     with tempfile.TemporaryDirectory(prefix="jmptcp-bench-cc.") as work:
-        {"fairness": fairness, "moveaway": moveaway, "aggregation": aggregation}[a.case](a, work)
+        try:
+            {"fairness": fairness, "moveaway": moveaway, "aggregation": aggregation}[a.case](a, work)
+        finally:
+            # run alone (not from bench.sh, whose trap does it) the bed would outlive us, its link
+            # emulators burning CPU, and a later teardown of the prefix would hit whoever uses it
+            subprocess.run([TESTBED, "down", "--prefix", a.prefix], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":
