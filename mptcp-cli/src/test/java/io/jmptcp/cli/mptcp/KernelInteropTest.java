@@ -215,8 +215,11 @@ public class KernelInteropTest {
                 + delta(before, after, "DSSNoMatchTCP"));
         assertEquals(2, o.subflowsCarryingData(), o.ncLog());
         assertEquals(1, o.stack("MPJoinFourthAckRx"), o.ncLog());
-        // Nothing a subflow acknowledged was dropped at connection level for lack of window.
-        assertEquals(0, o.stack("NoDSSInWindow"), o.ncLog());
+        // Out-of-order data past the right edge we advertised is dropped, as Linux drops it
+        // (NoDSSInWindow). The kernel sends some now and then (it pairs a newer DATA_ACK with the
+        // window of an older segment: 16 of 64,735 segments in one run); those bytes come again
+        // (the sha256 above). More than 1 % would mean our window accounting went wrong.
+        assertTrue(o.stack("NoDSSInWindow") * 100 <= o.stack("IN_SEGS"), o.ncLog());
         // The kernel announced 10.2.2.1 (a "signal" endpoint): the stack checked the HMAC and echoed
         // it (the kernel may repeat the announcement before the echo arrives).
         assertTrue(o.stack("AddAddr") >= 1, o.ncLog());

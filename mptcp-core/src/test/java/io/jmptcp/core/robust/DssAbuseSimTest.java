@@ -35,13 +35,7 @@ class DssAbuseSimTest {
     static HostileNet started(long seed, boolean checksum) {
         MptcpConfig c = new MptcpConfig().checksum(checksum).receiveBuffer(RCVBUF);
         MptcpConfig s = new MptcpConfig().checksum(checksum).receiveBuffer(RCVBUF);
-        HostileNet n = HostileInputSimTest.twoPaths(seed, c, s, 64);
-        n.clientApp.holdOpen = true;
-        n.serverApp.holdOpen = true;
-        n.connect();
-        assertTrue(n.run(() -> n.serverConn() != null && n.serverConn().subflows().size() == 2
-                && n.serverApp.received > BYTES / 4, 5_000_000), n::describe);
-        return n;
+        return LimitsSimTest.running(seed, c, s);
     }
 
     static Link clientToServer(HostileNet n, int path) {

@@ -41,7 +41,12 @@ class LimitsSimTest {
     }
 
     static HostileNet running(long seed, MptcpConfig server) {
-        HostileNet n = HostileInputSimTest.twoPaths(seed, new MptcpConfig(), server, 64);
+        return running(seed, new MptcpConfig(), server);
+    }
+
+    /** A transfer under way on two subflows (a quarter done), both apps holding their connections open. */
+    static HostileNet running(long seed, MptcpConfig client, MptcpConfig server) {
+        HostileNet n = HostileInputSimTest.twoPaths(seed, client, server, 64);
         n.clientApp.holdOpen = true;
         n.serverApp.holdOpen = true;
         n.connect();
