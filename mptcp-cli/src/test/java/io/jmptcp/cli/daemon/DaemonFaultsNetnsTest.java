@@ -81,6 +81,15 @@ class DaemonFaultsNetnsTest {
                 "--socks5-hostname", "127.0.0.1:" + socksPort, "http://10.2.1.1:" + port + "/file.bin").start();
     }
 
+    /** A full-speed download through the daemon's SOCKS port completes, byte for byte. */
+    private void downloadsIntact(int socksPort, int port, String name, Testbed.Proc daemon) throws Exception {
+        Path out = tmp.resolve(name);
+        Testbed.Proc c = tb.launch("cli", "curl", "-sS", "--fail", "-o", out.toString(),
+                "--socks5-hostname", "127.0.0.1:" + socksPort, "http://10.2.1.1:" + port + "/file.bin").start();
+        assertEquals(0, c.exitCode(120), c.out() + daemon.out());
+        assertEquals(Testbed.sha256(www.resolve("file.bin")), Testbed.sha256(out));
+    }
+
     private boolean deviceAndRoutes(String tun) {
         return tb.sh("cli", "ip link show " + tun).exitCode() == 0
                 || tb.sh("cli", "ip route show table all | grep -q " + tun).exitCode() == 0;
@@ -112,11 +121,7 @@ class DaemonFaultsNetnsTest {
                 (System.nanoTime() - t0) / 1_000_000);
         // the daemon serves on
         server("10.2.1.1", 8082);
-        Path again = tmp.resolve("after-peer.bin");
-        Testbed.Proc c2 = tb.launch("cli", "curl", "-sS", "--fail", "-o", again.toString(),
-                "--socks5-hostname", "127.0.0.1:1081", "http://10.2.1.1:8082/file.bin").start();
-        assertEquals(0, c2.exitCode(120), c2.out() + d.out());
-        assertEquals(Testbed.sha256(www.resolve("file.bin")), Testbed.sha256(again));
+        downloadsIntact(1081, 8082, "after-peer.bin", d);
         d.terminate();
         assertEquals(0, d.exitCode(30), d.out());
         assertFalse(deviceAndRoutes(tun), "no device or route left");
@@ -146,11 +151,7 @@ class DaemonFaultsNetnsTest {
         Testbed.Proc d2 = daemon(tun, 1082, control);
         assertEquals(0, tb.sh("cli", "ip link show " + tun + " && ip route show | grep -q '10.3.1.1 dev " + tun + "'"
                 + " && ip route show | grep -q '10.3.2.1 dev " + tun + "'").exitCode(), "device and routes again");
-        Path again = tmp.resolve("after-restart.bin");
-        Testbed.Proc c2 = tb.launch("cli", "curl", "-sS", "--fail", "-o", again.toString(),
-                "--socks5-hostname", "127.0.0.1:1082", "http://10.2.1.1:8083/file.bin").start();
-        assertEquals(0, c2.exitCode(120), c2.out() + d2.out());
-        assertEquals(Testbed.sha256(www.resolve("file.bin")), Testbed.sha256(again));
+        downloadsIntact(1082, 8083, "after-restart.bin", d2);
         d2.terminate();
         assertEquals(0, d2.exitCode(30), d2.out());
         assertFalse(deviceAndRoutes(tun), "no device or route left");
