@@ -40,6 +40,8 @@ public enum TcpMib {
     WINDOW_PROBES,
     /** Keepalive probes sent. */
     KEEPALIVE_PROBES,
+    /** Orphaned FIN-WAIT-2 connections given up when the peer's FIN did not come (Linux tcp_fin_timeout). */
+    FIN_WAIT2_TIMEOUT,
     /** Drop: timestamp older than TS.Recent (PAWS, RFC 7323 section 5). */
     DROP_PAWS,
     /** Drop: segment outside the receive window (RFC 9293 3.10.7.4 first check). */

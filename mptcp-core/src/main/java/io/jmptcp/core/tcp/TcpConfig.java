@@ -46,6 +46,11 @@ public final class TcpConfig {
     public int keepaliveProbes = 9;
     /** TIME-WAIT duration, 2*MSL (Linux: 60 s). */
     public long timeWaitMicros = 60_000_000L;
+    /**
+     * How long an orphaned connection (see {@link TcpConnection#orphan}) waits in FIN-WAIT-2 for
+     * the peer's FIN before it is forgotten (Linux net.ipv4.tcp_fin_timeout: 60 s).
+     */
+    public long finTimeoutMicros = 60_000_000L;
     /** Challenge ACKs per second per connection (RFC 5961 section 7; Linux default 1000 per host). */
     public int challengeAckLimit = 100;
     /** Minimum gap between ACKs answering unacceptable segments without data (Linux tcp_invalid_ratelimit). */
@@ -78,6 +83,7 @@ public final class TcpConfig {
         c.keepaliveIntervalMicros = keepaliveIntervalMicros;
         c.keepaliveProbes = keepaliveProbes;
         c.timeWaitMicros = timeWaitMicros;
+        c.finTimeoutMicros = finTimeoutMicros;
         c.challengeAckLimit = challengeAckLimit;
         c.initialCwndSegments = initialCwndSegments;
         c.invalidAckIntervalMicros = invalidAckIntervalMicros;
@@ -105,6 +111,7 @@ public final class TcpConfig {
         return this;
     }
     public TcpConfig timeWaitMicros(long v) { timeWaitMicros = v; return this; }
+    public TcpConfig finTimeoutMicros(long v) { finTimeoutMicros = v; return this; }
     public TcpConfig challengeAckLimit(int v) { challengeAckLimit = v; return this; }
     public TcpConfig tailLossProbe(boolean v) { tailLossProbe = v; return this; }
     public TcpConfig congestionControl(CongestionControlFactory v) { congestionControl = v; return this; }

@@ -99,6 +99,9 @@ public final class TcpConnection {
     private long delackDeadline = NEVER;
     private long persistDeadline = NEVER;
     private long timeWaitDeadline = NEVER;
+    /** Nobody will read or write again (see {@link #orphan}); then FIN-WAIT-2 is bounded. */
+    private boolean orphaned;
+    private long finWait2Deadline = NEVER;
     private long rackDeadline = NEVER;
     private long tlpDeadline = NEVER;
     private int persistBackoff;
@@ -498,6 +501,23 @@ public final class TcpConnection {
             default -> closeRequested = true;
         }
         dirty = true;
+    }
+
+    /**
+     * Nobody will read from or write to this connection again (its owner closed it for good, as
+     * close(2) orphans a Linux socket): in FIN-WAIT-2 it waits at most {@link TcpConfig#finTimeoutMicros}
+     * for the peer's FIN, then is forgotten. Without this a peer whose FIN never comes (lost with
+     * a path, or a peer that went away after acknowledging ours) held the connection forever.
+     */
+    public void orphan() {
+        orphaned = true;
+        armFinWait2();
+    }
+
+    private void armFinWait2() {
+        if (orphaned && state == TcpState.FIN_WAIT_2 && finWait2Deadline == NEVER) {
+            finWait2Deadline = now + cfg.finTimeoutMicros;
+        }
     }
 
     /** Abort (RFC 9293 3.10.5): sends a RST and forgets the connection. */
@@ -1123,7 +1143,10 @@ public final class TcpConnection {
 
     private void ourFinAcked() {
         switch (state) {
-            case FIN_WAIT_1 -> state = TcpState.FIN_WAIT_2;
+            case FIN_WAIT_1 -> {
+                state = TcpState.FIN_WAIT_2;
+                armFinWait2();
+            }
             case CLOSING -> enterTimeWait();
             case LAST_ACK -> {
                 state = TcpState.CLOSED;
@@ -1226,6 +1249,7 @@ public final class TcpConnection {
         long t = Math.min(rtoDeadline, delackDeadline);
         t = Math.min(t, Math.min(persistDeadline, timeWaitDeadline));
         t = Math.min(t, Math.min(rackDeadline, tlpDeadline));
+        t = Math.min(t, finWait2Deadline);
         return Math.min(t, keepaliveDeadline());
     }
 
@@ -1239,7 +1263,7 @@ public final class TcpConnection {
 
     private void clearTimers() {
         rtoDeadline = delackDeadline = persistDeadline = rackDeadline = tlpDeadline = NEVER;
-        timeWaitDeadline = NEVER;
+        timeWaitDeadline = finWait2Deadline = NEVER;
     }
 
     private void fail(TcpError e) {
@@ -1328,6 +1352,12 @@ public final class TcpConnection {
             return;
         }
         if (state == TcpState.CLOSED || state == TcpState.LISTEN) {
+            return;
+        }
+        if (finWait2Deadline <= now) {
+            mib.inc(TcpMib.FIN_WAIT2_TIMEOUT);
+            state = TcpState.CLOSED;
+            clearTimers();
             return;
         }
         if (rtoDeadline <= now) {

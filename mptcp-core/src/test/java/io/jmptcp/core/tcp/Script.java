@@ -51,12 +51,14 @@ final class Script {
     }
 
     final TcpConnection conn;
-    final Mib mib = new Mib();
+    /** The connection's counters. */
+    final Mib mib;
     private final List<Out> out = new ArrayList<>();
     private long now;
 
-    private Script(TcpConnection c) {
+    private Script(TcpConnection c, Mib mib) {
         this.conn = c;
+        this.mib = mib;
     }
 
     static TcpConfig plainConfig() {
@@ -69,12 +71,13 @@ final class Script {
     }
 
     static Script client(TcpConfig cfg) {
-        Script s = new Script(null == cfg ? null : TcpConnection.connect(cfg, tuple(), ISS, 0, new Mib(), 0));
-        return s;
+        Mib mib = new Mib();
+        return new Script(TcpConnection.connect(cfg, tuple(), ISS, 0, mib, 0), mib);
     }
 
     static Script server(TcpConfig cfg) {
-        return new Script(TcpConnection.listen(cfg, tuple(), ISS, 0, new Mib()));
+        Mib mib = new Mib();
+        return new Script(TcpConnection.listen(cfg, tuple(), ISS, 0, mib), mib);
     }
 
     /** A client taken through the handshake (SYN at 0, SYN-ACK at 10 ms, ACK at 10 ms). */

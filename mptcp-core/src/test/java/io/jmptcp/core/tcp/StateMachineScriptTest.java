@@ -19,6 +19,7 @@ import static io.jmptcp.core.wire.TcpHeader.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jmptcp.core.mib.TcpMib;
 import io.jmptcp.core.wire.TcpOption;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
@@ -136,6 +137,34 @@ class StateMachineScriptTest {
         s.advance(61_029_999).state(TcpState.TIME_WAIT);
         s.advance(61_030_000).state(TcpState.CLOSED);
         assertEquals(null, s.conn.error());
+    }
+
+    /** An orphaned connection whose peer acknowledged our FIN but never sends its own is forgotten after the fin timeout. */
+    @Test
+    void orphanedFinWait2EndsAfterTheFinTimeout() {
+        Script s = Script.established(plainConfig().finTimeoutMicros(5_000_000));
+        s.conn.close();
+        s.conn.orphan();
+        s.expect(10_000, fin(A, P));
+        s.send(20_000, seg(ACK, P, A + 1, 0));
+        s.state(TcpState.FIN_WAIT_2).expectNothingUntil(5_019_999);
+        s.advance(5_019_999).state(TcpState.FIN_WAIT_2);
+        s.advance(5_020_000).state(TcpState.CLOSED);
+        assertEquals(1, s.mib.get(TcpMib.FIN_WAIT2_TIMEOUT));
+        assertEquals(null, s.conn.error());
+    }
+
+    /** A half-closed connection (not orphaned) may wait in FIN-WAIT-2 as long as the peer likes, as TCP allows. */
+    @Test
+    void halfClosedFinWait2HasNoTimeout() {
+        Script s = Script.established(plainConfig().finTimeoutMicros(5_000_000));
+        s.conn.close();
+        s.expect(10_000, fin(A, P));
+        s.send(20_000, seg(ACK, P, A + 1, 0));
+        s.advance(600_000_000).state(TcpState.FIN_WAIT_2);
+        s.send(600_000_000, seg(FIN | ACK, P, A + 1, 0));
+        s.expect(600_000_000, ack(A + 1, P + 1)).state(TcpState.TIME_WAIT);
+        assertEquals(0, s.mib.get(TcpMib.FIN_WAIT2_TIMEOUT));
     }
 
     @Test
