@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Congestion-control and aggregation benchmarks of issue 11 (scripts/bench.sh fairness|aggregation|moveaway).
+"""Congestion-control, aggregation and scheduler benchmarks of issue 11
+(scripts/bench.sh fairness|aggregation|moveaway|hetero|latency).
 
     bench-cc.py fairness    --prefix P --jar JAR [--runs 3] [--warmup 3] [--window 8] [--rate 50] [--delay 10]
     bench-cc.py moveaway    --prefix P --jar JAR [--runs 2] [--warmup 3] [--window 8] [--rate 20] [--delay 10]
     bench-cc.py aggregation --prefix P --jar JAR [--runs 2] [--mib 16] [--cases 1,2,...]
+    bench-cc.py hetero      --prefix P --jar JAR [--runs 3] [--mib 8] [--rcvbuf 65536] [--rate 20] [--delay 5] [--slow-delay 100]
+    bench-cc.py latency     --prefix P --jar JAR [--runs 3] [--count 2000] [--skip 300] [--loss 2] [--rate 20] [--delay 10]
 
 Each builds its bed with scripts/testbed.sh (prefix P, torn down by bench.sh) and runs jmptcp
 (`jmptcp nc --tun Pt0 --address 10.3.1.1 --address 10.3.2.1 --cc CC`) and the kernel's own MPTCP
@@ -29,6 +32,19 @@ aggregation: the kernel selftest simult_flows.sh matrix (two paths, rates and on
 case), MIB MiB uploads; goodput at the receiver (first byte to EOF). Per case: jmptcp (--cc lia)
 and the kernel MPTCP client alternating, RUNS each, medians; one kernel TCP upload over the best
 single path; ratios jmptcp/kernel, jmptcp/best path, jmptcp/sum of the link rates.
+
+hetero: two paths of RATE Mbit/s, one-way DELAY and SLOW_DELAY ms (RTT 10 and 200 ms), the kernel
+server's receive buffer fixed small (tcp_rmem in its namespace: RCVBUF bytes). MIB MiB uploads with
+jmptcp's --scheduler blest, ecf, minrtt, roundrobin (its sending side decides) and the kernel's
+MPTCP client (its default scheduler), alternating; goodput at the receiver; medians, ratios to the
+kernel and whether blest, ecf > minrtt > roundrobin.
+
+latency: two paths of RATE Mbit/s, one-way DELAY ms each, LOSS % loss each way on path 2. 1 KiB
+requests every 10 ms (peer.py rr: jmptcp nc's stdin and stdout, or the kernel's MPTCP socket), the
+kernel server echoes them (peer.py server --echo); SKIP untimed messages first (the JVM's warm-up;
+the second subflow must be up before the timed ones), then COUNT timed. Per run: round-trip and
+one-way (client to server, the namespaces' common monotonic clock) percentiles; medians of the
+per-run p99 for jmptcp's redundant and minrtt and the kernel's MPTCP client.
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
@@ -314,12 +330,12 @@ def request_response(a, work, ports, who, sched=None):
     port = ports.next()
     s, out, _ = server(a, work, port, mptcp=True, hold=False, echo=True)
     err, cout = open(f"{work}/cli-{port}.err", "w+"), open(f"{work}/cli-{port}.out", "w+")
-    cmd = ns(a, "cli") + ["python3", PEER, "rr", "--count", str(a.skip + a.count), "--size", "1024",
-                          "--interval-ms", str(a.interval_ms)]
+    cmd = ns(a, "cli") + ["python3", PEER, "rr"] + ([] if who == "jmptcp" else ["10.2.1.1", str(port)])
+    cmd += ["--count", str(a.skip + a.count), "--size", "1024", "--interval-ms", str(a.interval_ms)]
     if who == "jmptcp":
         cmd += ["--"] + nc(a, port, sched=sched)
     else:
-        cmd += ["10.2.1.1", str(port), "--bind", "10.1.1.1", "--mptcp"] + (["--cc", a.kernel_cc] if a.kernel_cc else [])
+        cmd += ["--bind", "10.1.1.1", "--mptcp"] + (["--cc", a.kernel_cc] if a.kernel_cc else [])
     c = popen(cmd, stdout=cout, stderr=err)
     deadline, joined = time.monotonic() + 30, None
     while joined is None and c.poll() is None and time.monotonic() < deadline:
@@ -327,7 +343,15 @@ def request_response(a, work, ports, who, sched=None):
             joined = time.monotonic()
         time.sleep(0.05)
     rc = c.wait(timeout=a.count * a.interval_ms / 1000 + 120)
-    s.wait(timeout=60)
+    try:
+        s.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        cout.seek(0), err.seek(0)
+        cli = json.loads(cout.read() or "{}")
+        subprocess.run(ns(a, "srv") + ["ss", "-tinmM", f"( sport = :{port} )"])
+        raise SystemExit(f"bench: {who} {sched or ''}: the echo server did not finish 60 s after the client "
+                         f"(exit {rc}, {len(cli.get('sent', []))} sent, {len(cli.get('echoed', []))} echoed):\n"
+                         + err.read()[-2000:])
     out.seek(0), cout.seek(0)
     srv, cli = json.loads(out.read() or "{}"), json.loads(cout.read() or "{}")
     sent, echoed, arrived = cli.get("sent", []), cli.get("echoed", []), srv.get("arrivals", [])
