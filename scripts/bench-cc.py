@@ -7,6 +7,7 @@
     bench-cc.py aggregation --prefix P --jar JAR [--runs 2] [--mib 16] [--cases 1,2,...]
     bench-cc.py hetero      --prefix P --jar JAR [--runs 3] [--mib 8] [--rcvbuf 65536] [--rate 20] [--delay 5] [--slow-delay 100]
     bench-cc.py latency     --prefix P --jar JAR [--runs 3] [--count 2000] [--skip 300] [--loss 2] [--rate 20] [--delay 10]
+                            [--lossy-delay MS]
 
 Each builds its bed with scripts/testbed.sh (prefix P, torn down by bench.sh) and runs jmptcp
 (`jmptcp nc --tun Pt0 --address 10.3.1.1 --address 10.3.2.1 --cc CC`) and the kernel's own MPTCP
@@ -39,7 +40,8 @@ jmptcp's --scheduler blest, ecf, minrtt, roundrobin (its sending side decides) a
 MPTCP client (its default scheduler), alternating; goodput at the receiver; medians, ratios to the
 kernel and whether blest, ecf > minrtt > roundrobin.
 
-latency: two paths of RATE Mbit/s, one-way DELAY ms each, LOSS % loss each way on path 2. 1 KiB
+latency: two paths of RATE Mbit/s, one-way DELAY ms (path 2: LOSSY_DELAY, default DELAY), LOSS % loss
+each way on path 2. 1 KiB
 requests every 10 ms (peer.py rr: jmptcp nc's stdin and stdout, or the kernel's MPTCP socket), the
 kernel server echoes them (peer.py server --echo); SKIP untimed messages first (the JVM's warm-up;
 the second subflow must be up before the timed ones), then COUNT timed. Per run: round-trip and
@@ -287,7 +289,7 @@ def aggregation(a, work):
 
 def hetero(a, work):
     bed(a, ["--paths", "2", "--rate", f"all={a.rate}", "--delay", f"1={a.delay}", "--delay", f"2={a.slow_delay}",
-            "--no-signal"])
+            "--no-signal"] + (["--queue-ms", str(a.queue_ms)] if a.queue_ms else []))
     # the receiver's buffer, the kernel server's (its MPTCP socket starts at tcp_rmem[1] and
     # autotunes up to tcp_rmem[2]): fixed at RCVBUF
     subprocess.run(ns(a, "srv") + ["sysctl", "-qw", f"net.ipv4.tcp_rmem=4096 {a.rcvbuf} {a.rcvbuf}"], check=True)
@@ -305,7 +307,8 @@ def hetero(a, work):
     km = statistics.median(k)
     med = {x: statistics.median(v) for x, v in j.items()}
     print()
-    print(f"== hetero: 2 x {a.rate} Mbit/s, RTT {2 * a.delay} ms and {2 * a.slow_delay} ms, server tcp_rmem "
+    print(f"== hetero: 2 x {a.rate} Mbit/s, RTT {2 * a.delay} ms and {2 * a.slow_delay} ms, tbf queue "
+          f"{a.queue_ms or 100} ms, server tcp_rmem "
           f"{a.rcvbuf} B (fast path BDP {a.rate * 1e6 * 2 * a.delay / 1e3 / 8:.0f} B), {a.mib} MiB uploads to the "
           f"kernel; goodput at the receiver, Mbit/s, medians of {a.runs}")
     print(f"  {'client':18} {'Mbit/s':>6} {'range':>11} {'/kernel':>7}")
@@ -369,8 +372,9 @@ def request_response(a, work, ports, who, sched=None):
 
 
 def latency(a, work):
-    bed(a, ["--paths", "2", "--rate", f"all={a.rate}", "--delay", f"all={a.delay}", "--loss", f"2={a.loss}",
-            "--no-signal"])
+    lossy = a.lossy_delay if a.lossy_delay is not None else a.delay
+    bed(a, ["--paths", "2", "--rate", f"all={a.rate}", "--delay", f"1={a.delay}", "--delay", f"2={lossy}",
+            "--loss", f"2={a.loss}", "--no-signal"])
     ports, scheds = Ports(8100), [x for x in a.schedulers.split(",") if x]
     res = {x: [] for x in scheds + ["kernel"]}
     for i in range(a.runs):
@@ -384,7 +388,8 @@ def latency(a, work):
     med = {x: [statistics.median(r[j] for r in rs) for j in range(5)] for x, rs in res.items()}
     kp = med["kernel"][1]
     print()
-    print(f"== latency: 2 paths, {a.rate} Mbit/s, RTT {2 * a.delay} ms each, {a.loss} % loss each way on path 2; "
+    print(f"== latency: 2 paths, {a.rate} Mbit/s, RTT {2 * a.delay} ms and {2 * lossy} ms, {a.loss} % loss each way "
+          f"on path 2; "
           f"{a.count} 1 KiB requests every {a.interval_ms} ms (after {a.skip} untimed), the kernel server echoes; "
           f"ms, medians of {a.runs}")
     print(f"  {'client':18} {'rtt p50':>7} {'rtt p99':>7} {'p99 range':>13} {'max':>7} {'p99/kernel':>10} "
@@ -409,8 +414,8 @@ def main():
     ap.add_argument("--runs", type=int)
     ap.add_argument("--mib", type=int, help="aggregation, hetero: upload size (default 16, hetero 8)")
     ap.add_argument("--warmup", type=float, help="seconds before the window (default: fairness 10, else 3)")
-    ap.add_argument("--queue-ms", type=int, help="fairness: the bottleneck's queue as delay (default: one RTT, "
-                                                 "a BDP; testbed.sh's default is 100)")
+    ap.add_argument("--queue-ms", type=int, help="fairness, hetero: the tbf queues' limit as delay (fairness default: "
+                                                 "one RTT, a BDP; hetero: testbed.sh's default, 100)")
     ap.add_argument("--window", type=float, default=8)
     ap.add_argument("--rate", type=float)
     ap.add_argument("--delay", type=float, help="one-way delay, ms (default 10; hetero: the fast path's, 5)")
@@ -419,6 +424,7 @@ def main():
     ap.add_argument("--schedulers", help="hetero, latency: jmptcp schedulers to run (default: hetero "
                                          "blest,ecf,minrtt,roundrobin; latency redundant,minrtt)")
     ap.add_argument("--loss", type=float, default=2, help="latency: path 2's loss, %% each way")
+    ap.add_argument("--lossy-delay", type=float, help="latency: path 2's one-way delay, ms (default: --delay)")
     ap.add_argument("--count", type=int, default=2000, help="latency: timed messages per run")
     ap.add_argument("--skip", type=int, default=300, help="latency: untimed messages first (the JIT, the join)")
     ap.add_argument("--interval-ms", type=float, default=10, help="latency: one message every MS ms")
@@ -444,6 +450,8 @@ def main():
     a.rate = a.rate or (50 if a.case == "fairness" else 20)
     a.delay = int(a.delay) if a.delay == int(a.delay) else a.delay
     a.slow_delay = int(a.slow_delay) if a.slow_delay == int(a.slow_delay) else a.slow_delay
+    if a.lossy_delay is not None and a.lossy_delay == int(a.lossy_delay):
+        a.lossy_delay = int(a.lossy_delay)
     a.rate = int(a.rate) if a.rate == int(a.rate) else a.rate
     a.bytes = a.mib << 20
     a.java_opts = os.environ.get("JMPTCP_JAVA_OPTS", "").split()
