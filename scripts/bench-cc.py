@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""Congestion-control and aggregation benchmarks of issue 11 (scripts/bench.sh fairness|aggregation|moveaway).
+"""Congestion-control, aggregation and scheduler benchmarks of issue 11
+(scripts/bench.sh fairness|aggregation|moveaway|hetero|latency).
 
     bench-cc.py fairness    --prefix P --jar JAR [--runs 3] [--warmup 3] [--window 8] [--rate 50] [--delay 10]
     bench-cc.py moveaway    --prefix P --jar JAR [--runs 2] [--warmup 3] [--window 8] [--rate 20] [--delay 10]
     bench-cc.py aggregation --prefix P --jar JAR [--runs 2] [--mib 16] [--cases 1,2,...]
+    bench-cc.py hetero      --prefix P --jar JAR [--runs 3] [--mib 8] [--rcvbuf 65536] [--rate 20] [--delay 5] [--slow-delay 100]
+    bench-cc.py latency     --prefix P --jar JAR [--runs 3] [--count 2000] [--skip 300] [--loss 2] [--rate 20] [--delay 10]
+                            [--lossy-delay MS]
 
 Each builds its bed with scripts/testbed.sh (prefix P, torn down by bench.sh) and runs jmptcp
 (`jmptcp nc --tun Pt0 --address 10.3.1.1 --address 10.3.2.1 --cc CC`) and the kernel's own MPTCP
@@ -29,6 +33,20 @@ aggregation: the kernel selftest simult_flows.sh matrix (two paths, rates and on
 case), MIB MiB uploads; goodput at the receiver (first byte to EOF). Per case: jmptcp (--cc lia)
 and the kernel MPTCP client alternating, RUNS each, medians; one kernel TCP upload over the best
 single path; ratios jmptcp/kernel, jmptcp/best path, jmptcp/sum of the link rates.
+
+hetero: two paths of RATE Mbit/s, one-way DELAY and SLOW_DELAY ms (RTT 10 and 200 ms), the kernel
+server's receive buffer fixed small (tcp_rmem in its namespace: RCVBUF bytes). MIB MiB uploads with
+jmptcp's --scheduler blest, ecf, minrtt, roundrobin (its sending side decides) and the kernel's
+MPTCP client (its default scheduler), alternating; goodput at the receiver; medians, ratios to the
+kernel and whether blest, ecf > minrtt > roundrobin.
+
+latency: two paths of RATE Mbit/s, one-way DELAY ms (path 2: LOSSY_DELAY, default DELAY), LOSS % loss
+each way on path 2. 1 KiB
+requests every 10 ms (peer.py rr: jmptcp nc's stdin and stdout, or the kernel's MPTCP socket), the
+kernel server echoes them (peer.py server --echo); SKIP untimed messages first (the JVM's warm-up;
+the second subflow must be up before the timed ones), then COUNT timed. Per run: round-trip and
+one-way (client to server, the namespaces' common monotonic clock) percentiles; medians of the
+per-run p99 for jmptcp's redundant and minrtt and the kernel's MPTCP client.
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
@@ -54,27 +72,33 @@ def bed(a, args):
     subprocess.run([TESTBED, "up", "--prefix", a.prefix] + args, check=True, env=env, stdout=subprocess.DEVNULL)
 
 
-def server(a, work, port, mptcp, hold=True, timing=False):
+def server(a, work, port, mptcp, hold=True, timing=False, echo=False):
     ready, first = f"{work}/ready-{port}", f"{work}/first-{port}"
     out = open(f"{work}/srv-{port}.json", "w+")
     cmd = ns(a, "srv") + ["python3", PEER, "server", "--port", str(port), "--ready", ready, "--first-byte", first]
     cmd += (["--mptcp"] if mptcp else []) + (["--hold"] if hold else []) + (["--timing"] if timing else [])
+    cmd += ["--echo"] if echo else []
     p = popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
     wait_file(ready, 20, [p])
     return p, out, first
 
 
-def client(a, work, who, port, send=None, cc=None, bind="10.1.1.1"):
+def nc(a, port, cc=None, sched=None):
+    """jmptcp nc to the server's port from both client addresses (its stdin to the server)."""
+    cmd = ["java"] + a.java_opts + ["-jar", a.jar, "nc", "--tun", f"{a.prefix}t0", "--address", "10.3.1.1",
+                                    "--address", "10.3.2.1"]
+    cmd += (["--cc", cc] if cc else []) + (["--scheduler", sched] if sched else [])
+    cmd += (["--stats", str(a.stats_ms)] if a.stats_dir else []) + a.nc_args
+    return cmd + ["10.2.1.1", str(port)]
+
+
+def client(a, work, who, port, send=None, cc=None, bind="10.1.1.1", sched=None):
     """who: jmptcp (stdin: /dev/zero, or the file of `send` bytes), kernel (MPTCP), tcp (plain)."""
     err = open(f"{work}/cli-{port}.err", "w+")
     out = open(f"{work}/cli-{port}.out", "w+")
     if who == "jmptcp":
-        cmd = ns(a, "cli") + ["java"] + a.java_opts + ["-jar", a.jar, "nc", "--tun", f"{a.prefix}t0", "--address",
-                                                     "10.3.1.1", "--address", "10.3.2.1", "--cc", cc,
-                                                     "10.2.1.1", str(port)]
-        cmd[-2:-2] = (["--stats", str(a.stats_ms)] if a.stats_dir else []) + a.nc_args
         stdin = open(send if send else "/dev/zero", "rb")
-        return popen(cmd, stdin=stdin, stdout=out, stderr=err), out, err
+        return popen(ns(a, "cli") + nc(a, port, cc, sched), stdin=stdin, stdout=out, stderr=err), out, err
     cmd = ns(a, "cli") + ["python3", PEER, "client", "10.2.1.1", str(port), "--bind", bind,
                           "--send", str(send if send else BIG)]
     cmd += (["--mptcp"] if who == "kernel" else []) + (["--cc", cc] if cc else [])
@@ -197,10 +221,11 @@ def moveaway(a, work):
         print(f"  {name:14} {t:10.1f} {t / base:9.2f} {q1:7.1f} {q2:7.1f} {q2 / (q1 + q2) if q1 + q2 else 0:15.2f}")
 
 
-def upload(a, work, ports, who, infile, cc=None, bind="10.1.1.1"):
+def upload(a, work, ports, who, infile, cc=None, bind="10.1.1.1", sched=None):
     port = ports.next()
     s, out, _ = server(a, work, port, mptcp=(who != "tcp"), timing=True)
-    c, _, err = client(a, work, who, port, send=(infile if who == "jmptcp" else a.bytes), cc=cc, bind=bind)
+    c, _, err = client(a, work, who, port, send=(infile if who == "jmptcp" else a.bytes), cc=cc, bind=bind,
+                       sched=sched)
     rc = c.wait(timeout=300)
     s.wait(timeout=60)
     out.seek(0)
@@ -209,7 +234,7 @@ def upload(a, work, ports, who, infile, cc=None, bind="10.1.1.1"):
         err.seek(0)
         raise SystemExit(f"bench: {who} upload on port {port} failed (exit {rc}, received {srv['received']}):\n"
                          + err.read()[-2000:])
-    keep_stats(a, err, f"upload-{port}-{who}-{cc}")
+    keep_stats(a, err, f"upload-{port}-{who}-{sched or cc}")
     return mbit(a.bytes, srv["transfer_s"])
 
 
@@ -221,11 +246,16 @@ def keep_stats(a, err, name):
             f.writelines(line for line in err if line.startswith("{"))
 
 
-def aggregation(a, work):
+def random_file(a, work):
     infile = f"{work}/input"
     with open(infile, "wb") as f:
         for _ in range(a.mib):
             f.write(os.urandom(1 << 20))
+    return infile
+
+
+def aggregation(a, work):
+    infile = random_file(a, work)
     ports, rows = Ports(7700), []
     cases = [int(x) for x in a.cases.split(",")] if a.cases else range(1, len(MATRIX) + 1)
     for n in cases:
@@ -257,19 +287,147 @@ def aggregation(a, work):
               f"{jm / best:10.2f} {jm / tot:6.2f}")
 
 
+def hetero(a, work):
+    bed(a, ["--paths", "2", "--rate", f"all={a.rate}", "--delay", f"1={a.delay}", "--delay", f"2={a.slow_delay}",
+            "--no-signal"] + (["--queue-ms", str(a.queue_ms)] if a.queue_ms else []))
+    # the receiver's buffer, the kernel server's (its MPTCP socket starts at tcp_rmem[1] and
+    # autotunes up to tcp_rmem[2]): fixed at RCVBUF
+    subprocess.run(ns(a, "srv") + ["sysctl", "-qw", f"net.ipv4.tcp_rmem=4096 {a.rcvbuf} {a.rcvbuf}"], check=True)
+    infile = random_file(a, work)
+    ports, scheds = Ports(7900), [x for x in a.schedulers.split(",") if x]
+    j, k = {x: [] for x in scheds}, []
+    for i in range(a.runs):
+        for x in scheds:
+            log(f"hetero run {i + 1}/{a.runs}: jmptcp {x}")
+            j[x].append(upload(a, work, ports, "jmptcp", infile, sched=x))
+        log(f"hetero run {i + 1}/{a.runs}: kernel")
+        k.append(upload(a, work, ports, "kernel", infile, cc=a.kernel_cc))
+        print(f"  run {i + 1}: " + ", ".join(f"jmptcp {x} {j[x][-1]:5.1f}" for x in scheds)
+              + f", kernel {k[-1]:5.1f} Mbit/s", flush=True)
+    km = statistics.median(k)
+    med = {x: statistics.median(v) for x, v in j.items()}
+    print()
+    print(f"== hetero: 2 x {a.rate} Mbit/s, RTT {2 * a.delay} ms and {2 * a.slow_delay} ms, tbf queue "
+          f"{a.queue_ms or 100} ms, server tcp_rmem "
+          f"{a.rcvbuf} B (fast path BDP {a.rate * 1e6 * 2 * a.delay / 1e3 / 8:.0f} B), {a.mib} MiB uploads to the "
+          f"kernel; goodput at the receiver, Mbit/s, medians of {a.runs}")
+    print(f"  {'client':18} {'Mbit/s':>6} {'range':>11} {'/kernel':>7}")
+    for x, v in j.items():
+        print(f"  {'jmptcp ' + x:18} {med[x]:6.1f} {min(v):5.1f}-{max(v):<5.1f} {med[x] / km:7.2f}")
+    print(f"  {'kernel (default)':18} {km:6.1f} {min(k):5.1f}-{max(k):<5.1f} {1:7.2f}")
+    for hi, lo in (("blest", "minrtt"), ("ecf", "minrtt"), ("minrtt", "roundrobin")):
+        if hi in med and lo in med:
+            print(f"  {hi} > {lo}: {'holds' if med[hi] > med[lo] else 'does NOT hold'} "
+                  f"({med[hi]:.1f} / {med[lo]:.1f} = {med[hi] / med[lo]:.2f})")
+
+
+def pct(xs, q):
+    """The q-th percentile (nearest rank) of xs."""
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, int(round(q / 100 * len(xs) + 0.5)) - 1))]
+
+
+def request_response(a, work, ports, who, sched=None):
+    """One run of a.count timed 1 KiB request/responses, every 10 ms, after a.skip untimed ones.
+    Returns (round-trip times, one-way client-to-server times), ms."""
+    port = ports.next()
+    s, out, _ = server(a, work, port, mptcp=True, hold=False, echo=True)
+    err, cout = open(f"{work}/cli-{port}.err", "w+"), open(f"{work}/cli-{port}.out", "w+")
+    cmd = ns(a, "cli") + ["python3", PEER, "rr"] + ([] if who == "jmptcp" else ["10.2.1.1", str(port)])
+    cmd += ["--count", str(a.skip + a.count), "--size", "1024", "--interval-ms", str(a.interval_ms)]
+    if who == "jmptcp":
+        cmd += ["--"] + nc(a, port, sched=sched)
+    else:
+        cmd += ["--bind", "10.1.1.1", "--mptcp"] + (["--cc", a.kernel_cc] if a.kernel_cc else [])
+    c = popen(cmd, stdout=cout, stderr=err)
+    deadline, joined = time.monotonic() + 30, None
+    while joined is None and c.poll() is None and time.monotonic() < deadline:
+        if len(sockets(a, port)) >= 2:
+            joined = time.monotonic()
+        time.sleep(0.05)
+    rc = c.wait(timeout=a.count * a.interval_ms / 1000 + 120)
+    try:
+        s.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        cout.seek(0), err.seek(0)
+        cli = json.loads(cout.read() or "{}")
+        subprocess.run(ns(a, "srv") + ["ss", "-tinmM", f"( sport = :{port} )"])
+        raise SystemExit(f"bench: {who} {sched or ''}: the echo server did not finish 60 s after the client "
+                         f"(exit {rc}, {len(cli.get('sent', []))} sent, {len(cli.get('echoed', []))} echoed):\n"
+                         + err.read()[-2000:])
+    out.seek(0), cout.seek(0)
+    srv, cli = json.loads(out.read() or "{}"), json.loads(cout.read() or "{}")
+    sent, echoed, arrived = cli.get("sent", []), cli.get("echoed", []), srv.get("arrivals", [])
+    n = a.skip + a.count + 1
+    if rc != 0 or cli.get("rc", 0) != 0 or len(sent) != n or len(echoed) != n or len(arrived) != n:
+        err.seek(0)
+        raise SystemExit(f"bench: {who} {sched or ''} request/response on port {port} failed (exit {rc}, "
+                         f"{len(sent)} sent, {len(echoed)} echoed, {len(arrived)} arrived of {n}):\n"
+                         + err.read()[-2000:])
+    if joined is None or joined > sent[1 + a.skip]:
+        raise SystemExit(f"bench: {who} {sched or ''}: no second subflow before the timed messages began")
+    keep_stats(a, err, f"latency-{port}-{who}-{sched}")
+    timed = range(1 + a.skip, n)
+    return [1000 * (echoed[i] - sent[i]) for i in timed], [1000 * (arrived[i] - sent[i]) for i in timed]
+
+
+def latency(a, work):
+    lossy = a.lossy_delay if a.lossy_delay is not None else a.delay
+    bed(a, ["--paths", "2", "--rate", f"all={a.rate}", "--delay", f"1={a.delay}", "--delay", f"2={lossy}",
+            "--loss", f"2={a.loss}", "--no-signal"])
+    ports, scheds = Ports(8100), [x for x in a.schedulers.split(",") if x]
+    res = {x: [] for x in scheds + ["kernel"]}
+    for i in range(a.runs):
+        for x in scheds + ["kernel"]:
+            log(f"latency run {i + 1}/{a.runs}: {x}")
+            rtt, one = request_response(a, work, ports, "kernel" if x == "kernel" else "jmptcp",
+                                        None if x == "kernel" else x)
+            res[x].append((pct(rtt, 50), pct(rtt, 99), max(rtt), pct(one, 50), pct(one, 99)))
+            print(f"  {x:10} run {i + 1}: round trip p50 {pct(rtt, 50):6.1f} p99 {pct(rtt, 99):6.1f} "
+                  f"max {max(rtt):6.1f} ms; one-way up p50 {pct(one, 50):6.1f} p99 {pct(one, 99):6.1f} ms", flush=True)
+    med = {x: [statistics.median(r[j] for r in rs) for j in range(5)] for x, rs in res.items()}
+    kp = med["kernel"][1]
+    print()
+    print(f"== latency: 2 paths, {a.rate} Mbit/s, RTT {2 * a.delay} ms and {2 * lossy} ms, {a.loss} % loss each way "
+          f"on path 2; "
+          f"{a.count} 1 KiB requests every {a.interval_ms} ms (after {a.skip} untimed), the kernel server echoes; "
+          f"ms, medians of {a.runs}")
+    print(f"  {'client':18} {'rtt p50':>7} {'rtt p99':>7} {'p99 range':>13} {'max':>7} {'p99/kernel':>10} "
+          f"{'up p50':>7} {'up p99':>7}")
+    for x, rs in res.items():
+        name = "kernel (default)" if x == "kernel" else "jmptcp " + x
+        m = med[x]
+        print(f"  {name:18} {m[0]:7.1f} {m[1]:7.1f} {min(r[1] for r in rs):6.1f}-{max(r[1] for r in rs):<6.1f} "
+              f"{m[2]:7.1f} {m[1] / kp:10.2f} {m[3]:7.1f} {m[4]:7.1f}")
+    if "redundant" in med and "minrtt" in med:
+        r, m = med["redundant"], med["minrtt"]
+        print(f"  redundant p99 < minrtt p99: round trip {'holds' if r[1] < m[1] else 'does NOT hold'} "
+              f"({r[1]:.1f} / {m[1]:.1f} ms), one-way up {'holds' if r[4] < m[4] else 'does NOT hold'} "
+              f"({r[4]:.1f} / {m[4]:.1f} ms)")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["fairness", "moveaway", "aggregation"])
+    ap.add_argument("case", choices=["fairness", "moveaway", "aggregation", "hetero", "latency"])
     ap.add_argument("--prefix", required=True)
     ap.add_argument("--jar", required=True)
     ap.add_argument("--runs", type=int)
-    ap.add_argument("--mib", type=int, default=16)
+    ap.add_argument("--mib", type=int, help="aggregation, hetero: upload size (default 16, hetero 8)")
     ap.add_argument("--warmup", type=float, help="seconds before the window (default: fairness 10, else 3)")
-    ap.add_argument("--queue-ms", type=int, help="fairness: the bottleneck's queue as delay (default: one RTT, "
-                                                 "a BDP; testbed.sh's default is 100)")
+    ap.add_argument("--queue-ms", type=int, help="fairness, hetero: the tbf queues' limit as delay (fairness default: "
+                                                 "one RTT, a BDP; hetero: testbed.sh's default, 100)")
     ap.add_argument("--window", type=float, default=8)
     ap.add_argument("--rate", type=float)
-    ap.add_argument("--delay", type=float, default=10)
+    ap.add_argument("--delay", type=float, help="one-way delay, ms (default 10; hetero: the fast path's, 5)")
+    ap.add_argument("--slow-delay", type=float, default=100, help="hetero: the slow path's one-way delay, ms")
+    ap.add_argument("--rcvbuf", type=int, default=65536, help="hetero: the server's receive buffer (tcp_rmem), bytes")
+    ap.add_argument("--schedulers", help="hetero, latency: jmptcp schedulers to run (default: hetero "
+                                         "blest,ecf,minrtt,roundrobin; latency redundant,minrtt)")
+    ap.add_argument("--loss", type=float, default=2, help="latency: path 2's loss, %% each way")
+    ap.add_argument("--lossy-delay", type=float, help="latency: path 2's one-way delay, ms (default: --delay)")
+    ap.add_argument("--count", type=int, default=2000, help="latency: timed messages per run")
+    ap.add_argument("--skip", type=int, default=300, help="latency: untimed messages first (the JIT, the join)")
+    ap.add_argument("--interval-ms", type=float, default=10, help="latency: one message every MS ms")
     ap.add_argument("--cc", help="jmptcp controllers to run, comma-separated (default: lia,olia,balia; "
                                  "aggregation: lia)")
     ap.add_argument("--cases", help="aggregation: which matrix rows, e.g. 1,3")
@@ -283,18 +441,25 @@ def main():
     ap.add_argument("--stats-dir", help="keep jmptcp's per-interval connection state (nc --stats) here, a file per run")
     ap.add_argument("--stats-ms", type=int, default=250, help="the --stats interval, ms")
     a = ap.parse_args()
-    a.runs = a.runs or (3 if a.case == "fairness" else 2)
+    a.runs = a.runs or (3 if a.case in ("fairness", "hetero", "latency") else 2)
+    a.mib = a.mib or (8 if a.case == "hetero" else 16)
+    a.delay = a.delay if a.delay is not None else (5 if a.case == "hetero" else 10)
+    a.schedulers = a.schedulers or ("redundant,minrtt" if a.case == "latency" else "blest,ecf,minrtt,roundrobin")
     a.warmup = a.warmup if a.warmup is not None else (10 if a.case == "fairness" else 3)
     a.cc = a.cc if a.cc is not None else ("lia" if a.case == "aggregation" else "lia,olia,balia")
     a.rate = a.rate or (50 if a.case == "fairness" else 20)
     a.delay = int(a.delay) if a.delay == int(a.delay) else a.delay
+    a.slow_delay = int(a.slow_delay) if a.slow_delay == int(a.slow_delay) else a.slow_delay
+    if a.lossy_delay is not None and a.lossy_delay == int(a.lossy_delay):
+        a.lossy_delay = int(a.lossy_delay)
     a.rate = int(a.rate) if a.rate == int(a.rate) else a.rate
     a.bytes = a.mib << 20
     a.java_opts = os.environ.get("JMPTCP_JAVA_OPTS", "").split()
     a.nc_args = os.environ.get("JMPTCP_NC_ARGS", "").split()  # more jmptcp options, for experiments
     with tempfile.TemporaryDirectory(prefix="jmptcp-bench-cc.") as work:
         try:
-            {"fairness": fairness, "moveaway": moveaway, "aggregation": aggregation}[a.case](a, work)
+            {"fairness": fairness, "moveaway": moveaway, "aggregation": aggregation, "hetero": hetero,
+             "latency": latency}[a.case](a, work)
         finally:
             # run alone (not from bench.sh, whose trap does it) the bed would outlive us, its link
             # emulators burning CPU, and a later teardown of the prefix would hit whoever uses it

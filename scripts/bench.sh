@@ -23,6 +23,12 @@
 #   scripts/bench.sh moveaway [RUNS=2] [WINDOW=8]
 #     2 x 20 Mbit/s (uplink tbf in the router), 20 ms RTT, a kernel TCP flow on path 1: its rate against alone, and the MPTCP
 #     connection's rate per path, for jmptcp lia, olia, balia and the kernel's MPTCP.
+#   scripts/bench.sh hetero [RUNS=3] [MIB=8]
+#     2 x 20 Mbit/s, RTT 10 ms and 200 ms, the kernel server's receive buffer 64 KiB: uploads with
+#     jmptcp's schedulers blest, ecf, minrtt, roundrobin and the kernel's MPTCP client, goodput.
+#   scripts/bench.sh latency [RUNS=3] [COUNT=2000]
+#     2 x 20 Mbit/s, 20 ms RTT, 2 % loss on path 2: 1 KiB requests every 10 ms echoed by the kernel
+#     server, round-trip and one-way percentiles, jmptcp redundant and minrtt and the kernel's MPTCP.
 # Needs root, python3, iperf3. Uses testbed prefix jrtb (torn down on exit).
 # JMPTCP_JAVA_OPTS is passed to the jmptcp JVM (e.g. a JFR recording for a profile).
 set -euo pipefail
@@ -30,8 +36,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CASE=single
 case ${1:-} in
   failover|reestablish) CASE=$1; shift ;;
-  fairness|aggregation|moveaway) CASE=$1; shift ;;
-  -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  fairness|aggregation|moveaway|hetero|latency) CASE=$1; shift ;;
+  -h|--help) sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 MIB=${1:-1024}
 TUN_SECONDS=${2:-5}
@@ -53,13 +59,17 @@ if [[ ! -f $JAR ]] || [[ -n $(find "$REPO"/mptcp-*/src/main "$REPO"/pom.xml "$RE
 fi
 
 # Congestion control and aggregation (issue 11): scripts/bench-cc.py builds its beds and drives the runs.
-if [[ $CASE == fairness || $CASE == aggregation || $CASE == moveaway ]]; then
+if [[ $CASE == fairness || $CASE == aggregation || $CASE == moveaway || $CASE == hetero || $CASE == latency ]]; then
   echo "== machine: $(nproc) CPUs, $(uname -r), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
   ARGS=()
   if [[ -n ${1:-} ]]; then ARGS+=(--runs "$1"); fi
   if [[ $CASE == aggregation ]]; then
     if [[ -n ${2:-} ]]; then ARGS+=(--mib "$2"); fi
     if [[ -n ${3:-} ]]; then ARGS+=(--cases "$3"); fi
+  elif [[ $CASE == hetero ]]; then
+    if [[ -n ${2:-} ]]; then ARGS+=(--mib "$2"); fi
+  elif [[ $CASE == latency ]]; then
+    if [[ -n ${2:-} ]]; then ARGS+=(--count "$2"); fi
   elif [[ -n ${2:-} ]]; then ARGS+=(--window "$2"); fi
   if [[ -n ${KERNEL_CC:-} ]]; then ARGS+=(--kernel-cc "$KERNEL_CC"); fi
   python3 "$REPO/scripts/bench-cc.py" "$CASE" --prefix "$P" --jar "$JAR" "${ARGS[@]}"
