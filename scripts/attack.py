@@ -30,6 +30,8 @@ from scapy.all import AsyncSniffer, Ether, IP, TCP, Raw, conf, getmacbyip  # noq
 
 conf.verb = 0
 MPTCP = 30
+ETH_P_ALL = 0x0003
+SO_RCVBUFFORCE = 33  # Linux, asm-generic/socket.h (not in Python's socket module)
 
 
 def mptcp_opts(pkt):
@@ -70,19 +72,46 @@ class Wire:
         self.sock.send(self.eth / pkt)
 
 
+class Capture:
+    """A capture running in the background on the given interfaces; seen holds what it caught so far.
+    It is open (sockets bound, filter attached) when the constructor returns, so a packet sent after
+    that is caught. Its sockets are opened here, not by scapy: scapy sets their receive buffer to
+    64 KiB (conf.bufsize), about 100 packets, which a burst of answers overflows whenever scapy reads
+    behind the wire (the machine is busy); here it is 16 MiB (SO_RCVBUFFORCE, we are root)."""
+
+    def __init__(self, ifaces, bpf, **kw):
+        self.seen = []
+        self.socks = {}
+        for ifname in ifaces:
+            sk = conf.L2listen(iface=ifname, type=ETH_P_ALL, filter=bpf)
+            sk.ins.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 16 << 20)
+            self.socks[sk] = ifname
+        opened = threading.Event()
+        self.sniffer = AsyncSniffer(opened_socket=self.socks, store=True, prn=self.seen.append,
+                                    started_callback=opened.set, **kw)
+        self.sniffer.start()
+        if not opened.wait(10):
+            sys.exit(f"the capture ({bpf}) did not start within 10 s")
+
+    @property
+    def running(self):
+        return self.sniffer.running
+
+    def join(self, timeout=None):
+        self.sniffer.join(timeout)
+
+    def stop(self):
+        """Stops it (if it has not stopped itself) and returns what it caught."""
+        if self.sniffer.running:
+            self.sniffer.stop()
+        self.sniffer.join()
+        for sk in self.socks:
+            sk.close()
+        return self.sniffer.results
+
+
 def sniffer(a, bpf, iface_=None, **kw):
-    """A capture running in the background; seen holds what it caught so far (results only at stop).
-    Returns once its sockets are open with the filter attached: scapy sets running before it opens
-    them, started_callback only after, so a packet sent after this returns is caught."""
-    seen = []
-    opened = threading.Event()
-    s = AsyncSniffer(iface=iface_ or [a.iface] + (a.also_iface or []), filter=bpf, store=True, prn=seen.append,
-                     started_callback=opened.set, **kw)
-    s.seen = seen
-    s.start()
-    if not opened.wait(10):
-        sys.exit(f"the capture ({bpf}) did not open within 10 s")
-    return s
+    return Capture(iface_ or [a.iface] + (a.also_iface or []), bpf, **kw)
 
 
 def token_of(key):
@@ -111,8 +140,7 @@ def handshake(a):
                 iface_=[a.hs_iface] if a.hs_iface else None)
     print("ready", file=sys.stderr, flush=True)
     s.join(timeout=a.timeout)
-    if s.running:
-        s.stop()
+    s.stop()
     if "client_key" not in found:
         sys.exit("no MP_CAPABLE handshake seen")
     return found["cport"], found["server_key"], found["client_key"]
@@ -135,9 +163,7 @@ def fresh(a):
     as scapy does (the client's ACKs keep coming while the transfer runs)."""
     s = sniffer(a, f"tcp and dst host {a.dst} and dst port {a.dport} and src portrange 1024-60999", count=1)
     s.join(timeout=a.timeout)
-    if s.running:
-        s.stop()
-    up = [p for p in s.seen if TCP in p]
+    up = [p for p in s.stop() if TCP in p]
     if not up:
         sys.exit(f"no segment of the client to {a.dst}:{a.dport} within {a.timeout} s of opening the capture")
     p = up[0]
