@@ -322,7 +322,16 @@ def case_blind(a):
             w.send(make(i))
         span[name] = (t0, time.time())
         time.sleep(0.5)  # a capture window for the answers (their number is what is measured)
-        res[name] = {"sent": a.count, "send_seconds": round(span[name][1] - t0, 3), "pure_acks": len(s.stop())}
+        answers, other = 0, {}
+        for p in s.stop():
+            subtypes = sorted({st for st, _ in mptcp_opts(p)} - {2})
+            if p[TCP].ack == rcv_nxt and not subtypes:
+                answers += 1  # an ACK of rcv.nxt with at most a DSS: what a challenge ACK is
+            else:  # the daemon's own (an ADD_ADDR it repeats, say): seq/ack and MPTCP subtypes
+                k = f"{p[TCP].seq}/{p[TCP].ack}/{subtypes}"
+                other[k] = other.get(k, 0) + 1
+        res[name] = {"sent": a.count, "send_seconds": round(span[name][1] - t0, 3), "pure_acks": answers,
+                     "other_pure_acks": other}
     # from the first in-window injection to the last: the challenge-ACK limit counts per second
     res["in_window_seconds"] = round(span["syn_in_window"][1] - span["rst_in_window"][0], 3)
     return res
