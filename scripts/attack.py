@@ -147,7 +147,8 @@ def handshake(a):
 
 
 def wait_go(a):
-    """With --go-file, waits for the caller to create it (it does once the transfer is under way)."""
+    """With --go-file, waits for the caller to create it (it does once the transfer is under way);
+    the client ports it holds, if any, are added to --client-port."""
     if not a.go_file:
         return
     deadline = time.time() + a.timeout
@@ -155,13 +156,19 @@ def wait_go(a):
         if time.time() > deadline:
             sys.exit(f"no {a.go_file} within {a.timeout} s")
         time.sleep(0.02)
+    with open(a.go_file) as f:
+        a.client_port = (a.client_port or []) + [int(w) for w in f.read().split()]
 
 
 def fresh(a):
     """The client's next segment to the daemon on any live subflow, caught by a capture opened just
     now: it is at most a scheduling delay old, where the last one of a long capture lags by as much
     as scapy does (the client's ACKs keep coming while the transfer runs)."""
-    s = sniffer(a, f"tcp and dst host {a.dst} and dst port {a.dport} and src portrange 1024-60999", count=1)
+    ports = " or ".join(f"src port {p}" for p in a.client_port or [])
+    # only the client ports of the transfer under way, when the caller knows them: a connection of
+    # an earlier case may still be closing (its segments would give the wrong subflow)
+    s = sniffer(a, f"tcp and dst host {a.dst} and dst port {a.dport} and src portrange 1024-60999"
+                + (f" and ({ports})" if ports else ""), count=1)
     s.join(timeout=a.timeout)
     up = [p for p in s.stop() if TCP in p]
     if not up:
@@ -351,6 +358,8 @@ def main():
     ap.add_argument("--also-iface", action="append", help="another interface to sniff on (repeatable)")
     ap.add_argument("--bad-addr")
     ap.add_argument("--good-addr")
+    ap.add_argument("--client-port", type=int, action="append",
+                    help="add-addr, blind: a client port of the live connection's subflows (repeatable)")
     ap.add_argument("--go-file", help="add-addr, blind: wait for this file before reading the live subflow")
     ap.add_argument("--timeout", type=float, default=20.0)
     a = ap.parse_args()

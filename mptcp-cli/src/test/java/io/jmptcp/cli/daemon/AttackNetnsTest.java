@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -167,16 +169,32 @@ class AttackNetnsTest {
         assertIntact(curl, out);
     }
 
-    /** Waits until one of the daemon's connections has sent {@code bytes} (the download is under way). */
-    private void awaitTransferUnderWay(long bytes) throws InterruptedException {
+    private Set<String> connectionIds() {
+        Set<String> ids = new HashSet<>();
+        status().path("connections").forEach(c -> ids.add(c.path("id").asText()));
+        return ids;
+    }
+
+    /**
+     * Waits until a connection not in {@code before} has sent {@code bytes} (the download is under
+     * way; one of an earlier case may still be closing) and returns its subflows' client ports.
+     */
+    private List<String> awaitTransferUnderWay(Set<String> before, long bytes) throws InterruptedException {
+        List<String> ports = new ArrayList<>();
         Testbed.await("the transfer under way", 30, () -> {
             for (JsonNode c : status().path("connections")) {
-                if (c.path("bytes_sent").asLong() > bytes) {
+                if (!before.contains(c.path("id").asText()) && c.path("bytes_sent").asLong() > bytes) {
+                    ports.clear();
+                    c.path("subflows").forEach(s -> {
+                        String remote = s.path("remote").asText();
+                        ports.add(remote.substring(remote.lastIndexOf(':') + 1));
+                    });
                     return true;
                 }
             }
             return false;
         });
+        return ports;
     }
 
     /**
@@ -194,10 +212,11 @@ class AttackNetnsTest {
         Testbed.Proc a = attack("add-addr", "--bad-addr", "10.1.1.99", "--good-addr", "10.1.1.98", "--go-file",
                 go.toString());
         a.awaitErr("ready", 30);
+        Set<String> before = connectionIds();
         Path out = tmp.resolve("c.bin");
         Testbed.Proc curl = download(out, "4M");
-        awaitTransferUnderWay(1 << 20);
-        Files.writeString(go, "go\n");
+        List<String> ports = awaitTransferUnderWay(before, 1 << 20);
+        Files.writeString(go, String.join(" ", ports) + "\n");
         JsonNode r = result(a, 60);
         assertTrue(r.path("join_to_good").asBoolean(), "the right HMAC gets a join (the control): " + r);
         assertEquals(0, r.path("syn_to_bad").asInt(), "no SYN to the address with the wrong HMAC: " + r);
@@ -215,9 +234,10 @@ class AttackNetnsTest {
      */
     @Test
     void blindInjectionIsChallengedAndRateLimitedAndTheTransferCompletes() throws Exception {
+        Set<String> before = connectionIds();
         Path out = tmp.resolve("d.bin");
         Testbed.Proc curl = download(out, "2M");
-        awaitTransferUnderWay(1 << 20);
+        List<String> ports = awaitTransferUnderWay(before, 1 << 20);
         long ch = counter("tcp_challenge_acks");
         long lim = counter("tcp_challenge_ack_limited");
         long oowRst = counter("tcp_drop_rst_out_of_window");
@@ -227,7 +247,9 @@ class AttackNetnsTest {
         long resets = counter("tcp_resets_received");
         long tunDrops = tunDropped();
         int n = 300;
-        JsonNode r = result(attack("blind", "--count", String.valueOf(n)), 60);
+        List<String> args = new ArrayList<>(List.of("blind", "--count", String.valueOf(n)));
+        ports.forEach(p -> args.addAll(List.of("--client-port", p)));
+        JsonNode r = result(attack(args.toArray(String[]::new)), 60);
         long challenges = counter("tcp_challenge_acks") - ch;
         long limited = counter("tcp_challenge_ack_limited") - lim;
         double secs = r.path("in_window_seconds").asDouble();
