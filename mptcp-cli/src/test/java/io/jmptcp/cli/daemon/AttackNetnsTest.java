@@ -233,11 +233,12 @@ class AttackNetnsTest {
      * counted as over the limit; RSTs and data outside the window are dropped; nothing resets the
      * subflow and the transfer completes intact.
      */
-    // Still flaky (2026-12-03, after the fixes of c): every in-window injection is accounted for now
-    // (challenged + limited == 600 in each run that reached the check), but in 3 of 8 runs the
-    // targeted subflow stopped taking them part-way: once 0 counted, once 27, once the daemon's ACK
-    // moved to rcv.nxt + 1 after the SYN phase (a FIN from the client on that subflow?) and 299 of
-    // the out-of-window data segments met no TCP check. Not understood yet; see docs/robustness.md.
+    // Still flaky (2026-12-03, after the fixes that made c reliable): every in-window injection is
+    // accounted for now (challenged + limited == 600 whenever the subflow lived through the attack),
+    // but in 2 of 3 runs with the client-port filter the targeted subflow stopped taking them part-way:
+    // once nothing was counted at all (the case took 8.5 s, not 3.5: its subflows had gone quiet),
+    // once the daemon's ACK moved to rcv.nxt + 1 after the SYN phase (a FIN from the client?) and 299
+    // of the out-of-window data segments met no TCP check. Not understood; see docs/robustness.md.
     // Run with -Dsurefire.excludedGroups= -Dtest=AttackNetnsTest.
     @Tag("flaky")
     @Test
