@@ -8,24 +8,30 @@ namespace and answered as sniffed there. Each case prints one JSON line of what 
     join-bad-hmac              sniffs a new connection's MP_CAPABLE handshake to DST:PORT (prints
                                "ready" on stderr first), takes the token of the server's key, then
                                joins from --join-src with a wrong HMAC in the third ACK
-    add-addr      --bad-addr A --good-addr B
-                               sniffs the handshake as above, then on the live subflow injects an
-                               ADD_ADDR for A with a wrong HMAC and one for B with the right HMAC
-                               (both keys were on the wire) and reports the SYNs sent to A and B
-    blind         --count N    RFC 5961 on the live subflow (in-window seq/ack sniffed from it):
+    add-addr      --bad-addr A --good-addr B [--go-file F]
+                               sniffs the handshake as above, waits for F (the caller creates it
+                               once the transfer is under way), then on a live subflow (seq/ack of
+                               the client's next segment) injects an ADD_ADDR for A with a wrong
+                               HMAC and one for B with the right HMAC (both keys were on the wire)
+                               and reports the SYNs sent to A and B
+    blind         --count N    RFC 5961 on a live subflow (rcv.nxt from the client's next segment):
                                RSTs in the window but not at rcv.nxt, SYNs in the window, RSTs and
                                data outside it; counts the daemon's pure ACKs (challenge ACKs)
+
+Injected segments carry no timestamp option (see no_ts_options).
 
 Debian's python3-scapy is in Debian's /usr/bin/python3 (another python3 may come first on the PATH).
 Attack source ports are 61000-61999 (above Linux's ephemeral range); the caller drops the kernel's
 own RSTs from those ports with nftables, since the kernel did not open these connections.
 """
-import argparse, hashlib, hmac, json, os, random, socket, struct, sys, time
+import argparse, hashlib, hmac, json, os, random, socket, struct, sys, threading, time
 
 from scapy.all import AsyncSniffer, Ether, IP, TCP, Raw, conf, getmacbyip  # noqa: E402
 
 conf.verb = 0
 MPTCP = 30
+ETH_P_ALL = 0x0003
+SO_RCVBUFFORCE = 33  # Linux, asm-generic/socket.h (not in Python's socket module)
 
 
 def mptcp_opts(pkt):
@@ -66,17 +72,46 @@ class Wire:
         self.sock.send(self.eth / pkt)
 
 
+class Capture:
+    """A capture running in the background on the given interfaces; seen holds what it caught so far.
+    It is open (sockets bound, filter attached) when the constructor returns, so a packet sent after
+    that is caught. Its sockets are opened here, not by scapy: scapy sets their receive buffer to
+    64 KiB (conf.bufsize), about 100 packets, which a burst of answers overflows whenever scapy reads
+    behind the wire (the machine is busy); here it is 16 MiB (SO_RCVBUFFORCE, we are root)."""
+
+    def __init__(self, ifaces, bpf, **kw):
+        self.seen = []
+        self.socks = {}
+        for ifname in ifaces:
+            sk = conf.L2listen(iface=ifname, type=ETH_P_ALL, filter=bpf)
+            sk.ins.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 16 << 20)
+            self.socks[sk] = ifname
+        opened = threading.Event()
+        self.sniffer = AsyncSniffer(opened_socket=self.socks, store=True, prn=self.seen.append,
+                                    started_callback=opened.set, **kw)
+        self.sniffer.start()
+        if not opened.wait(10):
+            sys.exit(f"the capture ({bpf}) did not start within 10 s")
+
+    @property
+    def running(self):
+        return self.sniffer.running
+
+    def join(self, timeout=None):
+        self.sniffer.join(timeout)
+
+    def stop(self):
+        """Stops it (if it has not stopped itself) and returns what it caught."""
+        if self.sniffer.running:
+            self.sniffer.stop()
+        self.sniffer.join()
+        for sk in self.socks:
+            sk.close()
+        return self.sniffer.results
+
+
 def sniffer(a, bpf, iface_=None, **kw):
-    """A capture running in the background; seen holds what it caught so far (results only at stop)."""
-    seen = []
-    s = AsyncSniffer(iface=iface_ or [a.iface] + (a.also_iface or []), filter=bpf, store=True, prn=seen.append, **kw)
-    s.seen = seen
-    s.start()
-    deadline = time.time() + 5
-    while not getattr(s, "running", False) and time.time() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.2)  # the capture socket is open once running is set; let the BPF attach
-    return s
+    return Capture(iface_ or [a.iface] + (a.also_iface or []), bpf, **kw)
 
 
 def token_of(key):
@@ -101,27 +136,59 @@ def handshake(a):
                 return True
         return False
 
-    s = sniffer(a, f"tcp and host {a.dst} and port {a.dport}", stop_filter=look, iface_=a.hs_iface or a.iface)
+    s = sniffer(a, f"tcp and host {a.dst} and port {a.dport}", stop_filter=look,
+                iface_=[a.hs_iface] if a.hs_iface else None)
     print("ready", file=sys.stderr, flush=True)
     s.join(timeout=a.timeout)
-    if s.running:
-        s.stop()
+    s.stop()
     if "client_key" not in found:
         sys.exit("no MP_CAPABLE handshake seen")
     return found["cport"], found["server_key"], found["client_key"]
 
 
-def latest(a, secs=1.0):
-    """The client's latest segment to the daemon on any live subflow (its seq is the daemon's rcv.nxt)."""
-    s = sniffer(a, f"tcp and dst host {a.dst} and dst port {a.dport} and src portrange 1024-60999")
-    deadline = time.time() + 20  # the transfer may still be starting (curl, the forward, the server)
-    while not s.seen and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(secs)  # then a capture window on the running transfer, for its latest segment
+def wait_go(a):
+    """With --go-file, waits for the caller to create it (it does once the transfer is under way);
+    the client ports it holds, if any, are added to --client-port."""
+    if not a.go_file:
+        return
+    deadline = time.time() + a.timeout
+    while not os.path.exists(a.go_file):
+        if time.time() > deadline:
+            sys.exit(f"no {a.go_file} within {a.timeout} s")
+        time.sleep(0.02)
+    with open(a.go_file) as f:
+        a.client_port = (a.client_port or []) + [int(w) for w in f.read().split()]
+
+
+def fresh(a):
+    """The client's next segment to the daemon on any live subflow, caught by a capture opened just
+    now: it is at most a scheduling delay old, where the last one of a long capture lags by as much
+    as scapy does (the client's ACKs keep coming while the transfer runs)."""
+    ports = " or ".join(f"src port {p}" for p in a.client_port or [])
+    # only the client ports of the transfer under way, when the caller knows them: a connection of
+    # an earlier case may still be closing (its segments would give the wrong subflow)
+    s = sniffer(a, f"tcp and dst host {a.dst} and dst port {a.dport} and src portrange 1024-60999"
+                + (f" and ({ports})" if ports else ""), count=1)
+    s.join(timeout=a.timeout)
     up = [p for p in s.stop() if TCP in p]
     if not up:
-        sys.exit("no live subflow")
-    return up[-1]
+        sys.exit(f"no segment of the client to {a.dst}:{a.dport} within {a.timeout} s of opening the capture")
+    p = up[0]
+    flags = p[TCP].flags
+    # rcv.nxt is where the client's segment ends (the request's bytes, if it is the request itself)
+    nxt = (p[TCP].seq + len(p[TCP].payload) + (1 if flags & 0x01 else 0) + (1 if flags & 0x02 else 0)) % (1 << 32)
+    print(f"live subflow {p[IP].src}:{p[TCP].sport} rcv.nxt {nxt} ack {p[TCP].ack} on {p.sniffed_on}",
+          file=sys.stderr, flush=True)
+    return p, nxt
+
+
+def no_ts_options(*extra):
+    """The options of an injected segment in the live connection: no timestamp. The client's TSval
+    read a moment earlier is already older than the TS.Recent of its later segments, so PAWS (RFC
+    7323 5.3) drops a segment carrying it before any other check, as soon as the client has sent one
+    more segment on that subflow meanwhile (what made cases add-addr and blind flaky). Like Linux, the
+    daemon takes a segment without the option (RFC 7323 3.2 says SHOULD drop; Linux does not)."""
+    return list(extra)
 
 
 def opts_with(ts, *extra):
@@ -158,7 +225,11 @@ def case_join_unknown(a):
     s = sniffer(a, f"tcp and src host {a.dst} and src port {a.dport} and dst portrange 61000-61999")
     for i in range(a.count):
         w.send(join_syn(a, w, a.src, 61000 + i % 1000, os.urandom(4), random.getrandbits(32)))
-    time.sleep(1.0)  # answers in flight
+    # until an answer to each has been read (scapy reads them behind the wire when the machine is
+    # busy, and what it has not read when it stops is lost), or the deadline
+    deadline = time.time() + a.timeout
+    while len(s.seen) < a.count and time.time() < deadline:
+        time.sleep(0.05)
     res = rst_info(s.stop())
     res["sent"] = a.count
     return res
@@ -200,13 +271,11 @@ def add_addr_opt(addr_id, addr, hmac64):
 
 
 def case_add_addr(a):
-    cport, server_key, client_key = handshake(a)
-    time.sleep(a.settle)  # let the transfer run (a capture window follows)
-    up = latest(a)
-    print(f"live subflow {up[IP].src}:{up[TCP].sport} seq {up[TCP].seq} ack {up[TCP].ack}", file=sys.stderr, flush=True)
+    _, server_key, client_key = handshake(a)
+    wait_go(a)
     w = Wire(a)
     s = sniffer(a, f"tcp[tcpflags] & tcp-syn != 0 and (dst host {a.bad_addr} or dst host {a.good_addr})")
-    ts = ts_of(up)
+    up, nxt = fresh(a)  # read right before injecting: the ACK must be within the daemon's window
     key = struct.pack(">QQ", client_key, server_key)  # sender's key || receiver's key
 
     def inject(addr_id, addr, right):
@@ -215,8 +284,8 @@ def case_add_addr(a):
         if not right:
             h = bytes(b ^ 0x5A for b in h)
         w.send(IP(src=up[IP].src, dst=a.dst) / TCP(sport=up[TCP].sport, dport=a.dport, flags="A",
-                                                   seq=up[TCP].seq, ack=up[TCP].ack, window=up[TCP].window,
-                                                   options=opts_with(ts, (MPTCP, add_addr_opt(addr_id, addr, h)[2:]))))
+                                                   seq=nxt, ack=up[TCP].ack, window=up[TCP].window,
+                                                   options=no_ts_options((MPTCP, add_addr_opt(addr_id, addr, h)[2:]))))
 
     inject(7, a.bad_addr, False)
     inject(8, a.good_addr, True)
@@ -230,11 +299,9 @@ def case_add_addr(a):
 
 
 def case_blind(a):
-    up = latest(a)
-    cport = up[TCP].sport
     w = Wire(a)
-    rcv_nxt, snd_ack = up[TCP].seq, up[TCP].ack
-    ts = ts_of(up)
+    up, rcv_nxt = fresh(a)  # the client sends no data after its request: rcv.nxt stays put
+    cport = up[TCP].sport
     # the daemon's pure ACKs to the client on this subflow: it only sends data there, so these
     # answer the injections (challenge ACKs, or duplicate ACKs for data outside the window)
     bpf = (f"tcp and src host {a.dst} and src port {a.dport} and dst port {cport} and "
@@ -244,7 +311,7 @@ def case_blind(a):
 
     def seg(flags, seq, data=b""):
         p = IP(src=src, dst=a.dst) / TCP(sport=cport, dport=a.dport, flags=flags, seq=seq % (1 << 32),
-                                         ack=snd_ack, window=up[TCP].window, options=opts_with(ts))
+                                         ack=up[TCP].ack, window=up[TCP].window, options=no_ts_options())
         return p / Raw(data) if data else p
 
     phases = [
@@ -254,14 +321,26 @@ def case_blind(a):
         ("data_out_of_window", lambda i: seg("PA", rcv_nxt + 0x40000000 + 100 * i, b"x" * 100)),
     ]
     res = {"client_port": cport, "rcv_nxt": rcv_nxt}
+    span = {}
     for name, make in phases:
         s = sniffer(a, bpf)
         t0 = time.time()
         for i in range(a.count):
             w.send(make(i))
-        sent_s = time.time() - t0
-        time.sleep(0.5)  # answers in flight
-        res[name] = {"sent": a.count, "send_seconds": round(sent_s, 3), "pure_acks": len(s.stop())}
+        span[name] = (t0, time.time())
+        time.sleep(0.5)  # a capture window for the answers (their number is what is measured)
+        answers, other = 0, {}
+        for p in s.stop():
+            subtypes = sorted({st for st, _ in mptcp_opts(p)} - {2})
+            if p[TCP].ack == rcv_nxt and not subtypes:
+                answers += 1  # an ACK of rcv.nxt with at most a DSS: what a challenge ACK is
+            else:  # the daemon's own (an ADD_ADDR it repeats, say): seq/ack and MPTCP subtypes
+                k = f"{p[TCP].seq}/{p[TCP].ack}/{subtypes}"
+                other[k] = other.get(k, 0) + 1
+        res[name] = {"sent": a.count, "send_seconds": round(span[name][1] - t0, 3), "pure_acks": answers,
+                     "other_pure_acks": other}
+    # from the first in-window injection to the last: the challenge-ACK limit counts per second
+    res["in_window_seconds"] = round(span["syn_in_window"][1] - span["rst_in_window"][0], 3)
     return res
 
 
@@ -279,7 +358,9 @@ def main():
     ap.add_argument("--also-iface", action="append", help="another interface to sniff on (repeatable)")
     ap.add_argument("--bad-addr")
     ap.add_argument("--good-addr")
-    ap.add_argument("--settle", type=float, default=1.0)
+    ap.add_argument("--client-port", type=int, action="append",
+                    help="add-addr, blind: a client port of the live connection's subflows (repeatable)")
+    ap.add_argument("--go-file", help="add-addr, blind: wait for this file before reading the live subflow")
     ap.add_argument("--timeout", type=float, default=20.0)
     a = ap.parse_args()
     fn = {"join-unknown": case_join_unknown, "join-bad-hmac": case_join_bad_hmac, "add-addr": case_add_addr,
