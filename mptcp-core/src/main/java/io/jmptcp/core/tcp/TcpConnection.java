@@ -702,6 +702,9 @@ public final class TcpConnection {
         }
         sndUna = 1;
         consecutiveRtos = 0;
+        // The SYN is in the sequence space: its ACK is progress. (Without it an MPTCP join whose
+        // SYN was lost once stayed stale, unscheduled, for good: LostJoinSynSimTest.)
+        lastProgress = now;
         rtt.resetBackoff();
         rtoDeadline = rtxq.isEmpty() ? NEVER : now + rtt.rto();
         cc.setMss(effectiveMss());
@@ -1433,7 +1436,12 @@ public final class TcpConnection {
         boolean sent = false;
         if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
             RtxQueue.Entry syn = rtxq.first();
-            if (syn != null && syn.syn && (syn.xmits == 0 || syn.lost || synResendNow)) {
+            // A lost SYN is sent again once: after that it is lost and retransmitted until the
+            // next timeout marks it again. (It was sent again at every poll, so after one SYN
+            // timeout each segment that reached the connection, a bare RST among them, drew
+            // another SYN: a router answering each with a RST at once made a loop in the
+            // simulator. StateMachineScriptTest.aSegmentInSynSentAfterATimeoutDrawsNoSecondSyn.)
+            if (syn != null && syn.syn && (syn.xmits == 0 || syn.lost && !syn.retrans || synResendNow)) {
                 sendEntry(syn, 0, out);
                 synResendNow = false;
                 return true;

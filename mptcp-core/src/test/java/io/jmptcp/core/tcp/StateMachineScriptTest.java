@@ -40,6 +40,18 @@ class StateMachineScriptTest {
         assertEquals(10_000, s.conn.srttMicros(), "RTT sampled from the SYN");
     }
 
+    /** After one timeout the SYN goes out again once, not once more for every segment that arrives. */
+    @Test
+    void aSegmentInSynSentAfterATimeoutDrawsNoSecondSyn() {
+        Script s = Script.client(plainConfig());
+        s.expect(0, syn(ISS));
+        s.expect(1_000_000, syn(ISS)); // the initial RTO
+        s.send(1_100_000, seg(RST, 0, 0, 0)); // no ACK: not acceptable in SYN-SENT, dropped
+        s.send(1_200_000, seg(RST, 0, 0, 0));
+        s.state(TcpState.SYN_SENT).expectNothingUntil(2_900_000);
+        s.expect(3_000_000, syn(ISS)); // the backed-off RTO
+    }
+
     @Test
     void passiveOpenListenToSynReceivedToEstablished() {
         Script s = Script.server(plainConfig());
