@@ -67,13 +67,19 @@ final class HostileNet {
     /** As above, with the second path's links made from {@code link2}. */
     HostileNet(long seed, MptcpConfig clientCfg, MptcpConfig serverCfg, long bytesEachWay, int backlog,
                int maxHalfOpen, Link.Config link, Link.Config link2) {
+        this(seed, clientCfg, serverCfg, bytesEachWay, bytesEachWay, backlog, maxHalfOpen, link, link2);
+    }
+
+    /** As above, the client sending {@code clientBytes} and the server {@code serverBytes}. */
+    HostileNet(long seed, MptcpConfig clientCfg, MptcpConfig serverCfg, long clientBytes, long serverBytes,
+               int backlog, int maxHalfOpen, Link.Config link, Link.Config link2) {
         this.backlog = backlog;
         this.maxHalfOpen = maxHalfOpen;
         clientFactory = new MptcpConnectionFactory(clientCfg);
         serverFactory = new MptcpConnectionFactory(serverCfg);
         net = new MultiPathNet(List.of(C1, C2), clientFactory, List.of(S), serverFactory, seed);
-        clientApp = new PatternApp(bytesEachWay, seed * 5 + 1, seed * 5 + 2);
-        serverApp = new PatternApp(bytesEachWay, seed * 5 + 2, seed * 5 + 1);
+        clientApp = new PatternApp(clientBytes, seed * 5 + 1, seed * 5 + 2);
+        serverApp = new PatternApp(serverBytes, seed * 5 + 2, seed * 5 + 1);
         net.client.setApp(now -> clientApp.pump());
         net.server.setApp(now -> {
             List<Connection> acc = net.server.accepted;
