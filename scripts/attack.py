@@ -17,6 +17,11 @@ namespace and answered as sniffed there. Each case prints one JSON line of what 
     blind         --count N    RFC 5961 on a live subflow (rcv.nxt from the client's next segment):
                                RSTs in the window but not at rcv.nxt, SYNs in the window, RSTs and
                                data outside it; counts the daemon's pure ACKs (challenge ACKs)
+    syn-flood     --count N [--flood-net P]
+                               N SYNs with MP_CAPABLE from random addresses of the /24 P (default
+                               the --src's) and random ports, as fast as an AF_PACKET socket takes
+                               them (frames built by hand: scapy builds a few thousand a second);
+                               reports how many were sent and how long it took
 
 Injected segments carry no timestamp option (see no_ts_options).
 
@@ -344,9 +349,45 @@ def case_blind(a):
     return res
 
 
+def csum16(b):
+    if len(b) % 2:
+        b += b"\0"
+    t = sum(struct.unpack(f"!{len(b) // 2}H", b))
+    while t >> 16:
+        t = (t & 0xFFFF) + (t >> 16)
+    return ~t & 0xFFFF
+
+
+def case_syn_flood(a):
+    net = (a.flood_net or a.src).rsplit(".", 1)[0]
+    dst = socket.inet_aton(a.dst)
+    mine = {int(x.rsplit(".", 1)[1]) for x in [a.src, a.gw]} | {98, 99}
+    hosts = [h for h in range(2, 254) if h not in mine]
+    src_mac = bytes.fromhex(open(f"/sys/class/net/{a.iface}/address").read().strip().replace(":", ""))
+    eth = bytes.fromhex(getmacbyip(a.gw).replace(":", "")) + src_mac + b"\x08\x00"
+    # MSS 1460, SACK permitted, MP_CAPABLE v1 SYN (no key, H flag: HMAC-SHA256), NOP padding
+    opts = bytes([2, 4, 0x05, 0xB4, 4, 2, MPTCP, 4, 0x01, 0x01, 1, 1])
+    sk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    sk.bind((a.iface, 0))
+    rnd = random.Random(a.count)
+    t0 = time.time()
+    for _ in range(a.count):
+        src = socket.inet_aton(f"{net}.{rnd.choice(hosts)}")
+        tcp = struct.pack("!HHIIBBHHH", rnd.randrange(1024, 65536), a.dport, rnd.getrandbits(32), 0,
+                          (5 + len(opts) // 4) << 4, 0x02, 64240, 0, 0) + opts
+        c = csum16(src + dst + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)
+        tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), rnd.getrandbits(16), 0, 64, 6, 0, src, dst)
+        ip = ip[:10] + struct.pack("!H", csum16(ip)) + ip[12:]
+        sk.send(eth + ip + tcp)
+    secs = time.time() - t0
+    sk.close()
+    return {"sent": a.count, "send_seconds": round(secs, 2), "sources": len(hosts)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("case", choices=["join-unknown", "join-bad-hmac", "add-addr", "blind"])
+    ap.add_argument("case", choices=["join-unknown", "join-bad-hmac", "add-addr", "blind", "syn-flood"])
     ap.add_argument("--iface", required=True)
     ap.add_argument("--gw", required=True, help="the next hop (its MAC address is resolved)")
     ap.add_argument("--src", required=True)
@@ -362,9 +403,10 @@ def main():
                     help="add-addr, blind: a client port of the live connection's subflows (repeatable)")
     ap.add_argument("--go-file", help="add-addr, blind: wait for this file before reading the live subflow")
     ap.add_argument("--timeout", type=float, default=20.0)
+    ap.add_argument("--flood-net", help="syn-flood: an address of the /24 the sources are drawn from")
     a = ap.parse_args()
     fn = {"join-unknown": case_join_unknown, "join-bad-hmac": case_join_bad_hmac, "add-addr": case_add_addr,
-          "blind": case_blind}[a.case]
+          "blind": case_blind, "syn-flood": case_syn_flood}[a.case]
     print(json.dumps(fn(a)), flush=True)
 
 

@@ -90,7 +90,7 @@ public final class ConnectionFactories {
         if (!mptcpOnly.isEmpty()) {
             throw new IllegalArgumentException(String.join(", ", mptcpOnly) + " need MPTCP; they have no meaning with --mptcp off");
         }
-        return new PlainConnectionFactory(plainConfig(o.cc));
+        return new PlainConnectionFactory(timers(plainConfig(o.cc), o));
     }
 
     /**
@@ -100,7 +100,7 @@ public final class ConnectionFactories {
      */
     static MptcpConfig mptcpConfig(StackOptions o) {
         MptcpConfig c = new MptcpConfig().checksum(o.checksum).announce(o.announce)
-                .tcp(plainConfig(o.cc == null || COUPLED.contains(o.cc) ? null : o.cc))
+                .tcp(timers(plainConfig(o.cc == null || COUPLED.contains(o.cc) ? null : o.cc), o))
                 .congestionControl(o.cc == null ? "lia" : o.cc);
         if (o.scheduler != null) {
             String name = o.scheduler;
@@ -143,6 +143,44 @@ public final class ConnectionFactories {
         pm.rejoin(!o.noRejoin);
         c.joinInitialAddress(!o.noJoinInitialAddr);
         return c;
+    }
+
+    /** The retransmission and keepalive settings of {@code --tcp-retries}, {@code --rto-max}, {@code --keepalive}. */
+    static TcpConfig timers(TcpConfig t, StackOptions o) {
+        if (o.tcpRetries != null) {
+            if (o.tcpRetries < 1 || o.tcpRetries > 255) {
+                throw new IllegalArgumentException("--tcp-retries must be 1..255, got " + o.tcpRetries);
+            }
+            t.maxRetries(o.tcpRetries);
+        }
+        if (o.rtoMaxMillis != null) {
+            if (o.rtoMaxMillis < t.minRtoMicros / 1000) {
+                throw new IllegalArgumentException("--rto-max must be at least " + t.minRtoMicros / 1000 + " ms, got "
+                        + o.rtoMaxMillis);
+            }
+            t.maxRtoMicros = o.rtoMaxMillis * 1000;
+        }
+        if (o.keepalive != null) {
+            String[] f = o.keepalive.split(",", -1);
+            long[] v = new long[3];
+            try {
+                if (f.length != 3) {
+                    throw new NumberFormatException();
+                }
+                for (int i = 0; i < 3; i++) {
+                    v[i] = Long.parseLong(f[i].strip());
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--keepalive takes IDLE,INTVL,CNT (seconds, seconds, probes), got "
+                        + o.keepalive);
+            }
+            if (v[0] < 1 || v[1] < 1 || v[2] < 1 || v[2] > 127) {
+                throw new IllegalArgumentException("--keepalive: idle and interval at least 1 s, 1..127 probes, got "
+                        + o.keepalive);
+            }
+            t.keepalive(v[0] * 1_000_000L, v[1] * 1_000_000L, (int) v[2]);
+        }
+        return t;
     }
 
     /** The TCP settings of a plain connection (MSS is clamped to the MTU by the factory). */

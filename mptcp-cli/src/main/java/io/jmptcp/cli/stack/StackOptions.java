@@ -84,6 +84,20 @@ public final class StackOptions {
                     + "(default 60, as Linux's close_timeout; 0 fails it at once; MPTCP)")
     public Integer closeTimeoutSeconds;
 
+    @Option(names = "--tcp-retries", paramLabel = "N",
+            description = "retransmission timeouts of a subflow (or plain connection) before it gives up "
+                    + "(default 15, as Linux's tcp_retries2)")
+    public Integer tcpRetries;
+
+    @Option(names = "--rto-max", paramLabel = "MS",
+            description = "the longest retransmission timeout after back-off (default 120000, as Linux's TCP_RTO_MAX)")
+    public Long rtoMaxMillis;
+
+    @Option(names = "--keepalive", paramLabel = "IDLE,INTVL,CNT",
+            description = "TCP keepalive on every subflow and plain connection: seconds idle before the first probe, "
+                    + "seconds between probes, probes unanswered before it fails (default off, as Linux)")
+    public String keepalive;
+
     @Option(names = "--no-join-initial-addr",
             description = "refuse joins to the initial subflow's address and port and say so with the MP_CAPABLE C flag "
                     + "(Linux net.mptcp.allow_join_initial_addr_port=0; MPTCP)")

@@ -41,6 +41,7 @@ class AttackNetnsTest {
     private Path control;
     private String c1;
     private String c2;
+    private Testbed.Proc daemon;
 
     @BeforeAll
     void up() throws Exception {
@@ -62,10 +63,10 @@ class AttackNetnsTest {
         tb.launch("srv", "python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", www.toString(), "8000")
                 .start();
         control = tmp.resolve("srv.sock");
-        Testbed.Proc d = tb.jmptcp("srv", "daemon", "--tun", tun(), "--address", "10.4.1.1",
+        daemon = tb.jmptcp("srv", "daemon", "--tun", tun(), "--address", "10.4.1.1",
                 "--address", "10.4.2.1", "--forward", "8080=127.0.0.1:8000", "--socks", "off", "--control",
                 control.toString(), "--max-subflows", "8", "--add-addr-accepted", "8").start();
-        d.await("the daemon to answer on its control socket", 60, () -> status() != null);
+        daemon.await("the daemon to answer on its control socket", 60, () -> status() != null);
         // The kernel queues what it routes into the TUN device until the daemon reads it, 500 packets
         // by default: a burst of 300 injections on top of the transfer overflowed it when the daemon
         // was slow to read (2 busy cores), and those never reached the stack to be counted.
@@ -298,5 +299,70 @@ class AttackNetnsTest {
         assertTrue(counter("tcp_drop_out_of_window") - oow >= n, "the data outside the window dropped: " + seen);
         assertEquals(resets, counter("tcp_resets_received"), "no subflow reset");
         assertIntact("big.bin", curl, out);
+    }
+
+    /** The daemon's used heap after a full GC, KiB (jcmd GC.run, GC.heap_info). */
+    private long daemonHeapAfterGcKib() throws Exception {
+        for (int i = 0; i < 2; i++) {
+            tb.sh("srv", "jcmd " + daemon.pid() + " GC.run >/dev/null").check();
+        }
+        String info = tb.sh("srv", "jcmd " + daemon.pid() + " GC.heap_info").check().output();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(" used (\\d+)K").matcher(info);
+        assertTrue(m.find(), info);
+        return Long.parseLong(m.group(1));
+    }
+
+    /** The daemon's resident set, KiB (its process is the JVM: checked). */
+    private long daemonRssKib() throws IOException {
+        String cmd = Files.readString(Path.of("/proc/" + daemon.pid() + "/cmdline"));
+        assertTrue(cmd.contains("java"), "the daemon's pid is the JVM: " + cmd);
+        for (String l : Files.readAllLines(Path.of("/proc/" + daemon.pid() + "/status"))) {
+            if (l.startsWith("VmRSS:")) {
+                return Long.parseLong(l.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new AssertionError("no VmRSS");
+    }
+
+    /**
+     * e. 100,000 SYNs with MP_CAPABLE from random addresses and ports of the client's /24 at the
+     * forward port, while a legitimate client downloads: the daemon keeps at most its half-open
+     * bound (the oldest evicted), its memory stays bounded, and the download is intact.
+     */
+    @Test
+    void aSynFloodFromRandomSourcesLeavesRoomForALegitimateClient() throws Exception {
+        long evicted = counter("half_open_evicted");
+        long synRx = counter("mptcp_mpcapablesynrx");
+        long rss = daemonRssKib();
+        long heap = daemonHeapAfterGcKib();
+        Path out = tmp.resolve("e.bin");
+        Testbed.Proc curl = download(out, "4M");
+        int n = 100_000;
+        JsonNode r = result(tb.launch("cli", attackArgs(c1, "10.1.1.254", "10.1.1.1", "syn-flood", "--count",
+                String.valueOf(n)).toArray(String[]::new)).stderr(tmp.resolve("attack-flood.err")).start(), 120);
+        // the daemon has taken what reached it once its counters stop moving
+        long[] last = {-1};
+        Testbed.await("the daemon to take the flood", 60, () -> {
+            long v = counter("mptcp_mpcapablesynrx");
+            boolean still = v == last[0];
+            last[0] = v;
+            return still;
+        });
+        long got = counter("mptcp_mpcapablesynrx") - synRx;
+        long ev = counter("half_open_evicted") - evicted;
+        long grew = daemonRssKib() - rss;
+        int held = status().path("connections").size();
+        long heapGrew = daemonHeapAfterGcKib() - heap;
+        System.out.printf("syn flood: %d sent in %.2f s, %d reached the daemon, %d half-open evicted, %d connections "
+                + "held, heap after GC %+d KiB, RSS %+d KiB%n", n, r.path("send_seconds").asDouble(), got, ev, held,
+                heapGrew, grew);
+        // the veths and the TUN queue drop part of a burst this fast; what reached the daemon counts
+        assertTrue(got >= 10_000, "the flood reached the daemon: " + got);
+        // at most maxHalfOpen (1024) of them wait in their handshake; every other one evicted one
+        assertTrue(ev >= got - 1024 - 2, "evicted " + ev + " of " + got);
+        assertTrue(held <= 1024 + 8, "connections held: " + held);
+        // the half-open connections held (at most 1024, a few KiB each: buffers grow on demand)
+        assertTrue(heapGrew < 64 << 10, "heap after GC grew by " + heapGrew + " KiB");
+        assertIntact(curl, out);
     }
 }

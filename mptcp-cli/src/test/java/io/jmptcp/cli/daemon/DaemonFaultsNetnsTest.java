@@ -60,9 +60,10 @@ class DaemonFaultsNetnsTest {
         return p;
     }
 
-    private Testbed.Proc daemon(String tun, int socksPort, Path control) throws Exception {
+    private Testbed.Proc daemon(String tun, int socksPort, Path control, String... more) throws Exception {
         List<String> c = new ArrayList<>(List.of("daemon", "--tun", tun, "--address", "10.3.1.1", "--address", "10.3.2.1",
                 "--socks", "127.0.0.1:" + socksPort, "--control", control.toString(), "--close-timeout", "5"));
+        c.addAll(List.of(more));
         Testbed.Proc p = tb.jmptcp("cli", c.toArray(String[]::new)).start();
         p.await("the daemon to answer on its control socket", 60, () -> answers(control));
         return p;
@@ -124,6 +125,62 @@ class DaemonFaultsNetnsTest {
         downloadsIntact(1081, 8082, "after-peer.bin", d);
         d.terminate();
         assertEquals(0, d.exitCode(30), d.out());
+        assertFalse(deviceAndRoutes(tun), "no device or route left");
+    }
+
+    /**
+     * The server's host vanishes mid-download: from one instant every packet of both paths is lost
+     * (testbed.sh path K blackhole), no RST, no FIN. The daemon is the receiver: it has nothing in
+     * flight, so no retransmission can time out, and without keepalive it would wait for good (as
+     * Linux does; measured: both subflows still ESTABLISHED 16 s later). With --keepalive each
+     * subflow probes once idle and fails when the probes go unanswered, rejoins fail, and after
+     * --close-timeout the connection fails; the relay is closed (curl fails), the daemon holds
+     * nothing and serves on once the paths are back; SIGTERM leaves no device or route.
+     */
+    @Test
+    void aPeerThatVanishesMidTransferIsGivenUpWithinTheConfiguredTimeouts() throws Exception {
+        String tun = prefix + "t3";
+        Path control = tmp.resolve("vanish.sock");
+        int idleS = 2;
+        int intervalS = 1;
+        int probes = 3;
+        int closeS = 5;
+        Testbed.Proc d = daemon(tun, 1083, control, "--keepalive", idleS + "," + intervalS + "," + probes,
+                "--tcp-retries", "4", "--rto-max", "1000");
+        server("10.2.1.1", 8084);
+        Path out = tmp.resolve("vanished.bin");
+        Testbed.Proc c = curl(1083, out, 8084);
+        Testbed.await("the download to be under way", 60, () -> Files.exists(out) && Files.size(out) > (2 << 20));
+        long t0 = System.nanoTime();
+        try {
+            tb.path(1, Testbed.PathMode.blackhole);
+            tb.path(2, Testbed.PathMode.blackhole);
+            // each subflow: idle, then its probes (one interval each, one more for the last), then
+            // the close timeout (rejoin SYNs, at most 1 s apart with --rto-max, do not outlive it);
+            // 5 s of slack for a loaded machine
+            int boundS = idleS + (probes + 1) * intervalS + closeS + 5;
+            try {
+                Testbed.await("the daemon to give the connection up", boundS, () -> {
+                    String s = StatusCommand.ask(control, "status");
+                    return s.startsWith("{\"connections\":[]") && DaemonNetnsTest.number(s, "relays_closed_total") >= 1;
+                });
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + ": " + StatusCommand.ask(control, "status"), e);
+            }
+            long tookMs = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("vanished peer: connection given up %d ms after the cut (bound %d s)%n", tookMs, boundS);
+            assertTrue(tookMs >= closeS * 1000L, "not before the close timeout: " + tookMs + " ms");
+            assertNotEquals(0, c.exitCode(30), "the download cannot complete: " + c.out());
+            assertTrue(Files.size(out) < (30 << 20), "short");
+            tb.path(1, Testbed.PathMode.up);
+            tb.path(2, Testbed.PathMode.up);
+            downloadsIntact(1083, 8084, "after-vanish.bin", d);
+        } finally {
+            tb.path(1, Testbed.PathMode.up);
+            tb.path(2, Testbed.PathMode.up);
+            d.terminate(); // the other cases reuse the daemon's addresses
+            assertEquals(0, d.exitCode(30), d.out());
+        }
         assertFalse(deviceAndRoutes(tun), "no device or route left");
     }
 
