@@ -67,7 +67,9 @@ class SocksLoopbackTest {
 
     @Test
     void badClientsAreAnsweredOrClosedCountedAndGoodOnesAreUndisturbed() throws Exception {
-        t = new TwoStacks(new SocksHandler.Settings(null, null, 500), null, null);
+        // 2 s: the well-formed clients below finish their handshakes well before it even on a loaded
+        // machine (at 500 ms the truncated one was once counted as a timeout, with a soak running)
+        t = new TwoStacks(new SocksHandler.Settings(null, null, 2000), null, null);
         List<CompletableFuture<byte[]>> good = new ArrayList<>();
         List<byte[]> want = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
@@ -111,7 +113,7 @@ class SocksLoopbackTest {
             s.getOutputStream().write(new byte[] {5, 1});
             assertEquals(0, untilClosed(s).length);
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            assertTrue(ms >= 400 && ms < 4_000, "closed at the 500 ms handshake timeout, took " + ms);
+            assertTrue(ms >= 1_900 && ms < 8_000, "closed at the 2 s handshake timeout, took " + ms);
         }
         try (Socket s = client()) { // a megabyte of garbage
             byte[] junk = new byte[1 << 20];
