@@ -7,9 +7,8 @@ import io.jmptcp.core.mib.MptcpMib;
 import io.jmptcp.core.mptcp.MptcpConfig;
 import io.jmptcp.core.sim.MultiPathNet;
 import io.jmptcp.core.sim.Packet;
-import io.jmptcp.core.tcp.Segment;
+import io.jmptcp.core.tcp.TcpConnection;
 import io.jmptcp.core.wire.TcpHeader;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,15 +19,9 @@ import org.junit.jupiter.api.Test;
  */
 class PathResetSimTest {
 
-    /** The RST a router that rejects {@code p} sends its sender (Linux nf_send_reset). */
+    /** The RST a router that rejects {@code p} sends its sender (Linux nf_send_reset: the RFC 9293 rule). */
     private static Packet resetFor(Packet p) {
-        TcpHeader h = p.segment().header();
-        int len = p.segment().length() + (h.has(TcpHeader.SYN) ? 1 : 0) + (h.has(TcpHeader.FIN) ? 1 : 0);
-        TcpHeader rst = h.has(TcpHeader.ACK)
-                ? new TcpHeader(h.dstPort(), h.srcPort(), h.ack(), 0, TcpHeader.RST, 0, 0, 0, List.of())
-                : new TcpHeader(h.dstPort(), h.srcPort(), 0, h.seq() + len, TcpHeader.RST | TcpHeader.ACK, 0, 0, 0,
-                        List.of());
-        return Packet.of(p.path(), p.tuple().reversed(), new Segment(rst, new byte[0], 0, 0));
+        return Packet.of(p.path(), p.tuple().reversed(), TcpConnection.resetFor(p.segment()));
     }
 
     private static void reject(HostileNet n, Packet p, boolean senderIsServer, long[] count) {
