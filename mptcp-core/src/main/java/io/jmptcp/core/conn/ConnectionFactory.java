@@ -34,6 +34,29 @@ public interface ConnectionFactory {
     Accepted accept(long nowMicros, StackContext ctx, FourTuple tuple, Segment syn);
 
     /**
+     * SYN cookies (RFC 4987 section 3.6; the runtime's {@code SynCookies}), once the listener's
+     * half-open bound is reached: the connection {@link #accept} would make for {@code syn}, but
+     * with {@code iss} as its initial sequence number and, for MPTCP, {@code key} as its local
+     * key, bound to the SYN's 4-tuple. The runtime feeds it the SYN, sends its SYN,ACK and drops
+     * it. Null if this SYN takes no cookie (the default: then the runtime evicts its oldest
+     * half-open connection instead).
+     */
+    default Connection cookieSyn(long nowMicros, StackContext ctx, FourTuple tuple, Segment syn, int iss, long key) {
+        return null;
+    }
+
+    /**
+     * The ACK of a cookie's SYN,ACK arrived: the connection of {@link #cookieSyn} made again from
+     * {@code syn}, the SYN as the cookie kept it, already past it, with its SYN,ACK counted as
+     * sent (no RTT sample: when it went is unknown). The runtime feeds it the ACK. Null if
+     * refused (the runtime answers with a RST), for one because another connection has the
+     * key's token now.
+     */
+    default Connection cookieAck(long nowMicros, StackContext ctx, FourTuple tuple, Segment syn, int iss, long key) {
+        return null;
+    }
+
+    /**
      * The runtime dropped a connection (it finished, or it threw and was reset): nothing of the
      * factory's may lead to it any more (an MPTCP token, for one, must not take a join for it).
      */

@@ -221,6 +221,10 @@ public final class Engine implements StackContext {
     private final ArrayList<Entry> due = new ArrayList<>();
     private final Output output;
     private final Inbound scratch = new Inbound();
+    /** Made at the first cookie (its secret is drawn then, so a seeded run's keys do not move). */
+    private SynCookies cookies;
+    /** When the last SYN cookie went out: ACKs for a listener are checked for one within its lifetime. */
+    private long cookieSentAt;
     private long nextId = 1;
 
     /**
@@ -728,6 +732,12 @@ public final class Engine implements StackContext {
                 acceptSyn(now, l, tuple, seg);
                 return;
             }
+        } else if (!rst && !h.has(TcpHeader.SYN) && h.has(TcpHeader.ACK) && cookies != null
+                && now - cookieSentAt <= SynCookies.LIFETIME_MICROS) {
+            Listener l = listeners.get(h.dstPort());
+            if (l != null && acceptCookie(now, l, tuple, seg)) {
+                return;
+            }
         }
         mib.inc(StackMib.NO_CONNECTION);
         if (!rst) {
@@ -740,8 +750,12 @@ public final class Engine implements StackContext {
             mib.inc(StackMib.DROP_ACCEPT_QUEUE_FULL); // as Linux: drop, the peer retries the SYN
             return;
         }
-        if (l.halfOpen.size() >= l.maxHalfOpen) {
-            evictOldestHalfOpen(now, l);
+        if (l.halfOpen.size() >= l.maxHalfOpen
+                && TcpOptionCodec.first(syn.header().options(), MptcpOption.MpJoinSyn.class) == null) {
+            if (sendCookie(now, tuple, syn)) {
+                return;
+            }
+            evictOldestHalfOpen(now, l); // the factory makes no cookies
         }
         if (entries.size() >= maxConnections
                 && TcpOptionCodec.first(syn.header().options(), MptcpOption.MpJoinSyn.class) == null) {
@@ -793,6 +807,130 @@ public final class Engine implements StackContext {
             return;
         }
         touch(e);
+    }
+
+    /**
+     * A SYN beyond the half-open bound: answered with a SYN cookie's SYN,ACK, made by the
+     * connection the factory would make for it, which is then dropped (no state is kept; RFC 4987
+     * section 3.6). False if the factory makes no cookie for this SYN.
+     */
+    private boolean sendCookie(long now, FourTuple tuple, Segment syn) {
+        if (cookies == null) {
+            cookies = new SynCookies(random);
+        }
+        int cookie = cookies.cookie(tuple, syn, now);
+        Connection c;
+        try {
+            c = factory.cookieSyn(now, this, tuple, syn, cookie, cookies.key(tuple, cookie));
+        } catch (TxFailure f) {
+            throw f;
+        } catch (RuntimeException ex) {
+            mib.inc(StackMib.CONNECTION_ERRORS);
+            LOG.warn("making a SYN cookie for {} threw; the SYN is dropped: {}", tuple, ex.toString(), ex);
+            discard(demux.get(tuple));
+            return true;
+        }
+        if (c == null) {
+            return false;
+        }
+        Entry e = entryFor(c);
+        try {
+            c.input(now, tuple, syn);
+            c.poll(now, output);
+            mib.inc(StackMib.SYN_COOKIES_SENT);
+            cookieSentAt = now;
+        } catch (TxFailure f) {
+            throw f;
+        } catch (RuntimeException ex) {
+            mib.inc(StackMib.CONNECTION_ERRORS);
+            LOG.warn("a SYN cookie's connection for {} threw; the SYN is dropped: {}", tuple, ex.toString(), ex);
+        } finally {
+            discard(e);
+        }
+        return true;
+    }
+
+    /** Drops a connection that was never served (a SYN cookie's) without a word to the peer or the driver. */
+    private void discard(Entry e) {
+        if (e == null) {
+            return;
+        }
+        try {
+            factory.forgotten(e.conn);
+        } catch (RuntimeException ex) {
+            LOG.warn("the connection factory failed to forget connection {}: {}", e.id, ex.toString(), ex);
+        }
+        for (FourTuple t : e.tuples) {
+            demux.remove(t, e);
+        }
+        e.tuples.clear();
+        entries.remove(e.conn);
+        e.forgotten = true;
+    }
+
+    /**
+     * An ACK for a listener and no connection, while SYN cookies are out: if it brings back a
+     * valid cookie (and, with MP_CAPABLE, echoes the cookie's key), the connection is made from
+     * what the cookie kept and queued for accept, and the ACK fed to it. False if it is not a
+     * cookie of ours (counted; the caller answers with a RST).
+     */
+    private boolean acceptCookie(long now, Listener l, FourTuple tuple, Segment ack) {
+        TcpHeader h = ack.header();
+        int cookie = h.ack() - 1;
+        SynCookies.Syn kept = cookies.check(tuple, h.seq() - 1, cookie, now);
+        long key = cookies.key(tuple, cookie);
+        MptcpOption.MpCapable cap = SynCookies.capable(h);
+        if (kept == null || cap != null && cap.receiverKey() != key) {
+            mib.inc(StackMib.SYN_COOKIES_FAILED);
+            return false;
+        }
+        if (l.acceptable() >= l.backlog) {
+            mib.inc(StackMib.DROP_ACCEPT_QUEUE_FULL); // the peer sends again; the cookie holds for its lifetime
+            return true;
+        }
+        if (entries.size() >= maxConnections) {
+            if (l.halfOpen.isEmpty()) {
+                mib.inc(StackMib.CONNECTION_LIMIT_REFUSED);
+                return false;
+            }
+            evictOldestHalfOpen(now, l);
+        }
+        Segment syn = SynCookies.rebuildSyn(h, kept);
+        Connection c;
+        try {
+            c = factory.cookieAck(now, this, tuple, syn, cookie, key);
+        } catch (TxFailure f) {
+            throw f;
+        } catch (RuntimeException ex) {
+            mib.inc(StackMib.CONNECTION_ERRORS);
+            LOG.warn("making a connection from a SYN cookie for {} threw; answered with a RST: {}", tuple,
+                    ex.toString(), ex);
+            discard(demux.get(tuple));
+            return false;
+        }
+        if (c == null) {
+            mib.inc(StackMib.ACCEPT_REFUSED);
+            return false;
+        }
+        mib.inc(StackMib.SYN_COOKIES_RECV);
+        mib.inc(StackMib.CONNECTIONS_OPENED);
+        Entry e = entryFor(c);
+        e.listener = l;
+        l.queue.add(e);
+        l.halfOpen.add(e); // leaves it when the ACK has moved it past its handshake (service)
+        e.lastTuple = tuple;
+        e.lastSegment = ack;
+        try {
+            c.input(now, tuple, ack);
+        } catch (TxFailure f) {
+            throw f;
+        } catch (RuntimeException ex) {
+            fail(now, e, ex);
+            return true;
+        }
+        e.news = true;
+        touch(e);
+        return true;
     }
 
     /**

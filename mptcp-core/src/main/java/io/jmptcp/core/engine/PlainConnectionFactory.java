@@ -73,9 +73,27 @@ public final class PlainConnectionFactory implements ConnectionFactory {
 
     @Override
     public Accepted accept(long nowMicros, StackContext ctx, FourTuple tuple, Segment syn) {
+        return new Accepted(passive(ctx, tuple, ctx.isn().isn(tuple, nowMicros)), true);
+    }
+
+    private PlainConnection passive(StackContext ctx, FourTuple tuple, int iss) {
         PlainConnection c = new PlainConnection(TcpConnection.listen(configFor(ctx, tuple.remoteAddress()),
-                tuple, ctx.isn(), ctx.mib(), nowMicros), true);
+                tuple, iss, ctx.isn().timestampOffset(tuple), ctx.mib()), true);
         ctx.bind(tuple, c);
-        return new Accepted(c, true);
+        return c;
+    }
+
+    @Override
+    public Connection cookieSyn(long nowMicros, StackContext ctx, FourTuple tuple, Segment syn, int iss, long key) {
+        return passive(ctx, tuple, iss);
+    }
+
+    @Override
+    public Connection cookieAck(long nowMicros, StackContext ctx, FourTuple tuple, Segment syn, int iss, long key) {
+        PlainConnection c = passive(ctx, tuple, iss);
+        c.input(nowMicros, tuple, syn);
+        c.poll(nowMicros, (t, s) -> { }); // the SYN,ACK again: the cookie's went out before
+        c.tcp().synAckSentBefore();
+        return c;
     }
 }

@@ -20,10 +20,17 @@ public enum StackMib {
     /** Drop: a SYN for a listener whose accept queue is full. */
     DROP_ACCEPT_QUEUE_FULL,
     /**
-     * Half-open connections aborted to make room for a new SYN (the listener's SYN queue was full;
-     * Linux counts the SYN it drops instead as TcpExt TCPReqQFullDrop).
+     * Half-open connections aborted to make room for a new SYN: at the connection limit, or when
+     * the listener's SYN queue was full and the factory makes no SYN cookies (Linux counts the
+     * SYN it drops instead as TcpExt TCPReqQFullDrop).
      */
     HALF_OPEN_EVICTED,
+    /** SYN,ACKs with a SYN cookie, sent for SYNs beyond a listener's half-open bound (TcpExt SyncookiesSent). */
+    SYN_COOKIES_SENT,
+    /** ACKs that brought a valid SYN cookie back and made a connection (TcpExt SyncookiesRecv). */
+    SYN_COOKIES_RECV,
+    /** ACKs for a listener, while cookies were out, whose cookie was not valid (TcpExt SyncookiesFailed). */
+    SYN_COOKIES_FAILED,
     /** Segments for no connection and no listener (answered with a RST unless they are RSTs). */
     NO_CONNECTION,
     /** RSTs the engine sent for segments that belong to no connection (RFC 9293 3.10.7.1). */

@@ -119,6 +119,12 @@ public final class MptcpConnection implements Connection {
 
     private MptcpConnection(StackContext ctx, MptcpConfig cfg, TokenTable<MptcpConnection> tokens, boolean active,
                             InetSocketAddress remote, long nowMicros) {
+        this(ctx, cfg, tokens, active, remote, nowMicros, 0);
+    }
+
+    /** {@code key}: the local key to claim, or 0 to draw one. */
+    private MptcpConnection(StackContext ctx, MptcpConfig cfg, TokenTable<MptcpConnection> tokens, boolean active,
+                            InetSocketAddress remote, long nowMicros, long key) {
         this.ctx = ctx;
         this.cfg = cfg;
         this.mib = ctx.mib();
@@ -132,7 +138,7 @@ public final class MptcpConnection implements Connection {
         this.pm = cfg.pathManager.apply(cfg.pm);
         this.signals = new AddressSignals(cfg.pm.addAddrTimeoutMicros, cfg.pm.addAddrRetransmits);
         // Section 3.1: a random non-zero key whose token is unique within the stack.
-        this.localKey = cfg.enabled ? tokens.allocate(this) : 0;
+        this.localKey = !cfg.enabled ? 0 : key == 0 ? tokens.allocate(this) : tokens.claim(key, this) ? key : 0;
         if (localKey == 0) {
             fallback = true; // MPTCP off, or no unique token (Linux TokenFallbackInit)
         }
@@ -162,12 +168,30 @@ public final class MptcpConnection implements Connection {
     /** Passive open for a SYN with a valid MP_CAPABLE (mptcp true) or without one (plain TCP). */
     static MptcpConnection accept(long nowMicros, StackContext ctx, MptcpConfig cfg, TokenTable<MptcpConnection> tokens,
                                   FourTuple tuple, boolean mptcpSyn) {
+        return accept(nowMicros, ctx, cfg, tokens, tuple, mptcpSyn, ctx.isn().isn(tuple, nowMicros), 0);
+    }
+
+    /**
+     * A passive open with a given ISN and, unless {@code key} is 0, a given local key (a SYN
+     * cookie's). Null if that key's token is in use.
+     */
+    static MptcpConnection accept(long nowMicros, StackContext ctx, MptcpConfig cfg, TokenTable<MptcpConnection> tokens,
+                                  FourTuple tuple, boolean mptcpSyn, int iss, long key) {
         MptcpConfig c0 = mptcpSyn ? cfg : copyDisabled(cfg);
         MptcpConnection c = new MptcpConnection(ctx, c0, tokens, false,
-                new InetSocketAddress(tuple.remoteAddress(), tuple.remotePort()), nowMicros);
-        TcpConnection tcp = TcpConnection.listen(c.subflowConfig(tuple.remoteAddress()), tuple, ctx.isn(), c.mib, nowMicros);
+                new InetSocketAddress(tuple.remoteAddress(), tuple.remotePort()), nowMicros, mptcpSyn ? key : 0);
+        if (mptcpSyn && key != 0 && c.localKey != key) {
+            return null;
+        }
+        TcpConnection tcp = TcpConnection.listen(c.subflowConfig(tuple.remoteAddress()), tuple, iss,
+                ctx.isn().timestampOffset(tuple), c.mib);
         c.addSubflow(tcp, true, false, 0, 0);
         return c;
+    }
+
+    /** SYN cookies: the initial subflow's SYN,ACK went out before (see {@link TcpConnection#synAckSentBefore}). */
+    void synAckSentBefore() {
+        subflows.get(0).tcp.synAckSentBefore();
     }
 
     private static MptcpConfig copyDisabled(MptcpConfig cfg) {

@@ -11,6 +11,7 @@ import io.jmptcp.core.tcp.Segment;
 import io.jmptcp.core.wire.MptcpOption;
 import io.jmptcp.core.wire.TcpHeader;
 import io.jmptcp.core.wire.TcpOption;
+import io.jmptcp.core.wire.TcpOptionCodec;
 import java.net.InetSocketAddress;
 
 /**
@@ -114,13 +115,40 @@ public final class MptcpConnectionFactory implements ConnectionFactory {
             c.acceptJoin(nowMicros, tuple);
             return new Accepted(c, false);
         }
-        // Section 3.1 and wire facts 1.2: a v1 SYN option of 4 bytes, version >= 1, H set, B clear.
+        return new Accepted(MptcpConnection.accept(nowMicros, ctx, cfg, tokens(ctx), tuple, capableSyn(ctx, cap)), true);
+    }
+
+    /** Section 3.1 and wire facts 1.2: a v1 SYN option of 4 bytes, version >= 1, H set, B clear. */
+    private boolean capableSyn(StackContext ctx, MptcpOption.MpCapable cap) {
         boolean mptcp = cfg.enabled && cap != null && cap.form() == MptcpOption.CapableForm.SYN && cap.version() >= 1
                 && (cap.flags() & 0x1F) == MptcpOption.CAP_H_HMAC_SHA256
                 && (cap.flags() & MptcpOption.CAP_B_EXTENSIBILITY) == 0;
         if (!mptcp && cfg.enabled) {
             ctx.mib().inc(MptcpMib.MPCapableSYNRXPlain);
         }
-        return new Accepted(MptcpConnection.accept(nowMicros, ctx, cfg, tokens(ctx), tuple, mptcp), true);
+        return mptcp;
+    }
+
+    /** A SYN cookie's connection: an MP_JOIN SYN takes none (it joins a connection already kept). */
+    @Override
+    public Connection cookieSyn(long nowMicros, StackContext ctx, FourTuple tuple, Segment syn, int iss, long key) {
+        TcpHeader h = syn.header();
+        if (!h.has(TcpHeader.SYN) || h.has(TcpHeader.ACK) || h.has(TcpHeader.RST)
+                || TcpOptionCodec.first(h.options(), MptcpOption.MpJoinSyn.class) != null) {
+            return null;
+        }
+        MptcpOption.MpCapable cap = TcpOptionCodec.first(h.options(), MptcpOption.MpCapable.class);
+        return MptcpConnection.accept(nowMicros, ctx, cfg, tokens(ctx), tuple, capableSyn(ctx, cap), iss, key);
+    }
+
+    @Override
+    public Connection cookieAck(long nowMicros, StackContext ctx, FourTuple tuple, Segment syn, int iss, long key) {
+        if (!(cookieSyn(nowMicros, ctx, tuple, syn, iss, key) instanceof MptcpConnection c)) {
+            return null;
+        }
+        c.input(nowMicros, tuple, syn);
+        c.poll(nowMicros, (t, s) -> { }); // the SYN,ACK again: the cookie's went out before
+        c.synAckSentBefore();
+        return c;
     }
 }

@@ -43,6 +43,14 @@ public final class TokenTable<C> {
         return 0;
     }
 
+    /**
+     * Registers {@code connection} under the token of a key chosen elsewhere (a SYN cookie's).
+     * Returns false, registering nothing, if the token is in use.
+     */
+    public boolean claim(long key, C connection) {
+        return key != 0 && byToken.putIfAbsent(MptcpCrypto.token(key), connection) == null;
+    }
+
     /** The connection with this local token, or null. */
     public C lookup(int token) {
         return byToken.get(token);

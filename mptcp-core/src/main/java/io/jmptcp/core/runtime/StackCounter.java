@@ -21,8 +21,14 @@ public enum StackCounter {
     DROP_NOT_LOCAL(StackMib.DROP_NOT_LOCAL),
     /** Drop: a SYN for a listener whose accept queue is full. */
     DROP_ACCEPT_QUEUE_FULL(StackMib.DROP_ACCEPT_QUEUE_FULL),
-    /** Half-open connections aborted to make room for a new SYN (the listener's SYN queue was full). */
+    /** Half-open connections aborted to make room for a new SYN (connection limit, or a full SYN queue without cookies). */
     HALF_OPEN_EVICTED(StackMib.HALF_OPEN_EVICTED),
+    /** SYN,ACKs with a SYN cookie (a listener's SYN queue was full). */
+    SYN_COOKIES_SENT(StackMib.SYN_COOKIES_SENT),
+    /** Valid SYN cookies brought back: connections made from them. */
+    SYN_COOKIES_RECV(StackMib.SYN_COOKIES_RECV),
+    /** ACKs whose SYN cookie was not valid (answered with a RST). */
+    SYN_COOKIES_FAILED(StackMib.SYN_COOKIES_FAILED),
     /** Segments for no connection and no listener (answered with a RST unless they are RSTs). */
     NO_CONNECTION(StackMib.NO_CONNECTION),
     /** RSTs the runtime sent for segments that belong to no connection (RFC 9293 3.10.7.1). */

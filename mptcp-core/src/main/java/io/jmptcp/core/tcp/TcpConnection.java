@@ -188,6 +188,19 @@ public final class TcpConnection {
         return listen(cfg, tuple, isn.isn(tuple, nowMicros), isn.timestampOffset(tuple), mib);
     }
 
+    /**
+     * SYN cookies: this passive open's SYN,ACK went out from a connection the stack did not keep,
+     * and the one a {@link #poll} just made again was not sent. Its ACK gives no RTT sample (RFC
+     * 6298 section 3: when the SYN,ACK went is not known).
+     */
+    public void synAckSentBefore() {
+        RtxQueue.Entry e = rtxq.first();
+        if (state != TcpState.SYN_RECEIVED || e == null || !e.syn || e.xmits != 1) {
+            throw new IllegalStateException("no SYN,ACK was just made, in " + state);
+        }
+        e.xmits = 2; // as if sent again: ackSyn samples only a SYN sent once (Karn)
+    }
+
     // =============================================================================================
     // Hooks and accessors
     // =============================================================================================
