@@ -895,10 +895,13 @@ public final class MptcpConnection implements Connection {
      * has not moved for a connection RTO although data is outstanding, the oldest unacknowledged
      * chunk goes out again on whichever subflow the scheduler picks, with exponential backoff. It
      * recovers data a subflow acknowledged but the peer never got at the data level, and data
-     * stuck behind a subflow that stopped without timing out.
+     * stuck behind a subflow that stopped without timing out. Not before the connection is fully
+     * established: there is one subflow then, TCP retransmits on it, and data sent again at the
+     * data level would rule out the fallback the peer may still choose (MptcpFallbackSimTest
+     * aPathLostAfterTheSynAckEndsInFallbackNotInAReset).
      */
     private void connectionRetransmit() {
-        if (fallback || state != State.ESTABLISHED || !DataSeq.lt(snd.dataUna(), dataNxt)) {
+        if (fallback || !fullyEstablished || state != State.ESTABLISHED || !DataSeq.lt(snd.dataUna(), dataNxt)) {
             rtxDeadline = TcpConnection.NEVER;
             return;
         }

@@ -155,6 +155,36 @@ class MptcpFallbackSimTest {
         assertEquals(0, s.net.server.mib().get(MptcpMib.MPCapableFallbackACK));
     }
 
+    /**
+     * The path loses everything the client sends after its SYN until the server's SYN/ACK has
+     * been sent three times (seen in the soak with a kernel server: a path blackholed just after
+     * the SYN/ACK). The first client segment through is its answer to a repeated SYN/ACK, a pure
+     * ACK past ISN+1, so without MP_CAPABLE: the server falls back (wire facts 1.5), and the
+     * client must follow when plain data comes. It could not: its connection-level
+     * retransmission had sent the request again on the same subflow meanwhile, which rules out
+     * fallback, and it reset its only subflow. Before the peer has acknowledged anything at the
+     * data level there is one subflow and TCP retransmits on it; nothing goes out again at the
+     * data level, and the transfer ends intact over plain TCP.
+     */
+    @Test
+    void aPathLostAfterTheSynAckEndsInFallbackNotInAReset() {
+        MptcpSim s = onePath(new MptcpConfig(), new MptcpConfig(), 31);
+        int[] synAcks = {0};
+        s.net.paths.get(0).down.tap = p -> {
+            TcpHeader h = p.segment().header();
+            if (h.has(TcpHeader.SYN) && h.has(TcpHeader.ACK)) {
+                synAcks[0]++;
+            }
+        };
+        s.net.paths.get(0).up.filter = p -> isSyn(p.segment()) || synAcks[0] >= 3 ? p : null;
+        runIntact(s);
+        assertTrue(synAcks[0] >= 3);
+        assertTrue(s.serverConn().fellBack() && s.clientConn.fellBack());
+        assertEquals(1, s.net.server.mib().get(MptcpMib.MPCapableFallbackACK));
+        assertEquals(0, s.net.client.mib().get(MptcpMib.MPTCPRetrans));
+        assertEquals(0, s.net.client.mib().get(MptcpMib.MPRstTx));
+    }
+
     @Test
     void dssStrippedFromDataMidConnection() {
         MptcpSim s = onePath(new MptcpConfig(), new MptcpConfig(), 25);
