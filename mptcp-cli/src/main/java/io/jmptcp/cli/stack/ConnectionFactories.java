@@ -51,6 +51,9 @@ public final class ConnectionFactories {
         if (o.maxOutOfOrder != null) {
             mptcpOnly.add("--max-ofo");
         }
+        if (o.receiveBuffer != null) {
+            mptcpOnly.add("--receive-buffer");
+        }
         if (o.checksum) {
             mptcpOnly.add("--checksum");
         }
@@ -93,6 +96,30 @@ public final class ConnectionFactories {
         return new PlainConnectionFactory(timers(plainConfig(o.cc), o));
     }
 
+    /** {@code --receive-buffer}: BYTES (fixed) or INITIAL:MAX (auto-tuned), each at least 4 KiB. */
+    static void receiveBuffer(MptcpConfig c, String spec) {
+        String[] p = spec.split(":", -1);
+        long[] v = new long[p.length];
+        for (int i = 0; i < p.length; i++) {
+            try {
+                v[i] = Long.parseLong(p[i].strip());
+            } catch (NumberFormatException e) {
+                v[i] = -1;
+            }
+        }
+        boolean ok = (p.length == 1 || p.length == 2) && v[0] >= 4096 && v[v.length - 1] >= v[0]
+                && v[v.length - 1] <= 1 << 30;
+        if (!ok) {
+            throw new IllegalArgumentException("--receive-buffer wants BYTES or INITIAL:MAX, 4096 to 1073741824 bytes, "
+                    + "INITIAL at most MAX, got '" + spec + "'");
+        }
+        if (p.length == 1) {
+            c.receiveBuffer((int) v[0]);
+        } else {
+            c.receiveBufferAutotune((int) v[0], (int) v[1]);
+        }
+    }
+
     /**
      * The MPTCP settings: checksum, scheduler, subflow limit, and the congestion control of each
      * connection's subflows (coupled {@code lia} unless {@code --cc} says otherwise; a connection
@@ -114,6 +141,9 @@ public final class ConnectionFactories {
                 throw new IllegalArgumentException("--max-ofo must be at least 1 byte, got " + o.maxOutOfOrder);
             }
             c.maxOutOfOrder(o.maxOutOfOrder);
+        }
+        if (o.receiveBuffer != null) {
+            receiveBuffer(c, o.receiveBuffer);
         }
         PmConfig pm = c.pm;
         if (o.maxRemoteAddresses != null) {

@@ -66,6 +66,12 @@ public final class StackOptions {
                     + "(mptcp_ofodrop) (default: the receive buffer, 4 MiB; MPTCP)")
     public Integer maxOutOfOrder;
 
+    @Option(names = "--receive-buffer", paramLabel = "BYTES|INITIAL:MAX",
+            description = "the connection-level receive buffer, which bounds the window the peer may fill: a fixed "
+                    + "size, or INITIAL:MAX to auto-tune it from INITIAL towards twice the bytes read per largest "
+                    + "subflow RTT, at most MAX (default 4194304, fixed; MPTCP)")
+    public String receiveBuffer;
+
     @Option(names = "--endpoint", paramLabel = "IP=FLAGS",
             description = "a stack address with path-manager flags, as ip mptcp endpoint: a comma list of signal, subflow, "
                     + "backup, fullmesh (repeatable; the address is owned like an --address, which is subflow by default)")

@@ -8,7 +8,7 @@ import io.jmptcp.core.mptcp.MptcpConfig;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** The limits of issue 13 on the command line: --max-connections, --max-remote-addresses, --max-ofo. */
+/** The limits of issue 13 on the command line: --max-connections, --max-remote-addresses, --max-ofo, --receive-buffer. */
 class ConnectionFactoriesLimitsTest {
     static StackOptions parse(String... args) {
         StackOptions o = new StackOptions();
@@ -34,9 +34,24 @@ class ConnectionFactoriesLimitsTest {
     }
 
     @Test
+    void theReceiveBufferIsFixedOrAutoTuned() {
+        MptcpConfig d = ConnectionFactories.mptcpConfig(parse("--address", "10.3.1.1"));
+        assertEquals(4 << 20, d.receiveBuffer);
+        assertEquals(0, d.receiveBufferInitial, "fixed by default");
+        MptcpConfig fixed = ConnectionFactories.mptcpConfig(parse("--address", "10.3.1.1", "--receive-buffer", "1048576"));
+        assertEquals(1 << 20, fixed.receiveBuffer);
+        assertEquals(0, fixed.receiveBufferInitial);
+        MptcpConfig tuned = ConnectionFactories.mptcpConfig(parse("--address", "10.3.1.1", "--receive-buffer",
+                "131072:4194304"));
+        assertEquals(128 << 10, tuned.receiveBufferInitial);
+        assertEquals(4 << 20, tuned.receiveBuffer);
+    }
+
+    @Test
     void badLimitsAreUsageErrors() {
         for (String[] bad : new String[][] {{"--max-connections", "0"}, {"--max-remote-addresses", "-1"},
-                {"--max-remote-addresses", "256"}, {"--max-ofo", "0"}}) {
+                {"--max-remote-addresses", "256"}, {"--max-ofo", "0"}, {"--receive-buffer", "100"},
+                {"--receive-buffer", "65536:4096"}, {"--receive-buffer", "big"}, {"--receive-buffer", "1:2:3"}}) {
             StackOptions o = parse("--address", "10.3.1.1", bad[0], bad[1]);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConnectionFactories.forOptions(o));
             assertTrue(e.getMessage().contains(bad[0]), e.getMessage());

@@ -458,6 +458,7 @@ public final class MptcpConnection implements Connection {
             mib.inc(MptcpMib.OFODrop);
         }
         mib.add(MptcpMib.DuplicateData, rcv.duplicateBytes() - dupBefore);
+        rcvTuner.onReceived(Math.max(0, len - (rcv.duplicateBytes() - dupBefore)));
         if (rcv.beyondWindowBytes() > beyondBefore) {
             mib.inc(MptcpMib.NoDSSInWindow);
         }

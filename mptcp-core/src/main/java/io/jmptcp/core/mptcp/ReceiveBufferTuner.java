@@ -7,6 +7,8 @@ package io.jmptcp.core.mptcp;
  * to a small window, and grows while the application reads more than half of it per measurement
  * period: the period is the largest smoothed RTT among the subflows, so the bytes read in one
  * period are sum(bandwidth) x max RTT, and the buffer becomes twice that, never more than the cap.
+ * Bytes read count only up to the new bytes that arrived in the same period: a burst read after
+ * a hole was filled says nothing of the bandwidth.
  * It never shrinks (the advertised window may not, RFC 8684 section 3.3.4).
  *
  * <p>A sender held back by the window delivers about one buffer per RTT; the buffer then doubles
@@ -17,6 +19,7 @@ final class ReceiveBufferTuner {
     private int capacity;
     private long periodStart = -1;
     private long readInPeriod;
+    private long receivedInPeriod;
 
     /**
      * @param initial the first capacity, bytes
@@ -38,6 +41,11 @@ final class ReceiveBufferTuner {
         return max;
     }
 
+    /** {@code bytes} of new data (no duplicate) arrived from the peer. */
+    void onReceived(long bytes) {
+        receivedInPeriod += bytes;
+    }
+
     /**
      * The application read {@code bytes} at {@code now}; {@code maxRttMicros} is the largest
      * smoothed RTT among the subflows (0 or less: none yet). Returns whether the capacity grew.
@@ -53,9 +61,13 @@ final class ReceiveBufferTuner {
         if (now - periodStart < maxRttMicros) {
             return false;
         }
-        long target = Math.min(max, 2 * readInPeriod);
+        // What arrived in the period bounds what it says of the bandwidth: when a hole is filled
+        // the application reads in one go what arrived over many periods (and the buffer doubled
+        // on it, up to the cap, with every reinjection after a path flapped).
+        long target = Math.min(max, 2 * Math.min(readInPeriod, receivedInPeriod));
         periodStart = now;
         readInPeriod = 0;
+        receivedInPeriod = 0;
         if (target <= capacity) {
             return false;
         }
