@@ -9,9 +9,11 @@
 #   scripts/soak.sh [--seconds 600] [--clients 50] [--flap 4] [--rate 30] [--prefix jsk]
 #
 # SOAK_DAEMON_ARGS adds daemon options (e.g. --log-level debug); SOAK_KEEP=1 keeps the work
-# directory (it is kept anyway when the soak fails).
+# directory (it is kept anyway when the soak fails); SOAK_PCAP=1 records the headers of every
+# segment at the server in srv.pcap (about 1.5 MB a second).
 #
-# Exit status 0 only if every download that got a connection is intact, none hung, the daemon
+# Exit status 0 only if every download that got a connection is intact, none stalled (under 1 byte/s
+# for 60 s; there is no cap on a download's total time), the daemon
 # forgot every connection, its heap after GC is within HEAP_SLACK_PCT % (+ 2 MiB) of the start
 # and its thread count is the start's. Downloads whose SOCKS CONNECT was refused, or whose
 # connection was reset before its first byte, while the path of the initial subflow was reset (a
@@ -98,6 +100,9 @@ wait_for() { # wait_for SECONDS WHAT COMMAND...
 }
 
 start srv "$WORK/kernel-events.log" ip mptcp monitor   # the kernel's subflow events, for a post-mortem
+if [[ -n ${SOAK_PCAP:-} ]]; then   # headers of every segment at the server, for a post-mortem (large)
+  start srv "$WORK/tcpdump.log" tcpdump -i any -s 200 -w "$WORK/srv.pcap" tcp port 8000
+fi
 # HTTP/1.1: the server keeps its connection open until curl closes it. With HTTP/1.0 it closes once it
 # has written the file, and the kernel refuses joins to a connection its application closed
 # (mptcp_can_accept_new_subflow wants TCP_ESTABLISHED) and destroys it with its last subflow: a path
@@ -132,10 +137,17 @@ measure() { # measure LABEL: GC, then "heap_kib threads rss_kib"
 # one download: WORKER N SIZE -> a result line "size exit bytes verdict"
 fetch() {
   local w=$1 n=$2 s=$3 out="$WORK/got/$1.bin" rc=0 bytes
-  bytes=$(in_ns cli curl -sS --max-time 180 --socks5 127.0.0.1:1080 -o "$out" -w '%{size_download}' \
-    "http://10.2.1.1:8000/f$s.bin" 2>>"$WORK/got/$w.err") || rc=$?
+  # A download that moves fewer than 1 byte/s for 60 s has stalled (curl exit 28). No cap on the
+  # total time: with 50 downloads sharing the flapping paths, 4 MiB took up to 162 s in run 3, and a
+  # 180 s cap counted the slowest as hung while its bytes still arrived.
+  local got
+  got=$(in_ns cli curl -sS --speed-limit 1 --speed-time 60 --socks5 127.0.0.1:1080 -o "$out" \
+    -w '%{size_download} %{time_total}' "http://10.2.1.1:8000/f$s.bin" 2>>"$WORK/got/$w.err") || rc=$?
+  read -r bytes secs <<<"$got"
   local verdict
-  if ((rc == 0)); then
+  if ((rc == 28)); then
+    verdict=STALLED
+  elif ((rc == 0)); then
     if [[ $(sha256sum "$out" | cut -d' ' -f1) == "${WANT[$s]}" ]]; then verdict=intact; else verdict=CORRUPT; fi
   elif ((bytes == 0)) && ((rc == 97 || rc == 7 || rc == 56)); then
     # the SOCKS CONNECT failed, or the connection was reset before its first byte (the initial
@@ -145,12 +157,12 @@ fetch() {
   else
     verdict=FAILED
   fi
-  echo "$w $n $s $rc $bytes $verdict"
+  echo "$w $n $s $rc $bytes $verdict $secs"
 }
 
 say "warm-up: one download of each size"
 for s in "${SIZES[@]}"; do
-  r=$(fetch warm 0 "$s"); [[ $r == *intact ]] || die "warm-up download failed: $r"
+  r=$(fetch warm 0 "$s"); [[ $r == *" intact "* ]] || die "warm-up download failed: $r"
 done
 wait_for 150 "the daemon to forget the warm-up connections (TIME_WAIT: 60 s)" idle
 read -r HEAP0 THREADS0 RSS0 < <(measure "start")
@@ -194,8 +206,14 @@ read -r HEAP1 THREADS1 RSS1 < <(measure "end")
 total=$(wc -l <"$WORK/results")
 count() { awk -v v="$1" '$6 == v' "$WORK/results" | wc -l; }
 intact=$(count intact); refused=$(count refused); corrupt=$(count CORRUPT); failed=$(count FAILED)
-bytes=$(awk '$6 == "intact" { b += $5 } END { printf "%d", b }' "$WORK/results")
-say "downloads: $total ($intact intact, $refused refused or reset before the first byte, $corrupt corrupt, $failed failed), $((bytes >> 20)) MiB intact, $f flaps"
+stalled=$(count STALLED)
+bytes=$(awk '$6 == "intact" { b += $5 } END { printf "%.0f", b }' "$WORK/results")
+say "downloads: $total ($intact intact, $refused refused or reset before the first byte, $corrupt corrupt, $failed failed, $stalled stalled for 60 s), $((bytes >> 20)) MiB intact, $f flaps"
+for s in "${SIZES[@]}"; do
+  awk -v s="$s" '$3 == s && $6 == "intact" { print $7 }' "$WORK/results" | sort -g \
+    | awk -v s="$s" '{ t[NR] = $1 } END { p = int(NR * 0.99); if (p < 1) p = 1
+        if (NR) printf "soak: %d-byte downloads: %d intact, seconds p50 %.1f, p99 %.1f, max %.1f\n", s, NR, t[int((NR + 1) / 2)], t[p], t[NR] }'
+done
 say "heap after GC: start $((HEAP0 / 1024)) MiB, end $((HEAP1 / 1024)) MiB; Java threads: start $THREADS0, end $THREADS1; RSS: start $((RSS0 / 1024)) MiB, end $((RSS1 / 1024)) MiB"
 in_ns srv nstat -az >"$WORK/srv-nstat.txt" 2>&1 || true
 say "kernel server: $(awk '/MPTcpExtMPJoin(SynRx|AckRx|NoTokenFound|Rejected)|MPTcpExtMPCapableSYNRX / { printf "%s=%s ", substr($1, 9), $2 }' "$WORK/srv-nstat.txt")"
@@ -204,10 +222,10 @@ say "daemon log: $errors lines with ERROR or Exception"
 
 ok=1
 ((held == 0)) || ok=0
-if ((corrupt + failed > 0)); then
-  awk '$6 == "CORRUPT" || $6 == "FAILED"' "$WORK/results" | head -20 >&2
+if ((corrupt + failed + stalled > 0)); then
+  awk '$6 == "CORRUPT" || $6 == "FAILED" || $6 == "STALLED"' "$WORK/results" | head -20 >&2
   for e in "$WORK"/got/*.err; do [[ -s $e ]] && { echo "== $e" >&2; tail -3 "$e" >&2; }; done
-  say "FAIL: $corrupt corrupt and $failed failed downloads"; ok=0
+  say "FAIL: $corrupt corrupt, $failed failed and $stalled stalled downloads"; ok=0
 fi
 ((intact >= CLIENTS)) || { say "FAIL: only $intact intact downloads for $CLIENTS clients"; ok=0; }
 ((HEAP1 <= HEAP0 + HEAP0 * HEAP_SLACK_PCT / 100 + 2048)) || { say "FAIL: heap grew from $HEAP0 KiB to $HEAP1 KiB"; ok=0; }

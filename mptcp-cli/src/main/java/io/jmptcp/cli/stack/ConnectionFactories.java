@@ -19,6 +19,13 @@ import java.util.Set;
 public final class ConnectionFactories {
     static final Set<String> SCHEDULERS = Set.copyOf(Scheduler.NAMES);
     static final Set<String> COUPLED = Set.of("lia", "olia", "balia");
+    /**
+     * Auto-tuned from 128 KiB (Linux's tcp_rmem default) to 4 MiB. A fixed 4 MiB let a kernel
+     * sender commit a whole 4 MiB download to its subflows at once, and after a path flapped it
+     * re-sent all of it, far behind our DATA_ACK, on whichever subflow was slow: downloads
+     * stalled for over a minute in the soak (4 in 600 s); auto-tuned, none (docs/robustness.md).
+     */
+    static final String DEFAULT_RECEIVE_BUFFER = "131072:4194304";
 
     private ConnectionFactories() {
     }
@@ -142,9 +149,7 @@ public final class ConnectionFactories {
             }
             c.maxOutOfOrder(o.maxOutOfOrder);
         }
-        if (o.receiveBuffer != null) {
-            receiveBuffer(c, o.receiveBuffer);
-        }
+        receiveBuffer(c, o.receiveBuffer != null ? o.receiveBuffer : DEFAULT_RECEIVE_BUFFER);
         PmConfig pm = c.pm;
         if (o.maxRemoteAddresses != null) {
             if (o.maxRemoteAddresses < 0 || o.maxRemoteAddresses > 255) {

@@ -69,7 +69,8 @@ public final class StackOptions {
     @Option(names = "--receive-buffer", paramLabel = "BYTES|INITIAL:MAX",
             description = "the connection-level receive buffer, which bounds the window the peer may fill: a fixed "
                     + "size, or INITIAL:MAX to auto-tune it from INITIAL towards twice the bytes read per largest "
-                    + "subflow RTT, at most MAX (default 4194304, fixed; MPTCP)")
+                    + "subflow RTT, at most MAX (default " + ConnectionFactories.DEFAULT_RECEIVE_BUFFER + ", tuned, as "
+                    + "Linux's tcp_moderate_rcvbuf; MPTCP)")
     public String receiveBuffer;
 
     @Option(names = "--endpoint", paramLabel = "IP=FLAGS",

@@ -37,7 +37,7 @@ class ConnectionFactoriesLimitsTest {
     void theReceiveBufferIsFixedOrAutoTuned() {
         MptcpConfig d = ConnectionFactories.mptcpConfig(parse("--address", "10.3.1.1"));
         assertEquals(4 << 20, d.receiveBuffer);
-        assertEquals(0, d.receiveBufferInitial, "fixed by default");
+        assertEquals(128 << 10, d.receiveBufferInitial, "auto-tuned by default");
         MptcpConfig fixed = ConnectionFactories.mptcpConfig(parse("--address", "10.3.1.1", "--receive-buffer", "1048576"));
         assertEquals(1 << 20, fixed.receiveBuffer);
         assertEquals(0, fixed.receiveBufferInitial);
