@@ -852,9 +852,14 @@ public final class Engine implements StackContext {
 
     /** Drops a connection that was never served (a SYN cookie's) without a word to the peer or the driver. */
     private void discard(Entry e) {
-        if (e == null) {
-            return;
+        if (e != null) {
+            drop(e);
         }
+    }
+
+    /** Takes a connection out of the factory's, the demultiplexer's and the engine's tables. */
+    private void drop(Entry e) {
+        e.forgotten = true;
         try {
             factory.forgotten(e.conn);
         } catch (RuntimeException ex) {
@@ -865,7 +870,6 @@ public final class Engine implements StackContext {
         }
         e.tuples.clear();
         entries.remove(e.conn);
-        e.forgotten = true;
     }
 
     /**
@@ -1043,17 +1047,7 @@ public final class Engine implements StackContext {
     }
 
     private void forget(Entry e) {
-        e.forgotten = true;
-        try {
-            factory.forgotten(e.conn);
-        } catch (RuntimeException ex) {
-            LOG.warn("the connection factory failed to forget connection {}: {}", e.id, ex.toString(), ex);
-        }
-        for (FourTuple t : e.tuples) {
-            demux.remove(t, e);
-        }
-        e.tuples.clear();
-        entries.remove(e.conn);
+        drop(e);
         e.scheduledAt = TcpConnection.NEVER;
         e.lastSegment = null;
         if (e.listener != null) {

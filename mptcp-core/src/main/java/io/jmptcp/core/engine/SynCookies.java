@@ -161,12 +161,7 @@ public final class SynCookies {
         }
         md.update(secret);
         md.update((byte) use);
-        md.update(t.localAddress().getAddress());
-        md.update((byte) (t.localPort() >> 8));
-        md.update((byte) t.localPort());
-        md.update(t.remoteAddress().getAddress());
-        md.update((byte) (t.remotePort() >> 8));
-        md.update((byte) t.remotePort());
+        t.updateDigest(md);
         return md;
     }
 }

@@ -1,6 +1,7 @@
 package io.jmptcp.core.tcp;
 
 import java.net.InetAddress;
+import java.security.MessageDigest;
 import java.util.Objects;
 
 /**
@@ -14,6 +15,16 @@ public record FourTuple(InetAddress localAddress, int localPort, InetAddress rem
         if ((localPort & ~0xFFFF) != 0 || (remotePort & ~0xFFFF) != 0) {
             throw new IllegalArgumentException("port out of range");
         }
+    }
+
+    /** Feeds the tuple to a digest: local address, local port, remote address, remote port (ports big-endian). */
+    public void updateDigest(MessageDigest md) {
+        md.update(localAddress.getAddress());
+        md.update((byte) (localPort >> 8));
+        md.update((byte) localPort);
+        md.update(remoteAddress.getAddress());
+        md.update((byte) (remotePort >> 8));
+        md.update((byte) remotePort);
     }
 
     /** The same connection seen from the other end. */

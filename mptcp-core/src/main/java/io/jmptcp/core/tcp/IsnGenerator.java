@@ -34,12 +34,7 @@ public final class IsnGenerator {
     private ByteBuffer hash(FourTuple t) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(t.localAddress().getAddress());
-            md.update((byte) (t.localPort() >> 8));
-            md.update((byte) t.localPort());
-            md.update(t.remoteAddress().getAddress());
-            md.update((byte) (t.remotePort() >> 8));
-            md.update((byte) t.remotePort());
+            t.updateDigest(md);
             md.update(secret);
             return ByteBuffer.wrap(md.digest());
         } catch (NoSuchAlgorithmException e) {
