@@ -150,6 +150,9 @@ public final class ConnectionFactories {
             c.maxOutOfOrder(o.maxOutOfOrder);
         }
         receiveBuffer(c, o.receiveBuffer != null ? o.receiveBuffer : DEFAULT_RECEIVE_BUFFER);
+        if (o.sendBuffer != null) {
+            c.sendBuffer(o.sendBuffer); // checked by timers() above
+        }
         PmConfig pm = c.pm;
         if (o.maxRemoteAddresses != null) {
             if (o.maxRemoteAddresses < 0 || o.maxRemoteAddresses > 255) {
@@ -182,6 +185,12 @@ public final class ConnectionFactories {
 
     /** The retransmission and keepalive settings of {@code --tcp-retries}, {@code --rto-max}, {@code --keepalive}. */
     static TcpConfig timers(TcpConfig t, StackOptions o) {
+        if (o.sendBuffer != null) {
+            if (o.sendBuffer < 4096 || o.sendBuffer > 1 << 30) {
+                throw new IllegalArgumentException("--send-buffer must be 4096 to 1073741824 bytes, got " + o.sendBuffer);
+            }
+            t.sendBuffer(o.sendBuffer);
+        }
         if (o.tcpRetries != null) {
             if (o.tcpRetries < 1 || o.tcpRetries > 255) {
                 throw new IllegalArgumentException("--tcp-retries must be 1..255, got " + o.tcpRetries);

@@ -73,6 +73,11 @@ public final class StackOptions {
                     + "Linux's tcp_moderate_rcvbuf; MPTCP)")
     public String receiveBuffer;
 
+    @Option(names = "--send-buffer", paramLabel = "BYTES",
+            description = "the most a connection holds of what the application wrote and the peer has not "
+                    + "acknowledged; writes wait beyond it (default 4194304)")
+    public Integer sendBuffer;
+
     @Option(names = "--endpoint", paramLabel = "IP=FLAGS",
             description = "a stack address with path-manager flags, as ip mptcp endpoint: a comma list of signal, subflow, "
                     + "backup, fullmesh (repeatable; the address is owned like an --address, which is subflow by default)")

@@ -48,10 +48,21 @@ class ConnectionFactoriesLimitsTest {
     }
 
     @Test
+    void theSendBufferReachesMptcpAndPlainConnections() {
+        assertEquals(4 << 20, ConnectionFactories.mptcpConfig(parse("--address", "10.3.1.1")).sendBuffer);
+        MptcpConfig m = ConnectionFactories.mptcpConfig(parse("--address", "10.3.1.1", "--send-buffer", "262144"));
+        assertEquals(256 << 10, m.sendBuffer);
+        assertEquals(256 << 10, m.tcp.sendBuffer);
+        StackOptions plain = parse("--address", "10.3.1.1", "--mptcp", "off", "--send-buffer", "65536");
+        assertEquals(64 << 10, ConnectionFactories.timers(new io.jmptcp.core.tcp.TcpConfig(), plain).sendBuffer);
+    }
+
+    @Test
     void badLimitsAreUsageErrors() {
         for (String[] bad : new String[][] {{"--max-connections", "0"}, {"--max-remote-addresses", "-1"},
                 {"--max-remote-addresses", "256"}, {"--max-ofo", "0"}, {"--receive-buffer", "100"},
-                {"--receive-buffer", "65536:4096"}, {"--receive-buffer", "big"}, {"--receive-buffer", "1:2:3"}}) {
+                {"--receive-buffer", "65536:4096"}, {"--receive-buffer", "big"}, {"--receive-buffer", "1:2:3"},
+                {"--send-buffer", "1000"}}) {
             StackOptions o = parse("--address", "10.3.1.1", bad[0], bad[1]);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConnectionFactories.forOptions(o));
             assertTrue(e.getMessage().contains(bad[0]), e.getMessage());
