@@ -29,6 +29,10 @@
 #   scripts/bench.sh latency [RUNS=3] [COUNT=2000]
 #     2 x 20 Mbit/s, 20 ms RTT, 2 % loss on path 2: 1 KiB requests every 10 ms echoed by the kernel
 #     server, round-trip and one-way percentiles, jmptcp redundant and minrtt and the kernel's MPTCP.
+#   scripts/bench.sh scale [CONNS=10000] [HEAP=512m]
+#     CONNS idle MPTCP connections through the daemon's SOCKS port to a kernel MPTCP server (one byte
+#     each way, then idle), daemon -XmxHEAP, --max-subflows 2 and 1: heap after GC per connection and
+#     per subflow, threads, RSS, the kernel server's slab per connection (scripts/bench-scale.py).
 # Needs root, python3, iperf3. Uses testbed prefix jrtb (torn down on exit).
 # JMPTCP_JAVA_OPTS is passed to the jmptcp JVM (e.g. a JFR recording for a profile).
 set -euo pipefail
@@ -36,8 +40,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CASE=single
 case ${1:-} in
   failover|reestablish) CASE=$1; shift ;;
-  fairness|aggregation|moveaway|hetero|latency) CASE=$1; shift ;;
-  -h|--help) sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  fairness|aggregation|moveaway|hetero|latency|scale) CASE=$1; shift ;;
+  -h|--help) sed -n '2,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 MIB=${1:-1024}
 TUN_SECONDS=${2:-5}
@@ -56,6 +60,13 @@ trap cleanup EXIT
 if [[ ! -f $JAR ]] || [[ -n $(find "$REPO"/mptcp-*/src/main "$REPO"/pom.xml "$REPO"/mptcp-*/pom.xml -newer "$JAR" -type f -print -quit) ]]; then
   echo "bench: building the jar" >&2
   (cd "$REPO" && mvn -B -q -DskipTests package) >&2
+fi
+
+# Connection scale (issue 12): scripts/bench-scale.py builds its bed and drives the runs.
+if [[ $CASE == scale ]]; then
+  echo "== machine: $(nproc) CPUs, $(uname -r), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  python3 "$REPO/scripts/bench-scale.py" idle --prefix "$P" --jar "$JAR" --conns "${1:-10000}" --heap "${2:-512m}"
+  exit 0
 fi
 
 # Congestion control and aggregation (issue 11): scripts/bench-cc.py builds its beds and drives the runs.
