@@ -750,15 +750,14 @@ public final class Engine implements StackContext {
             mib.inc(StackMib.DROP_ACCEPT_QUEUE_FULL); // as Linux: drop, the peer retries the SYN
             return;
         }
-        if (l.halfOpen.size() >= l.maxHalfOpen
-                && TcpOptionCodec.first(syn.header().options(), MptcpOption.MpJoinSyn.class) == null) {
+        boolean join = TcpOptionCodec.first(syn.header().options(), MptcpOption.MpJoinSyn.class) != null;
+        if (l.halfOpen.size() >= l.maxHalfOpen && !join) {
             if (sendCookie(now, tuple, syn)) {
                 return;
             }
             evictOldestHalfOpen(now, l); // the factory makes no cookies
         }
-        if (entries.size() >= maxConnections
-                && TcpOptionCodec.first(syn.header().options(), MptcpOption.MpJoinSyn.class) == null) {
+        if (entries.size() >= maxConnections && !join) {
             if (l.halfOpen.isEmpty()) {
                 mib.inc(StackMib.CONNECTION_LIMIT_REFUSED);
                 sendReset(tuple, syn);
@@ -827,7 +826,7 @@ public final class Engine implements StackContext {
         } catch (RuntimeException ex) {
             mib.inc(StackMib.CONNECTION_ERRORS);
             LOG.warn("making a SYN cookie for {} threw; the SYN is dropped: {}", tuple, ex.toString(), ex);
-            discard(demux.get(tuple));
+            drop(demux.get(tuple));
             return true;
         }
         if (c == null) {
@@ -845,20 +844,19 @@ public final class Engine implements StackContext {
             mib.inc(StackMib.CONNECTION_ERRORS);
             LOG.warn("a SYN cookie's connection for {} threw; the SYN is dropped: {}", tuple, ex.toString(), ex);
         } finally {
-            discard(e);
+            drop(e);
         }
         return true;
     }
 
-    /** Drops a connection that was never served (a SYN cookie's) without a word to the peer or the driver. */
-    private void discard(Entry e) {
-        if (e != null) {
-            drop(e);
-        }
-    }
-
-    /** Takes a connection out of the factory's, the demultiplexer's and the engine's tables. */
+    /**
+     * Takes a connection out of the factory's, the demultiplexer's and the engine's tables, without
+     * a word to the peer or the driver (a SYN cookie's connection, never served); null: nothing.
+     */
     private void drop(Entry e) {
+        if (e == null) {
+            return;
+        }
         e.forgotten = true;
         try {
             factory.forgotten(e.conn);
@@ -882,7 +880,7 @@ public final class Engine implements StackContext {
         TcpHeader h = ack.header();
         int cookie = h.ack() - 1;
         SynCookies.Syn kept = cookies.check(tuple, h.seq() - 1, cookie, now);
-        long key = cookies.key(tuple, cookie);
+        long key = kept == null ? 0 : cookies.key(tuple, cookie);
         MptcpOption.MpCapable cap = SynCookies.capable(h);
         if (kept == null || cap != null && cap.receiverKey() != key) {
             mib.inc(StackMib.SYN_COOKIES_FAILED);
@@ -909,7 +907,7 @@ public final class Engine implements StackContext {
             mib.inc(StackMib.CONNECTION_ERRORS);
             LOG.warn("making a connection from a SYN cookie for {} threw; answered with a RST: {}", tuple,
                     ex.toString(), ex);
-            discard(demux.get(tuple));
+            drop(demux.get(tuple));
             return false;
         }
         if (c == null) {
