@@ -192,23 +192,25 @@ public final class DataReceiveBuffer {
                 start = belowEnd;
             }
         }
-        if (start > ackOffset && end - start > maxOutOfOrder - outOfOrderBytes) {
-            // Out of order and over the limit: the tail that does not fit is dropped (the sender
-            // sends it again at the data level). Overlap with held data is counted as dropped too,
-            // so the bound holds whatever the overlap.
-            long room = Math.max(0, maxOutOfOrder - outOfOrderBytes);
-            outOfOrderDropped += end - start - room;
-            end = start + room;
-        }
+        // Out of order, at most maxOutOfOrder bytes are held: new bytes past that are dropped (the
+        // sender sends them again at the data level). Only new bytes count against the bound, so
+        // a piece that mostly overlaps held data still keeps the new bytes that fit.
+        long room = start > ackOffset ? Math.max(0, maxOutOfOrder - outOfOrderBytes) : Long.MAX_VALUE;
         while (start < end) {
             Map.Entry<Long, byte[]> next = outOfOrder.ceilingEntry(start);
             long pieceEnd = next == null ? end : Math.min(end, next.getKey());
             if (pieceEnd > start) {
-                byte[] piece = new byte[(int) (pieceEnd - start)];
-                System.arraycopy(data, off, piece, 0, piece.length);
-                outOfOrder.put(start, piece);
-                outOfOrderBytes += piece.length;
-                off += piece.length;
+                int n = (int) (pieceEnd - start);
+                int keep = (int) Math.min(n, room);
+                if (keep > 0) {
+                    byte[] piece = new byte[keep];
+                    System.arraycopy(data, off, piece, 0, keep);
+                    outOfOrder.put(start, piece);
+                    outOfOrderBytes += keep;
+                    room -= keep;
+                }
+                outOfOrderDropped += n - keep;
+                off += n;
                 start = pieceEnd;
             }
             if (next != null && start < end) {

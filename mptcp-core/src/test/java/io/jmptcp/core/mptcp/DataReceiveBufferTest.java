@@ -109,6 +109,29 @@ class DataReceiveBufferTest {
         assertEquals(3, b.outOfOrderDropped());
     }
 
+    /**
+     * Only new bytes count against the out-of-order limit: a piece that spans held data keeps the
+     * new bytes on both sides of it while they fit (found by {@link #reassemblesAnyArrivalOrder}
+     * with seed 110, size 1091: the overlap was counted as new, the fitting tail was dropped and,
+     * with nothing sent again, never arrived).
+     */
+    @Test
+    void overlapWithHeldDataDoesNotCountAgainstTheOutOfOrderLimit() {
+        DataReceiveBuffer b = new DataReceiveBuffer(IDSN, 1000, 10);
+        b.receive(IDSN + 1 + 104, new byte[] {4, 5, 6, 7}, 0, 4);
+        byte[] span = {1, 2, 3, 9, 9, 9, 9, 8, 9, 10};
+        b.receive(IDSN + 1 + 101, span, 0, span.length); // 3 new, 4 held, 3 new: all 6 new fit
+        assertEquals(10, b.outOfOrderBytes());
+        assertEquals(0, b.outOfOrderDropped());
+        assertEquals(4, b.duplicateBytes());
+        b.receive(IDSN + 1 + 99, new byte[] {7, 7, 7}, 0, 3); // 2 new, no room: dropped, the overlap is a duplicate
+        assertEquals(2, b.outOfOrderDropped());
+        assertEquals(11, b.receive(IDSN + 1, new byte[101], 0, 101) - 100);
+        byte[] out = new byte[111];
+        assertEquals(111, b.read(out, 0, 111));
+        assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, java.util.Arrays.copyOfRange(out, 101, 111));
+    }
+
     @Test
     void dataFinsThatContradictTheStreamAreIgnoredAndDataBeyondTheFinIsDropped() {
         DataReceiveBuffer b = new DataReceiveBuffer(IDSN, 100);
