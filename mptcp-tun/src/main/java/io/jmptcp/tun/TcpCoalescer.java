@@ -25,7 +25,8 @@ import java.nio.ByteBuffer;
  * free to change because DF makes the datagram atomic, RFC 6864); the same flags, except that PSH
  * and FIN may only be on the last segment and CWR only on the first; a payload no larger than the
  * first one's, and only the last smaller. TCP options must be byte for byte equal, so a segment
- * whose options change (a new timestamp, an MPTCP DSS mapping per segment) starts a new run.
+ * whose options change (a new timestamp, a new DATA_ACK, the next chunk's DSS mapping) starts a new
+ * run. MPTCP segments join because the stack repeats one mapping on every segment of a chunk.
  *
  * <p>Every packet, joined or not, goes out with a virtio header, so this is the only writer of
  * an {@code IFF_VNET_HDR} device. Not thread-safe: one writer thread. Allocates nothing per packet.

@@ -20,7 +20,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * TUN offloads (issue 12) against the kernel on one unlimited path (veth, router, veth), where the
  * kernel does hand super-packets to the TUN and takes them back: jmptcp nc with offloads (the
  * default) and with --no-offload, plain TCP and MPTCP, 24 MiB each way at once; the bytes, the
- * kernel's MPTCP error counters, and a capture on the server side read by tshark.
+ * kernel's MPTCP error counters, and a capture on the server side read by tshark: with offloads
+ * jmptcp's data, MPTCP included, reaches the server as super-segments, each with a mapping that
+ * covers it; without, never.
  */
 @Tag("netns")
 class OffloadKernelNetnsTest {
@@ -89,6 +91,18 @@ class OffloadKernelNetnsTest {
         if (mptcp) {
             assertEquals("", KernelInteropTest.tshark(pcap, opts, fromStack + " && mptcp.dss.missing_mapping"),
                     "data without a DSS mapping");
+            assertEquals("", KernelInteropTest.tshark(pcap, opts,
+                    fromStack + " && tcp.options.mptcp.datalvllen && tcp.options.mptcp.datalvllen < tcp.len"),
+                    "a mapping shorter than its segment");
+        }
+        String large = KernelInteropTest.tshark(pcap, opts, fromStack + " && ip.len > 1500");
+        int superSegments = large.isEmpty() ? 0 : large.split(" ").length;
+        if (offload) {
+            // One DSS mapping per chunk, repeated on each of its segments, lets MPTCP data join
+            // into super-segments as plain TCP does (461 of them in 24 MiB when first run).
+            assertTrue(superSegments > 0, "jmptcp's data left as super-segments");
+        } else {
+            assertEquals(0, superSegments, "--no-offload writes one packet at a time");
         }
     }
 }

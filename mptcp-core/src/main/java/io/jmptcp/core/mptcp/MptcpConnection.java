@@ -43,7 +43,8 @@ import java.util.List;
  * with the same buffers; the application cannot tell (RFC 6182 section 6.1).
  */
 public final class MptcpConnection implements Connection {
-    private static final int MAX_CHUNK = 64 * 1024;
+    /** The most bytes queued as one chunk: one DSS mapping. */
+    private static final int MAX_CHUNK = MptcpSubflow.MAX_MAPPING;
 
     private final StackContext ctx;
     private final MptcpConfig cfg;
@@ -1008,11 +1009,19 @@ public final class MptcpConnection implements Connection {
      */
     private long place(Decision d, long dsn, long limit) {
         long len = Math.min(d.bytes(), limit);
+        int mss = Integer.MAX_VALUE;
         for (int i : d.subflows()) {
-            len = Math.min(len, schedView.choices.get(i).sendSpace());
+            MptcpSubflow s = schedView.choices.get(i);
+            len = Math.min(len, s.sendSpace());
+            mss = Math.min(mss, s.tcp.effectiveMss());
         }
         if (len <= 0) {
             return 0;
+        }
+        if (len > mss) {
+            // Whole segments only, so every segment of the chunk is full but its last one when
+            // the data ends there, and the chunk's segments join into one super-segment.
+            len -= len % mss;
         }
         byte[] data = copy(dsn, (int) len);
         for (int i : d.subflows()) {

@@ -39,13 +39,54 @@ public final class MptcpSubflow implements SchedSubflow, PmSubflow {
     /** Bytes the writer may need on a full data segment: DSS with 64-bit DATA_ACK, mapping, checksum. */
     static final int RESERVED_OPTION_BYTES = 28;
 
+    /** The longest mapping a DSS can carry (its data-level length is 16 bits). */
+    static final int MAX_MAPPING = 0xffff;
+
     /**
      * The tag of a chunk queued on the subflow: the DSN of its first byte, the relative subflow
-     * sequence number of its first byte, and its bytes (for the DSS checksum).
+     * sequence number of its first byte, and its bytes. The chunk is one DSS mapping, repeated on
+     * every segment cut from it (as Linux maps a whole TSO skb), so the segments of a chunk carry
+     * identical options and the TUN writer can join them into one super-segment.
      */
-    record Chunk(long dsn, long ssn, byte[] data) {
+    static final class Chunk {
+        private final long dsn;
+        private final long ssn;
+        private final byte[] data;
+        /** The mapping's DSS checksum once computed (section 3.3.1: it covers the whole mapping). */
+        private int checksum;
+        private boolean checksumDone;
+
+        Chunk(long dsn, long ssn, byte[] data) {
+            if (data.length > MAX_MAPPING) {
+                throw new IllegalArgumentException("a chunk is one mapping: at most " + MAX_MAPPING + " bytes");
+            }
+            this.dsn = dsn;
+            this.ssn = ssn;
+            this.data = data;
+        }
+
+        long dsn() {
+            return dsn;
+        }
+
+        long ssn() {
+            return ssn;
+        }
+
+        byte[] data() {
+            return data;
+        }
+
         long dsnEnd() {
             return dsn + data.length;
+        }
+
+        int checksum() {
+            if (!checksumDone) {
+                checksum = Checksum.dss(dsn, (int) ssn, data.length, ByteBuffer.wrap(data), 0, data.length);
+                checksumDone = true;
+            }
+            return checksum;
         }
     }
 
@@ -295,13 +336,13 @@ public final class MptcpSubflow implements SchedSubflow, PmSubflow {
         if (initial && active && !fullyEstablished && relSeq == 1 && !conn.dataFinPending()) {
             if (payload == 0) {
                 out.add(MpCapable.ack(capFlags, conn.localKey(), conn.remoteKey()));
-            } else if (conn.checksum()) {
-                Chunk c = (Chunk) tag;
-                int off = (int) (relSeq - c.ssn());
-                int csum = Checksum.dss(c.dsn() + off, 1, payload, ByteBuffer.wrap(c.data()), off, payload);
-                out.add(MpCapable.ackDataCsum(capFlags, conn.localKey(), conn.remoteKey(), payload, csum));
             } else {
-                out.add(MpCapable.ackData(capFlags, conn.localKey(), conn.remoteKey(), payload));
+                // The first chunk starts at relative SSN 1; its mapping is the whole chunk, as the
+                // DSS on its later segments says (Linux maps its first skb the same way).
+                Chunk c = (Chunk) tag;
+                out.add(conn.checksum()
+                        ? MpCapable.ackDataCsum(capFlags, conn.localKey(), conn.remoteKey(), c.data().length, c.checksum())
+                        : MpCapable.ackData(capFlags, conn.localKey(), conn.remoteKey(), c.data().length));
             }
             return;
         }
@@ -321,7 +362,7 @@ public final class MptcpSubflow implements SchedSubflow, PmSubflow {
                 return;
             }
         }
-        Dss d = dss(relSeq, payload, tag);
+        Dss d = dss(payload, tag);
         out.add(d);
         if (payload == 0 && (flags & TcpHeader.FIN) == 0) {
             // REMOVE_ADDR and MP_PRIO ride a pure ACK next to its DSS, as Linux sends them.
@@ -339,15 +380,16 @@ public final class MptcpSubflow implements SchedSubflow, PmSubflow {
         }
     }
 
-    /** The DSS of one segment (section 3.3): DATA_ACK always, one mapping per data segment. */
-    private Dss dss(long relSeq, int payload, Object tag) {
+    /**
+     * The DSS of one segment (section 3.3): DATA_ACK always, and on a data segment the mapping of
+     * the chunk it was cut from (the same on each of them, retransmissions included).
+     */
+    private Dss dss(int payload, Object tag) {
         long dataAck = conn.dataAck();
         boolean csum = conn.checksum();
         if (payload > 0 && tag instanceof Chunk c) {
-            int off = (int) (relSeq - c.ssn());
-            long dsn = c.dsn() + off;
-            int sum = csum ? Checksum.dss(dsn, (int) relSeq, payload, ByteBuffer.wrap(c.data()), off, payload) : 0;
-            return new Dss(true, dataAck64, dataAck, true, true, dsn, (int) relSeq, payload, false, csum, sum);
+            return new Dss(true, dataAck64, dataAck, true, true, c.dsn(), (int) c.ssn(), c.data().length, false, csum,
+                    csum ? c.checksum() : 0);
         }
         if (payload == 0 && conn.dataFinPending()) {
             // Section 3.3.3: a DATA_FIN without data has SSN 0 and DLL 1 (wire facts 4.3).

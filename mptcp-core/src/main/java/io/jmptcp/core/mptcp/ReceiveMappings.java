@@ -114,36 +114,47 @@ public final class ReceiveMappings {
         if (length <= 0) {
             return true;
         }
-        lastDelta = dsn - start;
-        Mapping m = new Mapping(start, dsn, length, dataFin, ssn, dataLevelLength, hasChecksum, checksum);
-        if (m.end() <= position) {
+        long delta = dsn - start;
+        lastDelta = delta;
+        long end = start + length;
+        if (end <= position) {
             return true; // covers only bytes already delivered: a retransmission
         }
-        for (Mapping old : new Mapping[] {value(mappings.floorEntry(start)),
-                                          value(mappings.ceilingEntry(start))}) {
-            if (old != null && overlaps(old, m)) {
-                if (old.dsn - old.start != m.dsn - m.start) {
-                    return false;
-                }
-                if (old.start <= m.start && old.end() >= m.end()) {
-                    return true; // identical or contained: nothing new
-                }
-            }
+        // Checked before anything is allocated: most mappings repeat one already held (every
+        // segment of a TSO burst, or of one of our chunks, carries its chunk's mapping).
+        Boolean below = against(value(mappings.floorEntry(start)), start, end, delta);
+        if (below != null) {
+            return below;
+        }
+        Boolean above = against(value(mappings.ceilingEntry(start)), start, end, delta);
+        if (above != null) {
+            return above;
         }
         // Consistent overlaps are merged by keeping the longer mapping at the same start.
         Mapping existing = mappings.get(start);
-        if (existing == null || existing.length < m.length) {
-            mappings.put(start, m);
+        if (existing == null || existing.length < length) {
+            mappings.put(start, new Mapping(start, dsn, length, dataFin, ssn, dataLevelLength, hasChecksum, checksum));
         }
         return true;
     }
 
-    private static Mapping value(Map.Entry<Long, Mapping> e) {
-        return e == null ? null : e.getValue();
+    /**
+     * A new mapping {@code [start, end)} with DSN minus start {@code delta} against a held one:
+     * false if they overlap and disagree, true if the held one covers it (nothing new), null if
+     * the new one must be looked at further.
+     */
+    private static Boolean against(Mapping old, long start, long end, long delta) {
+        if (old == null || old.start >= end || start >= old.end()) {
+            return null;
+        }
+        if (old.dsn - old.start != delta) {
+            return Boolean.FALSE;
+        }
+        return old.start <= start && old.end() >= end ? Boolean.TRUE : null;
     }
 
-    private static boolean overlaps(Mapping a, Mapping b) {
-        return a.start < b.end() && b.start < a.end();
+    private static Mapping value(Map.Entry<Long, Mapping> e) {
+        return e == null ? null : e.getValue();
     }
 
     /**

@@ -65,13 +65,19 @@ class MptcpHandshakeSimTest {
         assertTrue(dss.stream().allMatch(MptcpOption.Dss::hasDataAck));
         assertTrue(dss.stream().filter(MptcpOption.Dss::hasMapping).allMatch(MptcpOption.Dss::dsn64));
         assertTrue(dss.stream().anyMatch(d -> d.dataFin() && d.dataLevelLength() == 1 && d.ssn() == 0));
-        // The first DSN is IDSN + 1; the MP_CAPABLE data occupies it, so DSS mappings start later.
-        long firstDss = dss.stream().filter(d -> d.hasMapping() && !d.dataFin()).mapToLong(MptcpOption.Dss::dsn)
-                .min().orElseThrow();
+        // The first DSN is IDSN + 1. The MP_CAPABLE with data maps the whole first chunk, and the
+        // DSS on that chunk's later segments repeats that mapping (DSN IDSN + 1, SSN 1, the same
+        // length), as Linux maps a TSO skb; every mapping is a whole chunk, so none starts inside
+        // another.
+        long idsn1 = MptcpCrypto.idsn(s.clientConn.localKey()) + 1;
         long dll = up.stream().filter(o -> o instanceof MptcpOption.MpCapable m
                 && m.form() == MptcpOption.CapableForm.ACK_DATA).mapToLong(o -> ((MptcpOption.MpCapable) o)
                 .dataLevelLength()).findFirst().orElseThrow();
-        assertEquals(MptcpCrypto.idsn(s.clientConn.localKey()) + 1 + dll, firstDss);
+        List<MptcpOption.Dss> data = dss.stream().filter(d -> d.hasMapping() && !d.dataFin()).toList();
+        assertEquals(idsn1, data.stream().mapToLong(MptcpOption.Dss::dsn).min().orElseThrow());
+        assertTrue(data.stream().filter(d -> d.dsn() == idsn1)
+                .allMatch(d -> d.ssn() == 1 && d.dataLevelLength() == dll), "the first chunk's mapping repeated");
+        assertTrue(data.stream().allMatch(d -> d.dsn() == idsn1 || d.dsn() >= idsn1 + dll), "no mapping inside another");
         assertEquals(Connection.State.CLOSED, s.clientConn.state());
     }
 }
