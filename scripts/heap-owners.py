@@ -3,9 +3,12 @@
 byte[] arrays by the path that reaches them, two references up (owner's owner.field -> owner.field),
 with the commonest array lengths of each path. Made for issue 12 (what an idle connection keeps):
 
-    scripts/heap-owners.py DUMP.hprof [--top 25] [--per N]   (--per: divide by N, e.g. the connections)
+    scripts/heap-owners.py DUMP.hprof [--top 25] [--per N] [--class NAME]
 
-A byte[] reached from several objects is counted under the first referrer the dump lists.
+--per N divides by N (e.g. the connections); --class sums the objects of another class instead,
+e.g. java.util.ArrayDeque or '[Ljava.lang.Object;' (sizes then count a 12-byte object header and
+4-byte references, as HotSpot lays objects out with compressed oops). An object reached from
+several others is counted under the first referrer the dump lists.
 """
 import argparse, collections, mmap, struct, sys
 
@@ -111,6 +114,7 @@ def main():
     ap.add_argument("dump")
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--per", type=int, default=0, help="also print bytes per N (e.g. per connection)")
+    ap.add_argument("--class", dest="cls", default="[B", help="the class to sum (default [B, byte[])")
     a = ap.parse_args()
     d = Dump(a.dump)
     I = d.idsize
@@ -124,17 +128,35 @@ def main():
     class_name = {k: strings.get(v, "?").replace("/", ".") for k, v in class_name.items()}
 
     supers, fields = {}, {}
-    byte_arrays = {}
+    byte_arrays = {}  # the objects summed: id -> length (arrays) or -1 (instances)
+    want = {cid for cid, name in class_name.items() if name == a.cls}
+    if a.cls != "[B" and not want:
+        raise SystemExit(f"no class {a.cls} in the dump")
 
     def on_class(cid, sup, fl):
         supers[cid] = sup
         fields[cid] = [(strings.get(n, "?"), t) for n, t in fl]
 
     def on_prim(oid, t, n):
-        if t == BYTE:
+        if t == BYTE and a.cls == "[B":
             byte_arrays[oid] = n
 
-    scan(d, on_class=on_class, on_primarray=on_prim)
+    def on_want_inst(oid, cid, body):
+        if cid in want:
+            byte_arrays[oid] = -1
+
+    def on_want_arr(oid, acid, body, n):
+        if acid in want:
+            byte_arrays[oid] = n
+
+    scan(d, on_class=on_class, on_primarray=on_prim, on_instance=on_want_inst, on_objarray=on_want_arr)
+    inst_size = 0
+    for cid in want:
+        c = cid
+        while c:
+            inst_size += sum(4 if t == 2 else SIZES[t] for _, t in fields.get(c, []))
+            c = supers.get(c, 0)
+    inst_size = (12 + inst_size + 7) // 8 * 8
 
     # per class: (offset, field name) of each reference field, own fields first, then the super's
     layout = {}
@@ -196,14 +218,20 @@ def main():
             key = "(no referrer)"
         g = groups[key]
         g[0] += 1
-        g[1] += 16 + (n + 7) // 8 * 8  # array header and padding, as HotSpot lays it out (compressed)
+        if n < 0:
+            g[1] += inst_size
+        elif a.cls == "[B":
+            g[1] += 16 + (n + 7) // 8 * 8  # array header and padding, as HotSpot lays it out (compressed)
+        else:
+            g[1] += 16 + (4 * n + 7) // 8 * 8
         g[2][n] += 1
     total = sum(g[1] for g in groups.values())
-    print(f"{len(byte_arrays)} byte[] arrays, {total} bytes" +
+    print(f"{len(byte_arrays)} of {a.cls}, {total} bytes" +
           (f", {total // a.per} bytes per {a.per}th" if a.per else ""))
-    print(f"{'bytes':>12} {'arrays':>8} {'per N':>8}  path (owner's owner.field -> owner.field): commonest lengths")
+    print(f"{'bytes':>12} {'objects':>8} {'per N':>8}  path (owner's owner.field -> owner.field): commonest lengths")
     for key, (cnt, size, lens) in sorted(groups.items(), key=lambda kv: -kv[1][1])[:a.top]:
-        common = ", ".join(f"{ln} x{c}" for ln, c in lens.most_common(4))
+        common = "" if a.cls != "[B" and not a.cls.startswith("[") else \
+            ", ".join(f"{ln} x{c}" for ln, c in lens.most_common(4))
         per = f"{size // a.per:>8}" if a.per else f"{'':>8}"
         print(f"{size:>12} {cnt:>8} {per}  {key}: {common}")
 
