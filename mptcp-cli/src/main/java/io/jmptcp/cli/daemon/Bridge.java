@@ -58,7 +58,7 @@ public final class Bridge {
     private final String label;
     private final Consumer<Bridge> onFinish;
     private final AtomicBoolean scheduled = new AtomicBoolean();
-    private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>(4); // small while idle (issue 12)
     private final long startNanos = System.nanoTime();
     private boolean started;
     private boolean chInputDone;

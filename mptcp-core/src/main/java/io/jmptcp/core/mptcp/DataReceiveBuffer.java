@@ -24,7 +24,7 @@ public final class DataReceiveBuffer {
     /** Offset of the next byte expected in order; DATA_ACK = initialDsn + ackOffset. */
     private long ackOffset;
     /** Bytes delivered in order and not yet read by the application. */
-    private final ArrayDeque<byte[]> ready = new ArrayDeque<>();
+    private final ArrayDeque<byte[]> ready = new ArrayDeque<>(4); // small while idle (issue 12)
     private int readyHead;
     private long readyBytes;
     /** Out-of-order data by start offset; entries never overlap. */

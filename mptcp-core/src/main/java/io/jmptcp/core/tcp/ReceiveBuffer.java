@@ -11,7 +11,7 @@ import java.util.TreeMap;
  * are 64-bit offsets from the peer's ISN.
  */
 final class ReceiveBuffer {
-    private final ArrayDeque<RecvChunk> ready = new ArrayDeque<>();
+    private final ArrayDeque<RecvChunk> ready = new ArrayDeque<>(4); // small while idle (issue 12)
     private long readyBytes;
     /** Next in-order data byte expected (RCV.NXT for data). */
     long nxt;

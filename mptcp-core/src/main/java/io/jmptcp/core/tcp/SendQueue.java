@@ -30,7 +30,7 @@ final class SendQueue {
         }
     }
 
-    private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
+    private final ArrayDeque<Chunk> chunks = new ArrayDeque<>(4); // small while idle (issue 12)
     private long unsentBytes;
     private int untaggedChunkSize = 64 * 1024;
     /** The smallest untagged chunk; one this small is kept for appends when all of it is sent. */
