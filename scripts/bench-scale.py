@@ -6,7 +6,9 @@ Reports the daemon's heap after GC with no connection and with N, per connection
 --max-subflows 2 (each connection joins its second path) and once with 1, the difference is the cost
 of a subflow. The kernel's own cost per MPTCP connection (slab) is printed beside it.
 
-    bench-scale.py idle --prefix P --jar JAR [--conns 10000] [--heap 512m] [--histogram N]
+    bench-scale.py idle --prefix P --jar JAR [--conns 10000] [--heap 512m] [--histogram N] [--heap-dump PREFIX]
+
+JMPTCP_JAVA_OPTS in the environment is passed to the daemon's JVM (as scripts/jmptcp does).
 
 Needs root (namespaces, TUN). The client and the server are Python asyncio programs in this file.
 """
@@ -112,7 +114,8 @@ def kernel_mptcp_slab_kib(a):
 
 def one_run(a, work, subflows):
     log(f"daemon, --max-subflows {subflows}, -Xmx{a.heap}")
-    d = popen(ns(a, "cli") + ["java", f"-Xmx{a.heap}", "-jar", a.jar, "daemon", "--tun", f"{a.prefix}c0",
+    opts = os.environ.get("JMPTCP_JAVA_OPTS", "").split()  # e.g. a JFR recording, as scripts/jmptcp passes it
+    d = popen(ns(a, "cli") + ["java", f"-Xmx{a.heap}", *opts, "-jar", a.jar, "daemon", "--tun", f"{a.prefix}c0",
                               "--address", "10.3.1.1", "--address", "10.3.2.1", "--socks", "127.0.0.1:1080",
                               "--control", f"{work}/cli.sock", "--max-clients", str(a.conns + 1000),
                               "--max-connections", str(a.conns + 1000), "--max-subflows", str(subflows)],
@@ -144,6 +147,10 @@ def one_run(a, work, subflows):
     if a.histogram:
         top = jcmd(pid, "GC.class_histogram").splitlines()[:a.histogram + 3]
         print(f"== heap histogram, --max-subflows {subflows}:\n" + "\n".join(top), flush=True)
+    if a.heap_dump:
+        path = os.path.abspath(f"{a.heap_dump}-{subflows}.hprof")
+        jcmd(pid, "GC.heap_dump", "-overwrite", path)  # live objects only (a full GC first)
+        log(f"heap dump: {path} (scripts/heap-owners.py {path})")
     threads = sum(1 for line in jcmd(pid, "Thread.print").splitlines() if line.startswith('"'))
     rss = int([x for x in open(f"/proc/{pid}/status") if x.startswith("VmRSS")][0].split()[1])
     r = {"subflows_wanted": subflows, "connections": conns, "subflows": subs, "connected": got["connected"],
@@ -189,6 +196,8 @@ def main():
     ap.add_argument("--conns", type=int, default=10_000)
     ap.add_argument("--heap", default="512m")
     ap.add_argument("--histogram", type=int, default=0, help="print the N largest classes of the held heap")
+    ap.add_argument("--heap-dump", metavar="PREFIX",
+                    help="also write the held heap to PREFIX-<subflows>.hprof (read it with scripts/heap-owners.py)")
     a = ap.parse_args()
     if a.case == "server":
         asyncio.run(serve(PORT))

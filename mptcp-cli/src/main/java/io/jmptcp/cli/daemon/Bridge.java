@@ -10,6 +10,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -37,6 +38,17 @@ import org.slf4j.LoggerFactory;
 public final class Bridge {
     private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);
     private static final int CHUNK = 16 * 1024;
+    /**
+     * Where a direct (off-heap) buffer from the channel is copied for the endpoint's byte[] write:
+     * one per event-loop thread, not one per relay (issue 12: 16 KiB held by every idle connection).
+     * The endpoint's write copies synchronously, so the array is free again when it returns.
+     */
+    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[CHUNK];
+        }
+    };
     /** While draining, the client's side counts as finished once it sent nothing for this long. */
     static final long DRAIN_QUIET_MILLIS = 500;
 
@@ -46,8 +58,7 @@ public final class Bridge {
     private final String label;
     private final Consumer<Bridge> onFinish;
     private final AtomicBoolean scheduled = new AtomicBoolean();
-    private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
-    private final byte[] scratch = new byte[CHUNK];
+    private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>(4); // small while idle (issue 12)
     private final long startNanos = System.nanoTime();
     private boolean started;
     private boolean chInputDone;
@@ -228,6 +239,7 @@ public final class Bridge {
             if (b.hasArray()) {
                 n = ep.write(b.array(), b.arrayOffset() + b.readerIndex(), b.readableBytes());
             } else {
+                byte[] scratch = SCRATCH.get();
                 int len = Math.min(b.readableBytes(), scratch.length);
                 b.getBytes(b.readerIndex(), scratch, 0, len);
                 n = ep.write(scratch, 0, len);

@@ -24,7 +24,9 @@ public final class DataReceiveBuffer {
     /** Offset of the next byte expected in order; DATA_ACK = initialDsn + ackOffset. */
     private long ackOffset;
     /** Bytes delivered in order and not yet read by the application. */
-    private final ArrayDeque<byte[]> ready = new ArrayDeque<>();
+    private ArrayDeque<byte[]> ready = new ArrayDeque<>(4); // small while idle (issue 12)
+    /** Most chunks {@link #ready} held since it was made: its array is at least this big. */
+    private int readyPeak;
     private int readyHead;
     private long readyBytes;
     /** Out-of-order data by start offset; entries never overlap. */
@@ -231,6 +233,7 @@ public final class DataReceiveBuffer {
             byte[] chunk = first.getValue();
             outOfOrderBytes -= chunk.length;
             ready.addLast(chunk);
+            readyPeak = Math.max(readyPeak, ready.size());
             readyBytes += chunk.length;
             ackOffset += chunk.length;
             moved += chunk.length;
@@ -258,7 +261,19 @@ public final class DataReceiveBuffer {
             }
         }
         readyBytes -= done;
+        if (ready.isEmpty() && readyPeak > RETURNED_PAST) {
+            ready = new ArrayDeque<>(4); // drained after a backlog: give its big array back (issue 12)
+            readyPeak = 0;
+        }
         return done;
+    }
+
+    /** A {@link #ready} queue that held more chunks than this is replaced once it drains. */
+    static final int RETURNED_PAST = 64;
+
+    /** Slots {@link #ready}'s array may have grown to, as far as this buffer knows (for tests). */
+    int readyPeak() {
+        return readyPeak;
     }
 
     /** True when the DATA_FIN has arrived and the application has read everything before it. */

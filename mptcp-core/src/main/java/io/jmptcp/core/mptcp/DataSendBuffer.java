@@ -7,15 +7,17 @@ package io.jmptcp.core.mptcp;
  * sent again on another one.
  *
  * <p>A ring of at most {@code capacity} bytes, allocated as the application writes (it starts
- * empty and doubles), so that a connection still in its handshake, or one that never sends much,
- * holds no send buffer (RFC 6182 section 5.8: no significant state before establishment; a SYN
- * flood once cost every half-open connection the whole buffer). DSNs are handled as offsets from
- * the local IDSN + 1.
+ * empty, fits the first write and doubles), so that a connection still in its handshake, or one that
+ * never sends much, holds no send buffer (RFC 6182 section 5.8: no significant state before
+ * establishment; a SYN flood once cost every half-open connection the whole buffer). Once a DATA_ACK
+ * covers every byte written the ring is given back: an idle connection holds none, whatever it sent
+ * before (issue 12: a one-byte exchange used to keep 16 KiB per connection). DSNs are handled as
+ * offsets from the local IDSN + 1.
  */
 public final class DataSendBuffer {
     private static final byte[] NONE = new byte[0];
-    /** The first allocation: one ring of this many bytes, or the capacity if smaller. */
-    static final int INITIAL_ALLOCATION = 16 * 1024;
+    /** The smallest ring allocated (a bigger first write gets a ring of its size). */
+    static final int MIN_ALLOCATION = 1024;
     private final long initialDsn;
     private final int capacity;
     private byte[] ring = NONE;
@@ -65,6 +67,9 @@ public final class DataSendBuffer {
             throw new IllegalArgumentException("DSN range not held: " + Long.toUnsignedString(dsn)
                     + "+" + len);
         }
+        if (len == 0) {
+            return; // also when no ring is allocated
+        }
         int pos = index(at);
         int first = Math.min(len, ring.length - pos);
         System.arraycopy(ring, pos, dst, off, first);
@@ -88,6 +93,9 @@ public final class DataSendBuffer {
         }
         long freed = at - unaOffset;
         unaOffset = at;
+        if (held() == 0) {
+            ring = NONE; // drained: the next write allocates again, sized to it
+        }
         return freed;
     }
 
@@ -129,7 +137,7 @@ public final class DataSendBuffer {
         if (need <= ring.length) {
             return;
         }
-        long size = Math.max(Math.max(need, 2L * ring.length), INITIAL_ALLOCATION);
+        long size = Math.max(Math.max(need, 2L * ring.length), MIN_ALLOCATION);
         byte[] bigger = new byte[(int) Math.min(size, capacity)];
         int held = (int) held();
         if (held > 0) {

@@ -306,6 +306,11 @@ public final class MptcpConnection implements Connection {
         return snd.dataEnd();
     }
 
+    /** Bytes the connection-level send buffer has allocated now (0 once everything written is DATA_ACKed). */
+    int sendBufferAllocated() {
+        return snd.allocated();
+    }
+
     /** The largest smoothed RTT among the subflows, microseconds; 0 before any sample. */
     private long maxSrtt() {
         long m = 0;

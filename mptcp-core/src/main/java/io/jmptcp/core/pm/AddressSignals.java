@@ -29,8 +29,8 @@ public final class AddressSignals {
     }
 
     private final List<Announcement> announcements = new ArrayList<>();
-    private final ArrayDeque<AddAddr> echoes = new ArrayDeque<>();
-    private final ArrayDeque<Integer> removes = new ArrayDeque<>();
+    private final ArrayDeque<AddAddr> echoes = new ArrayDeque<>(1); // rarely used: small (issue 12)
+    private final ArrayDeque<Integer> removes = new ArrayDeque<>(1); // rarely used: small (issue 12)
     private final long retransmitMicros;
     private final int retransmits;
 

@@ -11,7 +11,11 @@ import java.util.TreeMap;
  * are 64-bit offsets from the peer's ISN.
  */
 final class ReceiveBuffer {
-    private final ArrayDeque<RecvChunk> ready = new ArrayDeque<>();
+    private ArrayDeque<RecvChunk> ready = new ArrayDeque<>(4); // small while idle (issue 12)
+    /** Most chunks {@link #ready} held since it was made: its array is at least this big. */
+    private int readyPeak;
+    /** A {@link #ready} queue that held more chunks than this is replaced once it drains. */
+    static final int RETURNED_PAST = 64;
     private long readyBytes;
     /** Next in-order data byte expected (RCV.NXT for data). */
     long nxt;
@@ -74,6 +78,7 @@ final class ReceiveBuffer {
             }
             if (take > 0) {
                 ready.addLast(new RecvChunk(seq, data, off, take));
+                readyPeak = Math.max(readyPeak, ready.size());
                 readyBytes += take;
                 nxt = seq + take;
             }
@@ -98,6 +103,7 @@ final class ReceiveBuffer {
             if (cEnd > nxt) {
                 int cut = (int) (nxt - c.relativeSeq());
                 ready.addLast(new RecvChunk(nxt, c.data(), c.offset() + cut, c.length() - cut));
+                readyPeak = Math.max(readyPeak, ready.size());
                 readyBytes += c.length() - cut;
                 nxt = cEnd;
             }
@@ -108,6 +114,7 @@ final class ReceiveBuffer {
                 if (gapEnd > nxt) {
                     int o = off + (int) (nxt - dataSeq);
                     ready.addLast(new RecvChunk(nxt, data, o, (int) (gapEnd - nxt)));
+                    readyPeak = Math.max(readyPeak, ready.size());
                     readyBytes += gapEnd - nxt;
                     nxt = gapEnd;
                 }
@@ -259,7 +266,21 @@ final class ReceiveBuffer {
             }
         }
         readyBytes -= done;
+        drained();
         return done;
+    }
+
+    /** Drained after a backlog: the big array of {@link #ready} is given back (issue 12). */
+    private void drained() {
+        if (ready.isEmpty() && readyPeak > RETURNED_PAST) {
+            ready = new ArrayDeque<>(4);
+            readyPeak = 0;
+        }
+    }
+
+    /** Slots {@link #ready}'s array may have grown to, as far as this buffer knows (for tests). */
+    int readyPeak() {
+        return readyPeak;
     }
 
     /** The next in-order chunk, at most {@code max} bytes, or null. */
@@ -273,6 +294,7 @@ final class ReceiveBuffer {
             c = new RecvChunk(c.relativeSeq(), c.data(), c.offset(), max);
         }
         readyBytes -= c.length();
+        drained();
         return c;
     }
 }

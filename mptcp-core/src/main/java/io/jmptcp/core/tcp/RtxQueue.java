@@ -29,7 +29,15 @@ final class RtxQueue {
         }
     }
 
-    private Entry[] ring = new Entry[256];
+    /**
+     * The ring's first size (a power of two, doubled as segments are sent); an idle subflow keeps
+     * this little (issue 12: the 256 entries it started with were 1 KB per idle subflow).
+     */
+    static final int INITIAL_CAPACITY = 8;
+    /** A ring bigger than this is given back when the queue empties, as after a bulk transfer. */
+    static final int KEPT_WHEN_EMPTY = 64;
+
+    private Entry[] ring = new Entry[INITIAL_CAPACITY];
     private int head;
     private int size;
 
@@ -41,6 +49,11 @@ final class RtxQueue {
 
     int size() {
         return size;
+    }
+
+    /** Entries the ring has room for now. */
+    int capacity() {
+        return ring.length;
     }
 
     boolean isEmpty() {
@@ -77,6 +90,10 @@ final class RtxQueue {
         ring[head] = null;
         head = (head + 1) & (ring.length - 1);
         size--;
+        if (size == 0 && ring.length > KEPT_WHEN_EMPTY) {
+            ring = new Entry[INITIAL_CAPACITY];
+            head = 0;
+        }
         if (e.sacked) {
             sackedOut -= e.seqLen();
         }

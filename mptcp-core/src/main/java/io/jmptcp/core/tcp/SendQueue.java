@@ -7,6 +7,12 @@ import java.util.ArrayDeque;
  * Bytes written by the application and not yet sent, as chunks whose boundaries no segment crosses
  * (an MPTCP DSS mapping is per segment). Untagged writes append into the last untagged chunk while
  * it has room, so plain TCP still fills full segments. Each byte is copied once, here.
+ *
+ * <p>An untagged chunk is sized to the write (at least {@link #MIN_CHUNK}) while everything before
+ * it has been sent, and twice the previous one, up to the full chunk size, while the application is
+ * ahead of the network: a bulk sender gets full chunks after a few, and a connection that writes a
+ * byte now and then holds 2 KiB, not 64 KiB (issue 12). A big chunk left alone once all of it is
+ * sent is dropped rather than kept for appends.
  */
 final class SendQueue {
     static final class Chunk {
@@ -24,9 +30,11 @@ final class SendQueue {
         }
     }
 
-    private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
+    private final ArrayDeque<Chunk> chunks = new ArrayDeque<>(4); // small while idle (issue 12)
     private long unsentBytes;
     private int untaggedChunkSize = 64 * 1024;
+    /** The smallest untagged chunk; one this small is kept for appends when all of it is sent. */
+    static final int MIN_CHUNK = 2048;
 
     void setUntaggedChunkSize(int n) {
         untaggedChunkSize = n;
@@ -52,8 +60,9 @@ final class SendQueue {
                 done = k;
             }
             while (done < n) {
-                int k = Math.min(n - done, untaggedChunkSize);
-                byte[] a = new byte[untaggedChunkSize];
+                int size = newChunkSize(n - done, chunks.peekLast());
+                int k = Math.min(n - done, size);
+                byte[] a = new byte[size];
                 src.get(a, 0, k);
                 chunks.addLast(new Chunk(a, k, null, false));
                 done += k;
@@ -66,6 +75,28 @@ final class SendQueue {
         }
         unsentBytes += done;
         return done;
+    }
+
+    private int newChunkSize(int want, Chunk last) {
+        int size = Math.max(want, MIN_CHUNK);
+        if (last != null && !last.tagged && last.sent < last.limit) {
+            size = Math.max(size, 2 * last.data.length); // the writer is ahead: towards full chunks
+        }
+        return Math.min(size, Math.max(untaggedChunkSize, MIN_CHUNK));
+    }
+
+    /** Bytes of the arrays the queue holds now (sent bytes' arrays may also be held for retransmission). */
+    long allocated() {
+        long a = 0;
+        for (Chunk c : chunks) {
+            a += c.data.length;
+        }
+        return a;
+    }
+
+    /** Chunks held now. */
+    int chunkCount() {
+        return chunks.size();
     }
 
     /** The chunk holding the next unsent byte, or null. */
@@ -95,7 +126,8 @@ final class SendQueue {
         Chunk c = chunks.peekFirst();
         c.sent += n;
         unsentBytes -= n;
-        if (c.sent == c.limit && (c.tagged || chunks.size() > 1 || c.limit == c.data.length)) {
+        if (c.sent == c.limit && (c.tagged || chunks.size() > 1 || c.limit == c.data.length
+                || c.data.length > MIN_CHUNK)) {
             chunks.pollFirst();
         }
     }

@@ -54,7 +54,7 @@ public final class TcpConnection {
     private TcpError error;
     private long now;
     private boolean dirty;
-    private final ArrayDeque<Segment> control = new ArrayDeque<>();
+    private final ArrayDeque<Segment> control = new ArrayDeque<>(2); // small while idle (issue 12)
 
     // ---- send sequence space (RFC 9293 3.3.1), 64-bit offsets from ISS ----
     private long sndUna;

@@ -29,6 +29,31 @@ class DataReceiveBufferTest {
         assertEquals("hello", new String(out, 0, 5));
     }
 
+    /** Issue 12: a backlog of many chunks, once read, does not leave its big queue behind. */
+    @Test
+    void aDrainedBacklogGivesItsQueueBack() {
+        DataReceiveBuffer b = new DataReceiveBuffer(IDSN, 1 << 20);
+        byte[] chunk = new byte[10];
+        long dsn = IDSN + 1;
+        for (int i = 0; i < 1000; i++) {
+            chunk[0] = (byte) i;
+            assertEquals(10, b.receive(dsn, chunk, 0, 10));
+            dsn += 10;
+        }
+        assertTrue(b.readyPeak() >= 1000);
+        byte[] out = new byte[10_000];
+        assertEquals(5005, b.read(out, 0, 5005)); // half a chunk left: the queue stays
+        assertTrue(b.readyPeak() >= 1000);
+        assertEquals(4995, b.read(out, 5005, 10_000 - 5005));
+        assertEquals(0, b.readyPeak());
+        for (int i = 0; i < 1000; i++) {
+            assertEquals((byte) i, out[10 * i]);
+        }
+        assertEquals(5, b.receive(dsn, "hello".getBytes(), 0, 5));
+        assertEquals(5, b.read(out, 0, 10));
+        assertEquals("hello", new String(out, 0, 5));
+    }
+
     @Test
     void outOfOrderDataWaitsForTheGap() {
         DataReceiveBuffer b = new DataReceiveBuffer(IDSN, 1000);

@@ -76,10 +76,37 @@ class DataSendBufferTest {
         assertEquals(0, b.allocated());
         assertEquals(4 << 20, b.free());
         b.write(new byte[100], 0, 100);
-        assertEquals(DataSendBuffer.INITIAL_ALLOCATION, b.allocated());
+        assertEquals(DataSendBuffer.MIN_ALLOCATION, b.allocated());
         b.write(new byte[4 << 20], 0, 4 << 20);
         assertEquals(4 << 20, b.allocated());
         assertEquals(0, b.free());
+    }
+
+    /**
+     * Issue 12: an idle connection keeps no send buffer. A one-byte write takes the smallest ring,
+     * and a DATA_ACK for everything written gives even a full-size ring back; writing again works.
+     */
+    @Test
+    void smallWritesTakeSmallRingsAndADrainedRingIsGivenBack() {
+        DataSendBuffer b = new DataSendBuffer(IDSN, 4 << 20);
+        b.write(new byte[] {7}, 0, 1);
+        assertEquals(DataSendBuffer.MIN_ALLOCATION, b.allocated());
+        b.ack(IDSN + 2);
+        assertEquals(0, b.allocated());
+
+        b.write(new byte[1 << 20], 0, 1 << 20);
+        assertEquals(1 << 20, b.allocated()); // a big write gets a ring of its size at once
+        b.ack(IDSN + 2 + 1000);
+        assertEquals(1 << 20, b.allocated()); // still holding bytes: kept
+        b.ack(IDSN + 2 + (1 << 20));
+        assertEquals(0, b.allocated());
+        assertEquals(0, b.held());
+
+        byte[] again = {1, 2, 3};
+        assertEquals(3, b.write(again, 0, 3));
+        byte[] got = new byte[3];
+        b.copy(IDSN + 2 + (1 << 20), got, 0, 3);
+        assertArrayEquals(again, got);
     }
 
     /** The ring grows while it holds bytes that wrap around its end: every byte stays at its DSN. */
@@ -96,6 +123,7 @@ class DataSendBufferTest {
             long una = b.dataUna() - (IDSN + 1);
             int held = (int) b.held();
             assertTrue(b.allocated() >= held && b.allocated() <= capacity);
+            assertTrue(held > 0 || b.allocated() == 0, "a drained ring is given back");
             if (held > 0) {
                 // The whole held range, so that bytes moved by a growth are all checked.
                 byte[] got = new byte[held];

@@ -17,6 +17,37 @@ import org.junit.jupiter.api.Test;
 /** Reassembly, SACK blocks and D-SACK of the receive side. */
 class ReceiveBufferTest {
 
+    /** Issue 12: a backlog of many segments, once read or polled, does not leave its big queue behind. */
+    @Test
+    void aDrainedBacklogGivesItsQueueBack() {
+        for (boolean poll : new boolean[] {false, true}) {
+            ReceiveBuffer rb = new ReceiveBuffer();
+            rb.nxt = 1;
+            for (int i = 0; i < 1000; i++) {
+                byte[] seg = new byte[10]; // kept by reference, not copied
+                seg[0] = (byte) i;
+                assertEquals(10, rb.accept(1 + 10L * i, seg, 0, 10));
+            }
+            assertTrue(rb.readyPeak() >= 1000);
+            byte[] out = new byte[10_000];
+            int got = 0;
+            while (rb.readyBytes() > 0) {
+                if (poll) {
+                    RecvChunk c = rb.poll(7);
+                    System.arraycopy(c.data(), c.offset(), out, got, c.length());
+                    got += c.length();
+                } else {
+                    got += rb.read(out, got, 333);
+                }
+            }
+            assertEquals(10_000, got);
+            assertEquals(0, rb.readyPeak());
+            for (int i = 0; i < 1000; i++) {
+                assertEquals((byte) i, out[10 * i]);
+            }
+        }
+    }
+
     /** Any arrival order with duplicates and overlaps reassembles the original stream. */
     @Property(tries = 200)
     void reassemblesAnyOrder(@ForAll long seed, @ForAll @IntRange(min = 1, max = 200) int pieces) {
