@@ -272,7 +272,7 @@ public final class MptcpSubflow implements SchedSubflow, PmSubflow {
     /** Queues the data bytes {@code [dsn, dsn + data.length)} on this subflow as one mapping source. */
     void enqueue(long dsn, byte[] data) {
         Chunk c = new Chunk(dsn, 1 + queuedBytes, data);
-        int n = tcp.send(ByteBuffer.wrap(data), c);
+        int n = tcp.sendChunk(data, c); // kept, not copied: nobody writes to a chunk's bytes
         if (n != data.length) {
             throw new IllegalStateException("subflow took " + n + " of " + data.length + " bytes");
         }

@@ -6,7 +6,8 @@ import java.util.ArrayDeque;
 /**
  * Bytes written by the application and not yet sent, as chunks whose boundaries no segment crosses
  * (an MPTCP DSS mapping is per segment). Untagged writes append into the last untagged chunk while
- * it has room, so plain TCP still fills full segments. Each byte is copied once, here.
+ * it has room, so plain TCP still fills full segments. Each byte is copied once, here, or not at
+ * all for a tagged chunk handed over whole ({@link #append}).
  *
  * <p>An untagged chunk is sized to the write (at least {@link #MIN_CHUNK}) while everything before
  * it has been sent, and twice the previous one, up to the full chunk size, while the application is
@@ -75,6 +76,20 @@ final class SendQueue {
         }
         unsentBytes += done;
         return done;
+    }
+
+    /**
+     * Appends {@code data} as one tagged chunk, kept as it is (not copied) when it fits in
+     * {@code max}; otherwise its first {@code max} bytes are copied. Returns how many were taken.
+     */
+    int append(byte[] data, int max, Object tag) {
+        int n = Math.min(data.length, max);
+        if (n <= 0) {
+            return 0;
+        }
+        chunks.addLast(new Chunk(n == data.length ? data : java.util.Arrays.copyOf(data, n), n, tag, true));
+        unsentBytes += n;
+        return n;
     }
 
     private int newChunkSize(int want, Chunk last) {

@@ -433,11 +433,24 @@ public final class TcpConnection {
         return write(chunk, tag, true);
     }
 
-    private int write(ByteBuffer src, Object tag, boolean tagged) {
-        if (closeRequested) {
-            throw new IllegalStateException("send after close");
+    /**
+     * Like {@link #send(ByteBuffer, Object)} for a whole array, which is kept rather than copied
+     * when all of it fits: the caller must not change it afterwards (MPTCP hands each chunk over
+     * this way, one copy fewer per byte sent).
+     */
+    public int sendChunk(byte[] chunk, Object tag) {
+        if (!writable()) {
+            return -1;
         }
-        if (state == TcpState.CLOSED || state == TcpState.LISTEN || error != null) {
+        int n = sendQ.append(chunk, (int) Math.min(Integer.MAX_VALUE, sendBufferSpace()), tag);
+        if (n > 0) {
+            dirty = true;
+        }
+        return n;
+    }
+
+    private int write(ByteBuffer src, Object tag, boolean tagged) {
+        if (!writable()) {
             return -1;
         }
         int n = sendQ.write(src, (int) Math.min(Integer.MAX_VALUE, sendBufferSpace()), tag, tagged);
@@ -445,6 +458,13 @@ public final class TcpConnection {
             dirty = true;
         }
         return n;
+    }
+
+    private boolean writable() {
+        if (closeRequested) {
+            throw new IllegalStateException("send after close");
+        }
+        return state != TcpState.CLOSED && state != TcpState.LISTEN && error == null;
     }
 
     /** Copies in-order bytes; returns the count, or -1 at end of stream. */

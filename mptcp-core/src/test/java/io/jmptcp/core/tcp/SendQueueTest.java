@@ -73,4 +73,23 @@ class SendQueueTest {
         assertTrue(q.allocated() < 2L * total + FULL, () -> q.allocated() + " bytes for " + total);
         assertArrayEquals(written.toByteArray(), drain(q, 1460));
     }
+
+    /** A tagged chunk handed over whole is kept, not copied; one larger than the room is cut (a copy). */
+    @Test
+    void aTaggedChunkThatFitsIsKeptAsItIs() {
+        SendQueue q = queue();
+        byte[] chunk = new byte[3000];
+        new Random(7).nextBytes(chunk);
+        Object tag = new Object();
+        assertEquals(3000, q.append(chunk, 10_000, tag));
+        SendQueue.Chunk head = q.head();
+        assertTrue(head.data == chunk, "the caller's array, not a copy");
+        assertTrue(head.tag == tag && head.tagged);
+        assertEquals(3000, q.unsent());
+        assertArrayEquals(chunk, drain(q, 1460));
+        assertEquals(1000, q.append(chunk, 1000, tag));
+        assertTrue(q.head().data != chunk && q.head().data.length == 1000, "cut to the room: a copy of the prefix");
+        assertArrayEquals(java.util.Arrays.copyOf(chunk, 1000), drain(q, 1460));
+        assertEquals(0, q.append(chunk, 0, tag));
+    }
 }
