@@ -234,6 +234,28 @@ class SchedulerSimTest {
     static final int BED_QUEUE = (int) (BED_RATE / 8 * 10_000 / 1_000_000 / 1500);
 
     @Test
+    void ecfWaitsForTheFastSubflowWhenTheWindowIsNearlyFull() {
+        // 8 MiB uploads over 20 Mbit/s paths with 10 ms of queue, as on the netns bed, a window of
+        // 96 KiB (the fast path's cwnd stays about 30-70 KB with drop-tail losses) and 0.2 % random
+        // loss on the fast path (so the seeds differ). The window fills whenever a loss on the fast
+        // subflow holds its left edge; ECF must not then take the segment or two left for the end of
+        // the transfer and put them on the 200 ms subflow (it did before its second test counted
+        // everything unsent: 10-13 such sends a run).
+        Bed bed = new Bed(BED_RATE, BED_QUEUE, BED_QUEUE, 0.002, 96 * 1024, 8 << 20);
+        for (long seed = 1; seed <= 3; seed++) {
+            CountedRun ecf = heterogeneous("ecf", true, seed, bed);
+            CountedRun minrtt = heterogeneous("minrtt", true, seed, bed);
+            heterogeneous("blest", true, seed, bed);
+            heterogeneous("roundrobin", true, seed, bed);
+            long s = seed;
+            assertEquals(0, ecf.slowSendsByWindowLeft[0] + ecf.slowSendsByWindowLeft[1],
+                    () -> "seed " + s + ": ecf sent on the slow subflow with 10 segments of window or less left");
+            assertTrue(ecf.run.bps > 1.15 * minrtt.run.bps, () -> "seed " + s + ": ecf " + ecf.run.bps
+                    + " minrtt " + minrtt.run.bps);
+        }
+    }
+
+    @Test
     void ecfStillAggregatesWithALargeWindow() {
         // The same paths with a 4 MiB window, more than both BDPs (25 KB and 500 KB), and a slow
         // path whose queue lets its cwnd reach its BDP: ECF must use both, as the paper's first test
