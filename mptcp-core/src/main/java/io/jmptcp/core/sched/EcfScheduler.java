@@ -11,14 +11,20 @@ package io.jmptcp.core.sched;
  *
  * <pre>
  *   if n * RTT_f &lt; (1 + waiting * beta) * (RTT_s + delta):
- *       if (K / CWND_s) * RTT_s &gt;= 2 * RTT_f + delta:  waiting = 1, wait for f
- *       else:                                           send on s
+ *       if max(1, K / CWND_s) * RTT_s &gt;= 2 * RTT_f + delta:  waiting = 1, wait for f
+ *       else:                                                   send on s
  *   else:                                               waiting = 0, send on s
  * </pre>
  *
  * (windows in segments; {@code beta} = 0.25, the paper's hysteresis, which keeps a decision to
  * wait from flapping). The second test keeps {@code s} in use when what is left would finish on
- * it within about two RTTs of {@code f}.
+ * it within about two RTTs of {@code f}. The paper charges {@code s} only {@code K / CWND_s} of its
+ * RTTs there, less than one for the last few segments of a transfer, although they cannot arrive
+ * sooner than about one RTT_s (the first test charges {@code s} a whole RTT_s + delta, as it
+ * charges {@code f} {@code 1 + k / CWND_f} of its RTTs); so here {@code s} takes at least one RTT.
+ * Without that, with RTT_s 20 times RTT_f (delta inflated by the RTTVAR of a subflow with a single
+ * sample, RTT_s / 2), the last 4-6 segments of every transfer went on {@code s} and the receiver
+ * waited for them (docs/benchmarks.md, session 8).
  *
  * <p>{@code k} and {@code K}: the paper counts the segments queued at the connection in both tests.
  * Data beyond the peer's connection-level window cannot be sent before DATA_ACKs move it, whichever
@@ -54,7 +60,7 @@ public final class EcfScheduler implements Scheduler {
         double delta = Math.max(fast.rttvarMicros(), slow.rttvarMicros());
         double n = 1 + k / cwndF;
         if (n * rttF < (1 + (waiting ? BETA : 0)) * (rttS + delta)) {
-            if (all / cwndS * rttS >= 2 * rttF + delta) {
+            if (Math.max(1, all / cwndS) * rttS >= 2 * rttF + delta) {
                 waiting = true;
                 return true;
             }

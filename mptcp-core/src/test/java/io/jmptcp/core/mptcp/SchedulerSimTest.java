@@ -250,6 +250,10 @@ class SchedulerSimTest {
             long s = seed;
             assertEquals(0, ecf.slowSendsByWindowLeft[0] + ecf.slowSendsByWindowLeft[1],
                     () -> "seed " + s + ": ecf sent on the slow subflow with 10 segments of window or less left");
+            // Nor the end of the data: the last few segments arrive sooner on the fast subflow
+            // (before ECF charged the slow one at least its RTT there: 2 sends a run, 6-9 KB).
+            assertEquals(0, ecf.slowSendsAtTheEnd,
+                    () -> "seed " + s + ": ecf sent the end of the data on the slow subflow");
             assertTrue(ecf.run.bps > 1.15 * minrtt.run.bps, () -> "seed " + s + ": ecf " + ecf.run.bps
                     + " minrtt " + minrtt.run.bps);
         }
