@@ -13,7 +13,7 @@ package io.jmptcp.core.sched;
  *   if n * RTT_f &lt; (1 + waiting * beta) * (RTT_s + delta):
  *       if max(1, K / CWND_s) * RTT_s &gt;= 2 * RTT_f + delta:  waiting = 1, wait for f
  *       else:                                                   send on s
- *   else:                                               waiting = 0, send on s
+ *   else:                                                       waiting = 0, send on s
  * </pre>
  *
  * (windows in segments; {@code beta} = 0.25, the paper's hysteresis, which keeps a decision to
