@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jmptcp.core.conn.Connection;
 import io.jmptcp.core.mib.MptcpMib;
+import io.jmptcp.core.sched.Decision;
+import io.jmptcp.core.sched.SchedConnection;
+import io.jmptcp.core.sched.SchedSubflow;
 import io.jmptcp.core.sched.Scheduler;
 import io.jmptcp.core.sim.Link;
 import java.util.List;
@@ -44,32 +47,121 @@ class SchedulerSimTest {
      * join and a warm-up.
      */
     static Run heterogeneous(String sched, boolean opp, long seed) {
-        MptcpConfig c = new MptcpConfig().scheduler(() -> Scheduler.byName(sched)).opportunisticRetransmission(opp);
-        MptcpConfig s = new MptcpConfig().receiveBuffer(RCVBUF);
-        MptcpSim sim = new MptcpSim(List.of("10.0.1.1", "10.0.2.1"), List.of("10.0.9.1"), c, s, 1L << 40, 0, seed);
         // Queues of one BDP (at least 20 packets): the fast path stays fast.
         int qf = (int) Math.max(20, RATE / 8 * 10_000 / 1_000_000 / 1500);
         int qs = (int) Math.max(20, RATE / 8 * 200_000 / 1_000_000 / 1500);
-        sim.net.addPath(addr("10.0.1.1"), addr("10.0.9.1"), link(5_000, qf), link(5_000, qf));
-        sim.net.addPath(addr("10.0.2.1"), addr("10.0.9.1"), link(100_000, qs), link(100_000, qs));
+        return heterogeneous(sched, opp, seed, new Bed(RATE, qf, qs, 0, RCVBUF, 0)).run;
+    }
+
+    /**
+     * A run and the scheduler's {@code send} decisions that put new data on the slower subflow:
+     * those taken while more was unsent than the connection window had left, by that window left in
+     * segments ([0, 2], (2, 10], (10, 40], more), and the others (the end of the data).
+     */
+    record CountedRun(Run run, long[] slowSendsByWindowLeft, long slowSendsAtTheEnd) {
+        long slowSends() {
+            return java.util.Arrays.stream(slowSendsByWindowLeft).sum() + slowSendsAtTheEnd;
+        }
+    }
+
+    /** Counts the {@code send} decisions that put new data on a subflow slower than the fastest usable one. */
+    static final class CountingScheduler implements Scheduler {
+        final Scheduler inner;
+        final long[] slowSendsByWindowLeft = new long[4];
+        long slowSendsAtTheEnd;
+        String last = "none";
+
+        CountingScheduler(Scheduler inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public Decision send(SchedConnection c) {
+            Decision d = inner.send(c);
+            last = d + " with " + c.unsent() + " unsent, " + c.windowLeft() + " window left";
+            int f = Scheduler.fastestUsable(c.subflows());
+            if (!d.isWait() && f >= 0 && c.subflows().get(d.first()).srttMicros() > c.subflows().get(f).srttMicros()) {
+                long segs = c.windowLeft() / c.subflows().get(f).mss();
+                if (c.unsent() > c.windowLeft()) {
+                    slowSendsByWindowLeft[segs <= 2 ? 0 : segs <= 10 ? 1 : segs <= 40 ? 2 : 3]++;
+                } else {
+                    slowSendsAtTheEnd++;
+                }
+            }
+            return d;
+        }
+
+        @Override
+        public Decision retransmit(SchedConnection c, long bytes) {
+            return inner.retransmit(c, bytes);
+        }
+
+        @Override
+        public String name() {
+            return inner.name();
+        }
+    }
+
+    /**
+     * A 10 ms and a 200 ms RTT path of {@code rate} bit/s each, with queues of {@code qf} and {@code qs}
+     * packets, random loss {@code lossFast} each way on the fast one, the server's receive buffer
+     * {@code rcvbuf}; {@code bytes} to upload, 0 for a bulk transfer measured after the join and a warm-up.
+     */
+    record Bed(long rate, int qf, int qs, double lossFast, int rcvbuf, long bytes) {
+    }
+
+    /**
+     * {@link #heterogeneous(String, boolean, long)} on {@code bed}; for a finite upload the goodput
+     * is from its first byte at the receiver to its last, as {@code bench-cc.py hetero} measures it.
+     */
+    static CountedRun heterogeneous(String sched, boolean opp, long seed, Bed bed) {
+        long rate = bed.rate;
+        CountingScheduler[] counting = new CountingScheduler[1];
+        MptcpConfig c = new MptcpConfig().scheduler(() -> counting[0] = new CountingScheduler(Scheduler.byName(sched)))
+                .opportunisticRetransmission(opp);
+        MptcpConfig s = new MptcpConfig().receiveBuffer(bed.rcvbuf);
+        MptcpSim sim = new MptcpSim(List.of("10.0.1.1", "10.0.2.1"), List.of("10.0.9.1"), c, s,
+                bed.bytes > 0 ? bed.bytes : 1L << 40, 0, seed);
+        Link.Config fastUp = new Link.Config().rate(rate).delay(5_000).queue(bed.qf).loss(bed.lossFast);
+        Link.Config fastDown = new Link.Config().rate(rate).delay(5_000).queue(bed.qf).loss(bed.lossFast);
+        Link.Config slowUp = new Link.Config().rate(rate).delay(100_000).queue(bed.qs);
+        Link.Config slowDown = new Link.Config().rate(rate).delay(100_000).queue(bed.qs);
+        sim.net.addPath(addr("10.0.1.1"), addr("10.0.9.1"), fastUp, fastDown);
+        sim.net.addPath(addr("10.0.2.1"), addr("10.0.9.1"), slowUp, slowDown);
         sim.clientApp.holdOpen = true;
         sim.serverApp.holdOpen = true;
         sim.connect("10.0.9.1");
-        assertTrue(sim.run(() -> sim.net.client.mib().get(MptcpMib.MPJoinFourthAckRx) == 1, 5_000_000),
-                () -> "no join: " + sim.clientConn);
-        sim.net.sim.runTo(sim.net.sim.now() + WARMUP);
-        long r0 = sim.serverApp.received;
-        sim.net.sim.runTo(sim.net.sim.now() + MEASURE);
-        double bps = (sim.serverApp.received - r0) * 8.0 / (MEASURE / 1e6);
+        double bps;
+        if (bed.bytes > 0) {
+            assertTrue(sim.run(() -> sim.serverApp.received > 0, 5_000_000), () -> "nothing received: " + sim.clientConn);
+            long t0 = sim.net.sim.now();
+            assertTrue(sim.run(() -> sim.serverApp.received == bed.bytes, 120_000_000),
+                    () -> sim.serverApp.received + " of " + bed.bytes + " received: " + sim.clientConn + " "
+                            + sim.clientConn.subflows().stream().map(x -> "srtt " + x.srttMicros() + " cwnd " + x.cwnd()
+                            + " flight " + x.inFlight() + " space " + x.sendSpace() + " peer window " + x.tcp.sendWindow()).toList()
+                            + ", the scheduler's last decision: " + counting[0].last);
+            bps = bed.bytes * 8.0 / ((sim.net.sim.now() - t0) / 1e6);
+        } else {
+            assertTrue(sim.run(() -> sim.net.client.mib().get(MptcpMib.MPJoinFourthAckRx) == 1, 5_000_000),
+                    () -> "no join: " + sim.clientConn);
+            sim.net.sim.runTo(sim.net.sim.now() + WARMUP);
+            long r0 = sim.serverApp.received;
+            sim.net.sim.runTo(sim.net.sim.now() + MEASURE);
+            bps = (sim.serverApp.received - r0) * 8.0 / (MEASURE / 1e6);
+        }
         assertEquals(2, sim.clientConn.subflows().size());
         MptcpSubflow slow = sim.clientConn.subflows().get(1);
         assertEquals(addr("10.0.2.1"), slow.localAddress());
         Run run = new Run(bps, slow.queued(), sim.net.client.mib().get(MptcpMib.OpportunisticRetrans),
                 sim.net.client.mib().get(MptcpMib.Penalisation));
-        System.out.printf("heterogeneous %s, opportunistic %s: %.2f Mbit/s, %d bytes on the slow subflow,"
-                + " %d opportunistic retransmissions, %d penalties%n", sched, opp, bps / 1e6, run.slowBytes,
-                run.oppRetrans, run.penalties);
-        return run;
+        CountedRun counted = new CountedRun(run, counting[0].slowSendsByWindowLeft.clone(),
+                counting[0].slowSendsAtTheEnd);
+        System.out.printf("heterogeneous %s, opportunistic %s, %s, seed %d: %.2f Mbit/s, %d bytes on the slow subflow,"
+                + " %d opportunistic retransmissions, %d penalties, %d sends on the slow subflow: by window left %s,"
+                + " %d at the end of the data%n", sched, opp, bed, seed, bps / 1e6, run.slowBytes, run.oppRetrans,
+                run.penalties, counted.slowSends(), java.util.Arrays.toString(counted.slowSendsByWindowLeft),
+                counted.slowSendsAtTheEnd);
+        return counted;
     }
 
     /** {p50, p99} of request/response latency in microseconds. */
@@ -135,6 +227,46 @@ class SchedulerSimTest {
         double minrttOpp = heterogeneousGoodput("minrtt", true, 1);
         double blestOpp = heterogeneousGoodput("blest", true, 1);
         assertTrue(blestOpp > 1.15 * minrttOpp, () -> "blest " + blestOpp + " minrtt " + minrttOpp);
+    }
+
+    /** 20 Mbit/s paths with 10 ms of queue each (16 packets), as the netns bed's {@code hetero --queue-ms 10}. */
+    static final long BED_RATE = 20_000_000;
+    static final int BED_QUEUE = (int) (BED_RATE / 8 * 10_000 / 1_000_000 / 1500);
+
+    @Test
+    void ecfWaitsForTheFastSubflowWhenTheWindowIsNearlyFull() {
+        // 8 MiB uploads over 20 Mbit/s paths with 10 ms of queue, as on the netns bed, a window of
+        // 96 KiB (the fast path's cwnd stays about 30-70 KB with drop-tail losses) and 0.2 % random
+        // loss on the fast path (so the seeds differ). The window fills whenever a loss on the fast
+        // subflow holds its left edge; ECF must not then take the segment or two left for the end of
+        // the transfer and put them on the 200 ms subflow (it did before its second test counted
+        // everything unsent: 10-13 such sends a run).
+        Bed bed = new Bed(BED_RATE, BED_QUEUE, BED_QUEUE, 0.002, 96 * 1024, 8 << 20);
+        for (long seed = 1; seed <= 3; seed++) {
+            CountedRun ecf = heterogeneous("ecf", true, seed, bed);
+            CountedRun minrtt = heterogeneous("minrtt", true, seed, bed);
+            heterogeneous("blest", true, seed, bed);
+            heterogeneous("roundrobin", true, seed, bed);
+            long s = seed;
+            assertEquals(0, ecf.slowSendsByWindowLeft[0] + ecf.slowSendsByWindowLeft[1],
+                    () -> "seed " + s + ": ecf sent on the slow subflow with 10 segments of window or less left");
+            // Nor the end of the data: the last few segments arrive sooner on the fast subflow
+            // (before ECF charged the slow one at least its RTT there: 2 sends a run, 6-9 KB).
+            assertEquals(0, ecf.slowSendsAtTheEnd,
+                    () -> "seed " + s + ": ecf sent the end of the data on the slow subflow");
+            assertTrue(ecf.run.bps > 1.15 * minrtt.run.bps, () -> "seed " + s + ": ecf " + ecf.run.bps
+                    + " minrtt " + minrtt.run.bps);
+        }
+    }
+
+    @Test
+    void ecfStillAggregatesWithALargeWindow() {
+        // The same paths with a 4 MiB window, more than both BDPs (25 KB and 500 KB), and a slow
+        // path whose queue lets its cwnd reach its BDP: ECF must use both, as the paper's first test
+        // says when the fast subflow would need longer than the slow one's RTT for what fits.
+        Bed bed = new Bed(BED_RATE, BED_QUEUE, 320, 0, 4 << 20, 0);
+        CountedRun ecf = heterogeneous("ecf", true, 1, bed);
+        assertTrue(ecf.run.bps > 1.5 * BED_RATE, () -> "ecf " + ecf.run.bps + ": not more than one path carries");
     }
 
     @Test

@@ -153,9 +153,10 @@ class SchedulerTest {
     // ---- ecf ------------------------------------------------------------------------------------
 
     /**
-     * FAST_FULL and SLOW below, with k segments unsent and k in the window: RTT_f 10 ms, CWND_f 10,
-     * RTT_s 200 ms, CWND_s 60, delta = max(2.5, 50) = 50 ms; so n = 1 + k / 10 and the paper's two
-     * tests are n * 10 &lt; (1 + 0.25 * waiting) * 250 and k / 60 * 200 &gt;= 70 (ms).
+     * FAST_FULL and SLOW below, with k segments unsent and k in the window (so both tests count the
+     * same k): RTT_f 10 ms, CWND_f 10, RTT_s 200 ms, CWND_s 60, delta = max(2.5, 50) = 50 ms; so
+     * n = 1 + k / 10 and the two tests are n * 10 &lt; (1 + 0.25 * waiting) * 250 and
+     * max(1, k / 60) * 200 &gt;= 70 (ms).
      */
     static Conn ecfConn(long k) {
         return new Conn(List.of(FAST_FULL, SLOW), k * MSS, k * MSS, k * MSS);
@@ -167,10 +168,42 @@ class SchedulerTest {
         assertEquals(on(50_000, 1), new EcfScheduler().send(ecfConn(1000)));
         // k = 30: n = 4, 40 < 250; 30 / 60 * 200 = 100 >= 70: wait.
         assertEquals(Decision.WAIT, new EcfScheduler().send(ecfConn(30)));
-        // k = 20: n = 3, 30 < 250; 20 / 60 * 200 = 66.7 < 70: what is left finishes on the slow
-        // one within two fast RTTs plus delta, so send it there.
-        assertEquals(on(20_000, 1), new EcfScheduler().send(ecfConn(20)));
-        assertEquals(on(20_000, 1), new MinRttScheduler().send(ecfConn(20)), "where minRTT sends too");
+        // k = 20: n = 3, 30 < 250. The paper's 20 / 60 * 200 = 66.7 < 70 would send the end of
+        // the transfer on the slow subflow, but it arrives no sooner than one RTT_s: 200 >= 70, wait.
+        assertEquals(Decision.WAIT, new EcfScheduler().send(ecfConn(20)));
+        assertEquals(on(20_000, 1), new MinRttScheduler().send(ecfConn(20)), "where minRTT sends");
+    }
+
+    /**
+     * A subflow only a little slower than FAST_FULL: RTT 25 ms, RTTVAR 6.25, CWND 60, so delta =
+     * 6.25 ms and the tests are n * 10 &lt; 31.25 and max(1, K / 60) * 25 &gt;= 26.25 (ms).
+     */
+    static final Sub NEAR = Sub.of(25_000, 50_000).window(60L * MSS, 10L * MSS);
+
+    @Test
+    void ecfSendsTheEndOfTheTransferOnASubflowThatFinishesItInTime() {
+        // 10 segments left, all in the window: n = 2, 20 < 31.25; max(1, 10 / 60) * 25 = 25 < 26.25.
+        assertEquals(on(10_000, 1), new EcfScheduler().send(new Conn(List.of(FAST_FULL, NEAR), 10 * MSS, 50 * MSS,
+                10 * MSS)));
+    }
+
+    @Test
+    void ecfDoesNotTakeANearlyFullWindowForTheEndOfTheTransfer() {
+        // NEAR, 2 segments of window left, 1000 unsent: n = 1 + 2 / 10, 12 < 31.25, so the fast
+        // subflow would send what fits sooner. The second test is about what is left of the
+        // transfer: all 1000 segments, 1000 / 60 * 25 = 417 >= 26.25: wait. (With the window-bounded
+        // k of the first test, max(1, 2 / 60) * 25 = 25 < 26.25 would put those 2 segments on the
+        // slower subflow, where they hold the window's left edge for its RTT.)
+        assertEquals(Decision.WAIT, new EcfScheduler().send(new Conn(List.of(FAST_FULL, NEAR), 2 * MSS, 50 * MSS,
+                1000 * MSS)));
+        assertEquals(on(2_000, 1), new MinRttScheduler().send(new Conn(List.of(FAST_FULL, NEAR), 2 * MSS, 50 * MSS,
+                1000 * MSS)), "where minRTT sends");
+        // SLOW (200 ms), 2 segments of window, 1000 unsent: 3333 >= 70, wait.
+        assertEquals(Decision.WAIT, new EcfScheduler().send(new Conn(List.of(FAST_FULL, SLOW), 2 * MSS, 50 * MSS,
+                1000 * MSS)));
+        // A large window: the first test alone decides, as before (k = 500 fits: n = 51, 510 >= 250).
+        assertEquals(on(50_000, 1), new EcfScheduler().send(new Conn(List.of(FAST_FULL, SLOW), 500 * MSS, 500 * MSS,
+                1000 * MSS)));
     }
 
     @Test
