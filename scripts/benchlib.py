@@ -65,3 +65,55 @@ def sockets(a, port):
             r = re.search(r"\bbytes_received:(\d+)", info)
             socks[(m.group(3), int(m.group(4)))] = int(r.group(1)) if r else 0
     return socks
+
+
+class Sampler:
+    """Samples the server's sockets on port (sockets() above: bytes_received per client 4-tuple, which
+    for an MPTCP server is per subflow) every interval s on a thread, from start() to stop(); times are
+    seconds after t0 (the receiver's first byte). The cheapest honest source of per-subflow throughput
+    over time, for jmptcp and for the kernel's client alike: the server is the kernel either way.
+    A subflow's bytes after the last sample before it closed are not seen (at most one interval's)."""
+
+    def __init__(self, a, port, t0, interval=0.1):
+        import threading
+        self.a, self.port, self.t0, self.interval = a, port, t0, interval
+        self.samples = []  # [seconds after t0, {"addr:port": bytes_received}]
+        self._halt = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def _run(self):
+        k = 0
+        while not self._halt.is_set():
+            t = time.monotonic()
+            socks = sockets(self.a, self.port)
+            self.samples.append([round(t - self.t0, 4), {f"{h}:{p}": b for (h, p), b in socks.items()}])
+            k += 1
+            # the next sample on the fixed grid (a slow `ss` skips grid points rather than drifting)
+            nxt = self.t0 + k * self.interval
+            while nxt <= time.monotonic():
+                k += 1
+                nxt = self.t0 + k * self.interval
+            self._halt.wait(nxt - time.monotonic())
+
+    def stop(self):
+        self._halt.set()
+        self._thread.join()
+        return self.samples
+
+    def save(self, path, **meta):
+        import json
+        with open(path, "w") as f:
+            json.dump(dict(meta, port=self.port, interval_s=self.interval, samples=self.samples), f)
+
+
+def write_json(path, obj):
+    """--json FILE of the bench scripts: the case's results, machine-readable (scripts/bench-all.py)."""
+    import json
+    if path:
+        with open(path, "w") as f:
+            json.dump(obj, f, indent=1)
+            f.write("\n")
