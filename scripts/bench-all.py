@@ -20,7 +20,7 @@ alone (the PNGs go to DIR). --from DIR skips the runs and remakes table, plots a
 --quick: small sizes and one run per case (about 15 minutes on 2 vCPUs); the default uses each
 case's own defaults (the project's normal sizes and runs).
 """
-import argparse, datetime, json, os, re, subprocess, sys, time
+import argparse, datetime, json, os, re, shlex, subprocess, sys, time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(REPO, "scripts", "bench.sh")
@@ -193,7 +193,7 @@ def series_panels(out, files, titles, png, heading):
     """One panel per series file (jmptcp, kernel), a line per subflow and the sum."""
     gp = [f"set terminal pngcairo size 1000,{330 * len(files) + 60} font ',10'", f"set output '{png}'",
           f"set multiplot layout {len(files)},1 title \"{heading}\"", "set grid", "set key outside right top",
-          "set xlabel 'seconds after the receiver\\'s first byte'", "set ylabel 'Mbit/s'", "set yrange [0:*]"]
+          'set xlabel "seconds after the receiver\'s first byte"', "set ylabel 'Mbit/s'", "set yrange [0:*]"]
     for i, (f, title) in enumerate(zip(files, titles)):
         dat = os.path.join(out, "series", os.path.basename(f).replace(".json", ".dat"))
         names, meta = series_data(f, dat)
@@ -228,7 +228,7 @@ def goodput_bars(out, png):
                                         (right, "2 paths: aggregation matrix, failover", "Mbit/s")) if p]
     if not panels:
         return False
-    gp = ["set terminal pngcairo size 1100,450 font ',10'", f"set output '{png}'",
+    gp = ["set terminal pngcairo size 1100,480 font ',10'", "set bmargin 4", f"set output '{png}'",
           f"set multiplot layout 1,{len(panels)} title \"goodput at the receiver, jmptcp vs the kernel, same run "
           "(ratio under each case)\"", "set style data histogram", "set style histogram cluster gap 1",
           "set style fill solid 0.8 border -1", "set boxwidth 0.9", "set grid ytics", "set yrange [0:*]",
@@ -293,10 +293,8 @@ def invocation():
             stat = open(f"/proc/{pid}/stat").read()
         except OSError:
             break
-        if argv and os.path.basename(argv[0].decode()) == "flock":
-            lock = next((x.decode() for x in argv[1:] if not x.startswith(b"-")), "?")
-            opts = " ".join(x.decode() for x in argv[1:] if x.startswith(b"-"))
-            return f"flock {opts + ' ' if opts else ''}{lock} {cmd}"
+        if argv and os.path.basename(argv[0].decode()) == "flock":  # its argv as typed
+            return " ".join(shlex.quote(x.decode()) for x in [b"flock"] + argv[1:])
         pid = int(stat.rsplit(")", 1)[1].split()[1])
     return cmd
 
@@ -370,7 +368,8 @@ def main():
     else:
         dirty = sh("git", "status", "--porcelain", "--untracked-files=no")
         meta = {"machine": machine(), "load_start": load_start, "date": started.strftime("%Y-%m-%d %H:%M UTC"),
-                "commit": sh("git", "log", "-1", "--format=%h %s")[:100] + (" (with uncommitted changes)" if dirty else ""),
+                "commit": sh("git", "log", "-1", "--format=%h (%cd)", "--date=format:%Y-%m-%d %H:%M") + " on "
+                + sh("git", "rev-parse", "--abbrev-ref", "HEAD") + (" with uncommitted changes" if dirty else ""),
                 "command": invocation(), "steps": []}
         only = set(a.only.split(",")) if a.only else None
         steps = [(n, args[0 if a.quick else 1], est[0 if a.quick else 1]) for n, args, est in STEPS
