@@ -51,6 +51,11 @@ def has_rate_case():
     return re.search(r"^\s*(?:[\w-]+\|)*rate(?:\|[\w-]+)*\)", text, re.M) is not None
 
 
+def command(name, args):
+    """bench.sh's arguments for a case (single path is its default case, no name)."""
+    return ["scripts/bench.sh"] + ([] if name == "single" else [name]) + args
+
+
 def run_step(name, args, out, log):
     """Runs bench.sh NAME ARGS, its output to out/NAME.log and (indented) to the terminal.
     Returns (ok, a one-line reason)."""
@@ -58,7 +63,7 @@ def run_step(name, args, out, log):
     if os.path.exists(env["BENCH_JSON"]):
         os.remove(env["BENCH_JSON"])
     with open(os.path.join(out, f"{name}.log"), "w") as f:
-        p = subprocess.Popen([BENCH, name] + args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        p = subprocess.Popen([BENCH] + command(name, args)[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                              env=env, cwd=REPO)
         for line in p.stdout:
             f.write(line)
@@ -374,13 +379,13 @@ def main():
         only = set(a.only.split(",")) if a.only else None
         steps = [(n, args[0 if a.quick else 1], est[0 if a.quick else 1]) for n, args, est in STEPS
                  if only is None or n in only]
-        total_est, done_est, failed = sum(e for _, _, e in steps), 0, []
+        total_est, done_est, ok_est, ok_spent = sum(e for _, _, e in steps), 0, 0, 0.0
         say(f"bench-all: {len(steps)} cases ({'--quick' if a.quick else 'default sizes'}), estimate "
             f"{hms(total_est)}; results in {out}")
         for i, (name, args, est) in enumerate(steps, 1):
             spent = time.monotonic() - t0
-            scale = spent / done_est if done_est else 1.0  # how the estimates have held up so far
-            say(f"[{i}/{len(steps)}] {name}: scripts/bench.sh {' '.join([name] + args)}   "
+            scale = ok_spent / ok_est if ok_est else 1.0  # how the estimates held up on the cases that ran
+            say(f"[{i}/{len(steps)}] {name}: {' '.join(command(name, args))}   "
                 f"elapsed {hms(spent)}, about {hms(scale * (total_est - done_est))} left")
             if name == "rate" and not has_rate_case():
                 say("rate: not available in this checkout")
@@ -389,8 +394,9 @@ def main():
                 continue
             s0 = time.monotonic()
             ok, why = run_step(name, args, out, say)
-            if not ok:
-                failed.append(name)
+            if ok:
+                ok_est, ok_spent = ok_est + est, ok_spent + time.monotonic() - s0
+            else:
                 say(f"bench-all: FAILED: {name} ({why}); its output: {os.path.join(out, name + '.log')}")
                 # a case that died may leave its testbed (bench.sh tears it down on exit, but not on SIGKILL)
                 subprocess.run([os.path.join(REPO, "scripts", "testbed.sh"), "down", "--prefix", PREFIX],
