@@ -30,11 +30,11 @@ PREFIX = "jrtb"  # bench.sh's testbed prefix
 
 # case, arguments (quick, default), estimated seconds (quick, default) for the progress lines
 STEPS = [
-    ("single", (["256", "2"], []), (50, 90)),
-    ("aggregation", (["1", "16"], []), (170, 330)),
-    ("fairness", (["1", "4"], []), (110, 330)),
-    ("failover", (["1", "48"], []), (70, 140)),
-    ("scale", (["2000"], []), (70, 200)),
+    ("single", (["512", "3"], []), (80, 150)),
+    ("aggregation", (["1", "16"], []), (150, 300)),
+    ("fairness", (["1", "4"], []), (70, 250)),
+    ("failover", (["1", "48"], []), (40, 110)),
+    ("scale", (["2000"], []), (30, 150)),
     ("rate", ([], []), (90, 180)),
 ]
 PLOTTED_AGGREGATION = (1, 3)  # a balanced case (2 x 20 Mbit/s) and an unbalanced one (20/5)
@@ -165,18 +165,18 @@ def series_data(series_file, dat):
     Mbit/s between consecutive 100 ms samples. Returns (titles, the series' metadata)."""
     with open(series_file) as f:
         s = json.load(f)
-    keys = sorted({k for _, socks in s["samples"] for k in socks}, key=path_of)
+    keys = sorted({k for _, socks, *_ in s["samples"] for k in socks}, key=path_of)
     blocks, last = [], {}
     for k in keys:
         pts, prev = [], None
-        for t, socks in s["samples"]:
+        for t, socks, *_ in s["samples"]:
             if k in socks:
                 if prev and t > prev[0]:
                     pts.append((t, (socks[k] - prev[1]) * 8 / (t - prev[0]) / 1e6))
                 prev = (t, socks[k])
         blocks.append(pts)
     total, prev = [], None
-    for t, socks in s["samples"]:  # a subflow that closed keeps its last count
+    for t, socks, *_ in s["samples"]:  # a subflow that closed keeps its last count
         last.update(socks)
         b = sum(last.values())
         if prev and t > prev[0]:
@@ -228,7 +228,7 @@ def goodput_bars(out, png):
         right += [(f"aggr. {x['n']}", x["jmptcp_mbit"], x["kernel_mbit"]) for x in a["rows"]]
     if fo:
         mbit = {w: fo["mib"] * 8 * 1.048576 / fo["median"][w]["transfer_s"] for w in ("jmptcp", "kernel")}
-        right.append(("failover", mbit["jmptcp"], mbit["kernel"]))
+        right.append(("failover (cut)", mbit["jmptcp"], mbit["kernel"]))
     panels = [(p, t, u) for p, t, u in ((left, "single path, unlimited", "Gbit/s"),
                                         (right, "2 paths: aggregation matrix, failover", "Mbit/s")) if p]
     if not panels:

@@ -77,7 +77,7 @@ class Sampler:
     def __init__(self, a, port, t0, interval=0.1):
         import threading
         self.a, self.port, self.t0, self.interval = a, port, t0, interval
-        self.samples = []  # [seconds after t0, {"addr:port": bytes_received}]
+        self.samples = []  # [seconds after t0, {"addr:port": bytes_received}, seconds the call took]
         self._halt = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -90,7 +90,12 @@ class Sampler:
         while not self._halt.is_set():
             t = time.monotonic()
             socks = sockets(self.a, self.port)
-            self.samples.append([round(t - self.t0, 4), {f"{h}:{p}": b for (h, p), b in socks.items()}])
+            # stamped when `ss` has returned: its dump is at the end of its run, while the start of the
+            # run (ip netns exec, exec, loading) takes 5 to 50 ms on a loaded machine; the time the call
+            # took is kept as the sample's third field
+            done = time.monotonic()
+            self.samples.append([round(done - self.t0, 4), {f"{h}:{p}": b for (h, p), b in socks.items()},
+                                 round(done - t, 4)])
             k += 1
             # the next sample on the fixed grid (a slow `ss` skips grid points rather than drifting)
             nxt = self.t0 + k * self.interval
