@@ -92,7 +92,10 @@ def rows(out):
     r = []
     s = load(out, "single")
     if s:
-        r.append(("single path upload", s["jmptcp_upload_gbit"], s["kernel_upload_gbit"], "Gbit/s, higher is better"))
+        r.append(("single path upload", s["jmptcp_upload_gbit"], s["kernel_upload_gbit"],
+                  "Gbit/s, higher is better (kernel: a Python client sending stdin, as jmptcp nc does)"))
+        r.append(("single path upload, against iperf3", s["jmptcp_upload_gbit"], s["kernel_iperf3_gbit"],
+                  "Gbit/s, higher is better (kernel: iperf3 for 5 s, no stdin)"))
         r.append(("single path download", s["jmptcp_download_gbit"], s["kernel_download_gbit"],
                   "Gbit/s, higher is better"))
     a = load(out, "aggregation")
