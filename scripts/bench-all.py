@@ -165,7 +165,8 @@ def path_of(addr):
 
 def series_data(series_file, dat):
     """Writes gnuplot blocks, one per subflow 4-tuple and a last one for all of them: time (s) and
-    Mbit/s between consecutive 100 ms samples. Returns (titles, the series' metadata)."""
+    Mbit/s between consecutive 100 ms samples (plotted as steps: the rate holds over the interval that
+    ends at its time). Returns (titles, the series' metadata)."""
     with open(series_file) as f:
         s = json.load(f)
     keys = sorted({k for _, socks, *_ in s["samples"] for k in socks}, key=path_of)
@@ -212,7 +213,7 @@ def series_panels(out, files, titles, png, heading):
             gp.append(f"set label 'path 1 blackholed' at {meta['cut_at_s']}, graph 0.95 offset 0.5,0 tc rgb 'red'")
         gp.append(f"set title \"{title}: {meta['mib']} MiB in {meta['transfer_s']:.2f} s\"")
         style = {"all subflows": "lw 3 lc rgb 'black'"}
-        plots = [f"'{dat}' index {n} using 1:2 with lines {style.get(name, 'lw 1.5')} title \"{name}\""
+        plots = [f"'{dat}' index {n} using 1:2 with fsteps {style.get(name, 'lw 1.5')} title \"{name}\""
                  for n, name in enumerate(names)]
         gp.append("plot " + ", \\\n     ".join(plots))
     gp.append("unset multiplot")
