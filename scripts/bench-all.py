@@ -28,14 +28,15 @@ DOC = os.path.join(REPO, "docs", "benchmarks.md")
 BEGIN, END = "<!-- bench.sh all: begin -->", "<!-- bench.sh all: end -->"
 PREFIX = "jrtb"  # bench.sh's testbed prefix
 
-# case, arguments (quick, default), estimated seconds (quick, default) for the progress lines
+# case, arguments (quick, default), estimated seconds (quick, default) for the progress lines[, environment
+# (quick, default)]
 STEPS = [
     ("single", (["512", "3"], []), (80, 150)),
     ("aggregation", (["1", "16"], []), (150, 300)),
     ("fairness", (["1", "4"], []), (70, 250)),
     ("failover", (["1", "48"], []), (40, 110)),
     ("scale", (["2000"], []), (30, 150)),
-    ("rate", ([], []), (90, 180)),
+    ("rate", (["2000"], []), (60, 200), ({"RUNS": "1"}, {})),  # bench.sh rate [CONNS] [INFLIGHT], RUNS=N
 ]
 PLOTTED_AGGREGATION = (1, 3)  # a balanced case (2 x 20 Mbit/s) and an unbalanced one (20/5)
 
@@ -56,10 +57,11 @@ def command(name, args):
     return ["scripts/bench.sh"] + ([] if name == "single" else [name]) + args
 
 
-def run_step(name, args, out, log):
+def run_step(name, args, extra_env, out, log):
     """Runs bench.sh NAME ARGS, its output to out/NAME.log and (indented) to the terminal.
     Returns (ok, a one-line reason)."""
-    env = dict(os.environ, BENCH_JSON=os.path.join(out, f"{name}.json"), BENCH_SERIES=os.path.join(out, "series"))
+    env = dict(os.environ, BENCH_JSON=os.path.join(out, f"{name}.json"), BENCH_SERIES=os.path.join(out, "series"),
+               **extra_env)
     if os.path.exists(env["BENCH_JSON"]):
         os.remove(env["BENCH_JSON"])
     with open(os.path.join(out, f"{name}.log"), "w") as f:
@@ -115,6 +117,9 @@ def rows(out):
         m = fo["median"]
         r.append(("failover longest stall", m["jmptcp"]["stall_s"], m["kernel"]["stall_s"], "s, lower is better"))
         r.append(("failover transfer", m["jmptcp"]["transfer_s"], m["kernel"]["transfer_s"], "s, lower is better"))
+    for case, j, k in rate_rows(out):
+        r.append((f"rate: new MPTCP connections per second, jmptcp {case}", j, k,
+                  "connections/s, higher is better (kernel: its MPTCP sockets from Python)"))
     sc = load(out, "scale")
     if sc:
         for run in sc["runs"]:
@@ -143,6 +148,18 @@ def table(out, md):
         else:
             lines.append(f"  {case:58} {fmt(j):>10} {fmt(k):>10} {ratio:>6}  {unit}")
     return lines
+
+
+def rate_rows(out):
+    """jmptcp's rows (api, socks) of the rate case's summary against its kernel row, from rate.log: that
+    case (scripts/bench-rate.py, another branch's) prints its medians but writes no JSON yet."""
+    try:
+        text = open(os.path.join(out, "rate.log")).read()
+    except OSError:
+        return []
+    med = {m.group(1): float(m.group(2).replace(",", ""))
+           for m in re.finditer(r"^\s+(kernel|api|socks)\s+([\d,]+) connections/s\s+/ kernel", text, re.M)}
+    return [(c, med[c], med["kernel"]) for c in ("api", "socks") if c in med and med.get("kernel")]
 
 
 def rate_summary(out):
@@ -381,15 +398,16 @@ def main():
                 + sh("git", "rev-parse", "--abbrev-ref", "HEAD") + (" with uncommitted changes" if dirty else ""),
                 "command": invocation(), "steps": []}
         only = set(a.only.split(",")) if a.only else None
-        steps = [(n, args[0 if a.quick else 1], est[0 if a.quick else 1]) for n, args, est in STEPS
-                 if only is None or n in only]
-        total_est, done_est, ok_est, ok_spent = sum(e for _, _, e in steps), 0, 0, 0.0
+        q = 0 if a.quick else 1
+        steps = [(x[0], x[1][q], x[2][q], x[3][q] if len(x) > 3 else {}) for x in STEPS if only is None or x[0] in only]
+        total_est, done_est, ok_est, ok_spent = sum(x[2] for x in steps), 0, 0, 0.0
         say(f"bench-all: {len(steps)} cases ({'--quick' if a.quick else 'default sizes'}), estimate "
             f"{hms(total_est)}; results in {out}")
-        for i, (name, args, est) in enumerate(steps, 1):
+        for i, (name, args, est, extra_env) in enumerate(steps, 1):
             spent = time.monotonic() - t0
             scale = ok_spent / ok_est if ok_est else 1.0  # how the estimates held up on the cases that ran
-            say(f"[{i}/{len(steps)}] {name}: {' '.join(command(name, args))}   "
+            say(f"[{i}/{len(steps)}] {name}: {''.join(f'{k}={v} ' for k, v in extra_env.items())}"
+                f"{' '.join(command(name, args))}   "
                 f"elapsed {hms(spent)}, about {hms(scale * (total_est - done_est))} left")
             if name == "rate" and not has_rate_case():
                 say("rate: not available in this checkout")
@@ -397,7 +415,7 @@ def main():
                 done_est += est
                 continue
             s0 = time.monotonic()
-            ok, why = run_step(name, args, out, say)
+            ok, why = run_step(name, args, extra_env, out, say)
             if ok:
                 ok_est, ok_spent = ok_est + est, ok_spent + time.monotonic() - s0
             else:
