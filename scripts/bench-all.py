@@ -180,12 +180,19 @@ def path_of(addr):
     return f"path {m.group(1)} ({addr})" if m else addr
 
 
+SLOW_SS = 0.05  # a sample whose `ss` took longer is dropped: when in that time it read the counters is unknown
+
+
 def series_data(series_file, dat):
     """Writes gnuplot blocks, one per subflow 4-tuple and a last one for all of them: time (s) and
     Mbit/s between consecutive 100 ms samples (plotted as steps: the rate holds over the interval that
-    ends at its time). Returns (titles, the series' metadata)."""
+    ends at its time). Samples whose `ss` call took more than SLOW_SS are left out (the rate then spans the
+    longer interval). Returns (titles, the series' metadata with "dropped" and "samples_n" added)."""
     with open(series_file) as f:
         s = json.load(f)
+    n = len(s["samples"])
+    s["samples"] = [x for x in s["samples"] if len(x) < 3 or x[2] <= SLOW_SS]
+    s["dropped"], s["samples_n"] = n - len(s["samples"]), n
     keys = sorted({k for _, socks, *_ in s["samples"] for k in socks}, key=path_of)
     blocks, last = [], {}
     for k in keys:
@@ -228,7 +235,8 @@ def series_panels(out, files, titles, png, heading):
             gp.append(f"set arrow from {meta['cut_at_s']}, graph 0 to {meta['cut_at_s']}, graph 1 nohead dt 2 lw 2 "
                       "lc rgb 'red'")
             gp.append(f"set label 'path 1 blackholed' at {meta['cut_at_s']}, graph 0.95 offset 0.5,0 tc rgb 'red'")
-        gp.append(f"set title \"{title}: {meta['mib']} MiB in {meta['transfer_s']:.2f} s\"")
+        gp.append(f"set title \"{title}: {meta['mib']} MiB in {meta['transfer_s']:.2f} s ({meta['dropped']} of "
+                  f"{meta['samples_n']} samples left out: ss took over {int(SLOW_SS * 1000)} ms)\"")
         style = {"all subflows": "lw 3 lc rgb 'black'"}
         plots = [f"'{dat}' index {n} using 1:2 with fsteps {style.get(name, 'lw 1.5')} title \"{name}\""
                  for n, name in enumerate(names)]
@@ -249,12 +257,12 @@ def goodput_bars(out, png):
         right += [(f"aggr. {x['n']}", x["jmptcp_mbit"], x["kernel_mbit"]) for x in a["rows"]]
     if fo:
         mbit = {w: fo["mib"] * 8 * 1.048576 / fo["median"][w]["transfer_s"] for w in ("jmptcp", "kernel")}
-        right.append(("failover (cut)", mbit["jmptcp"], mbit["kernel"]))
+        right.append(("failover", mbit["jmptcp"], mbit["kernel"]))
     panels = [(p, t, u) for p, t, u in ((left, "single path, unlimited", "Gbit/s"),
                                         (right, "2 paths: aggregation matrix, failover", "Mbit/s")) if p]
     if not panels:
         return False
-    gp = ["set terminal pngcairo size 1100,480 font ',10'", "set bmargin 4", f"set output '{png}'",
+    gp = ["set terminal pngcairo size 1250,480 font ',10'", "set bmargin 4", f"set output '{png}'",
           f"set multiplot layout 1,{len(panels)} title \"goodput at the receiver, jmptcp vs the kernel, same run "
           "(ratio under each case)\"", "set style data histogram", "set style histogram cluster gap 1",
           "set style fill solid 0.8 border -1", "set boxwidth 0.9", "set grid ytics", "set yrange [0:*]",
