@@ -7,8 +7,8 @@ Runs, one after the other, each as its own `scripts/bench.sh CASE ...` (which bu
 its testbed): single (single path, upload and download), aggregation (the simult_flows.sh matrix),
 fairness, failover, scale and rate (if this checkout's bench.sh has a `rate` case). Each case writes
 its results as JSON (BENCH_JSON) into DIR (default target/bench-all/DATE), its output into
-DIR/CASE.log; failover and aggregation also sample the kernel server's subflows every 100 ms
-(BENCH_SERIES, benchlib.Sampler) for one run per client. A failed case is reported loudly and the
+DIR/CASE.log; failover and aggregation also record the kernel server's bytes per subflow per 100 ms
+(BENCH_SERIES: a tcpdump at the server, benchlib.Capture) for one run per client. A failed case is reported loudly and the
 others still run; the exit status is then 1.
 
 At the end: the table of jmptcp against the kernel with ratios (measured in the same run), gnuplot
@@ -180,31 +180,24 @@ def path_of(addr):
     return f"path {m.group(1)} ({addr})" if m else addr
 
 
-SLOW_SS = 0.05  # a sample whose `ss` took longer is dropped: when in that time it read the counters is unknown
-
-
 def series_data(series_file, dat):
     """Writes gnuplot blocks, one per subflow 4-tuple and a last one for all of them: time (s) and
-    Mbit/s between consecutive 100 ms samples (plotted as steps: the rate holds over the interval that
-    ends at its time). Samples whose `ss` call took more than SLOW_SS are left out (the rate then spans the
-    longer interval). Returns (titles, the series' metadata with "dropped" and "samples_n" added)."""
+    Mbit/s per 100 ms bin (plotted as steps: the rate holds over the bin that ends at its time).
+    Returns (titles, the series' metadata)."""
     with open(series_file) as f:
         s = json.load(f)
-    n = len(s["samples"])
-    s["samples"] = [x for x in s["samples"] if len(x) < 3 or x[2] <= SLOW_SS]
-    s["dropped"], s["samples_n"] = n - len(s["samples"]), n
-    keys = sorted({k for _, socks, *_ in s["samples"] for k in socks}, key=path_of)
+    keys = sorted({k for _, socks in s["samples"] for k in socks}, key=path_of)
     blocks, last = [], {}
     for k in keys:
         pts, prev = [], None
-        for t, socks, *_ in s["samples"]:
+        for t, socks in s["samples"]:
             if k in socks:
                 if prev and t > prev[0]:
                     pts.append((t, (socks[k] - prev[1]) * 8 / (t - prev[0]) / 1e6))
                 prev = (t, socks[k])
         blocks.append(pts)
     total, prev = [], None
-    for t, socks, *_ in s["samples"]:  # a subflow that closed keeps its last count
+    for t, socks in s["samples"]:  # a subflow that closed keeps its last count
         last.update(socks)
         b = sum(last.values())
         if prev and t > prev[0]:
@@ -235,8 +228,9 @@ def series_panels(out, files, titles, png, heading):
             gp.append(f"set arrow from {meta['cut_at_s']}, graph 0 to {meta['cut_at_s']}, graph 1 nohead dt 2 lw 2 "
                       "lc rgb 'red'")
             gp.append(f"set label 'path 1 blackholed' at {meta['cut_at_s']}, graph 0.95 offset 0.5,0 tc rgb 'red'")
-        gp.append(f"set title \"{title}: {meta['mib']} MiB in {meta['transfer_s']:.2f} s ({meta['dropped']} of "
-                  f"{meta['samples_n']} samples left out: ss took over {int(SLOW_SS * 1000)} ms)\"")
+        lost, seen = meta.get("kernel_dropped"), meta.get("seen_bytes", 0) / (meta["mib"] << 20)
+        gp.append(f"set title \"{title}: {meta['mib']} MiB in {meta['transfer_s']:.2f} s; the capture saw "
+                  f"{100 * seen:.0f} % of the bytes" + (f", lost {lost} packets" if lost else "") + "\"")
         style = {"all subflows": "lw 3 lc rgb 'black'"}
         plots = [f"'{dat}' index {n} using 1:2 with fsteps {style.get(name, 'lw 1.5')} title \"{name}\""
                  for n, name in enumerate(names)]
@@ -288,7 +282,7 @@ def plots(out, img):
     if all(os.path.exists(f) for f in fo):
         png = os.path.join(img, "bench-failover.png")
         series_panels(out, fo, ["jmptcp (lia)", "kernel MPTCP client"], png,
-                      "failover: throughput per subflow at the kernel server (100 ms samples), path 1 blackholed")
+                      "failover: throughput per subflow at the kernel server (tcpdump, 100 ms bins), path 1 blackholed")
         made.append(("failover: throughput over time per subflow, jmptcp and the kernel", png))
     a = load(out, "aggregation")
     for n in PLOTTED_AGGREGATION:
@@ -297,7 +291,7 @@ def plots(out, img):
             name = next((x["name"] for x in a["rows"] if x["n"] == n), "") if a else ""
             png = os.path.join(img, f"bench-aggregation-{n}.png")
             series_panels(out, files, ["jmptcp (lia)", "kernel MPTCP client"], png,
-                          f"aggregation case {n} ({name}): throughput per subflow at the kernel server (100 ms samples)")
+                          f"aggregation case {n} ({name}): throughput per subflow at the kernel server (tcpdump, 100 ms bins)")
             made.append((f"aggregation case {n} ({name}): throughput over time per subflow", png))
     png = os.path.join(img, "bench-goodput.png")
     if goodput_bars(out, png):
@@ -353,9 +347,9 @@ def block(out, meta, made):
     elif meta.get("rate") == "absent":
         b += ["", "rate: not available in this checkout"]
     b += [""] + [f"![{alt}]({rel(png, os.path.dirname(DOC))})" for alt, png in made]
-    b += ["", "Throughput over time: the kernel server's `ss -ti` bytes_received per subflow (its 4-tuple), "
-              "sampled every 100 ms, the first run of each client. Per-case logs and JSON: `" + meta["out_rel"] + "`"
-          " (not committed).", END]
+    b += ["", "Throughput over time: new TCP bytes per subflow (its 4-tuple) per 100 ms as they arrive at the "
+              "kernel server (a tcpdump of the headers there), the first run of each client. Per-case logs and "
+              "JSON: `" + meta["out_rel"] + "` (not committed).", END]
     return "\n".join(b)
 
 

@@ -51,7 +51,7 @@ per-run p99 for jmptcp's redundant and minrtt and the kernel's MPTCP client.
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
-from benchlib import PEER, TESTBED, Sampler, log, ns, popen, sockets, stop, wait_file, write_json  # noqa: E402
+from benchlib import PEER, TESTBED, Capture, log, ns, popen, sockets, stop, wait_file, write_json  # noqa: E402
 
 BIG = 1 << 40  # "send forever": the window ends first
 
@@ -227,17 +227,18 @@ def moveaway(a, work):
 
 
 def upload(a, work, ports, who, infile, cc=None, bind="10.1.1.1", sched=None, series=None):
-    """One upload, its goodput at the receiver; with series (a file name), the server's subflows sampled
-    every 100 ms from the first byte to the end (benchlib.Sampler), saved there."""
+    """One upload, its goodput at the receiver; with series (a file name), the server's bytes per subflow
+    per 100 ms (a capture, benchlib.Capture), saved there."""
     port = ports.next()
     s, out, first = server(a, work, port, mptcp=(who != "tcp"), timing=True)
+    cap = Capture(a, port, work).start() if series else None
     c, _, err = client(a, work, who, port, send=(infile if who == "jmptcp" else a.bytes), cc=cc, bind=bind,
                        sched=sched)
-    smp = Sampler(a, port, wait_file(first, 60, [s, c])).start() if series else None
+    t_first = wait_file(first, 60, [s, c]) if series else None
     rc = c.wait(timeout=300)
     s.wait(timeout=60)
-    if smp:
-        smp.stop()
+    if cap:
+        cap.stop(t_first)
     out.seek(0)
     srv = json.loads(out.read())
     if rc != 0 or srv["received"] != a.bytes:
@@ -245,8 +246,8 @@ def upload(a, work, ports, who, infile, cc=None, bind="10.1.1.1", sched=None, se
         raise SystemExit(f"bench: {who} upload on port {port} failed (exit {rc}, received {srv['received']}):\n"
                          + err.read()[-2000:])
     keep_stats(a, err, f"upload-{port}-{who}-{sched or cc}")
-    if smp:
-        smp.save(series, who=who, cc=cc, transfer_s=srv["transfer_s"], mbit=mbit(a.bytes, srv["transfer_s"]),
+    if cap:
+        cap.save(series, who=who, cc=cc, transfer_s=srv["transfer_s"], mbit=mbit(a.bytes, srv["transfer_s"]),
                  mib=a.mib)
     return mbit(a.bytes, srv["transfer_s"])
 
@@ -462,8 +463,9 @@ def main():
     ap.add_argument("--stats-dir", help="keep jmptcp's per-interval connection state (nc --stats) here, a file per run")
     ap.add_argument("--stats-ms", type=int, default=250, help="the --stats interval, ms")
     ap.add_argument("--json", help="fairness, aggregation: write the results here, machine-readable (bench-all.py)")
-    ap.add_argument("--series-dir", help="aggregation: sample the server's subflows every 100 ms during the first "
-                                         "run of each client, into aggregation-CASE-WHO.json here")
+    ap.add_argument("--series-dir", help="aggregation: the server's bytes per subflow per 100 ms (tcpdump, "
+                                         "benchlib.Capture) of the first run of each client, into "
+                                         "aggregation-CASE-WHO.json here")
     a = ap.parse_args()
     a.runs = a.runs or (3 if a.case in ("fairness", "hetero", "latency") else 2)
     a.mib = a.mib or (8 if a.case == "hetero" else 16)

@@ -21,7 +21,7 @@ when does it carry its first MB, and how many bytes does path 1 carry until the 
 import argparse, hashlib, json, os, re, statistics, subprocess, sys, tempfile, time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
-from benchlib import PEER, TESTBED, Sampler, log, ns, popen, sockets, wait_file, write_json  # noqa: E402
+from benchlib import PEER, TESTBED, Capture, log, ns, popen, sockets, wait_file, write_json  # noqa: E402
 
 
 
@@ -123,16 +123,16 @@ def failover(a, work, infile, inhash):
             port += 1
             log(f"failover run {i + 1}/{a.runs}: {who} (port {port}), path 1 blackholed {a.cut_after} s "
                 "after the first byte")
+            cap = Capture(a, port, work).start() if a.series_dir and i == 0 else None
             r = Run(a, who, port, work, infile, inhash)
-            smp = Sampler(a, port, r.t_first).start() if a.series_dir and i == 0 else None
             blackhole = PreparedPath(a, 1, "blackhole")
             cut = r.at(a.cut_after)
             was_alive = r.alive()
             took = blackhole.apply()
             srv, intact, counters = r.finish()
-            if smp:
-                smp.stop()
-                smp.save(os.path.join(a.series_dir, f"failover-{who}.json"), who=who, cut_at_s=round(cut, 3),
+            if cap:
+                cap.stop(r.t_first)
+                cap.save(os.path.join(a.series_dir, f"failover-{who}.json"), who=who, cut_at_s=round(cut, 3),
                          transfer_s=srv["transfer_s"], mib=a.mib)
             path(a, 1, "up")
             results[who].append(srv)
@@ -221,8 +221,8 @@ def main():
     ap.add_argument("--reset-for", type=float, default=10.0)
     ap.add_argument("--kernel-cc", help="congestion control of the kernel client's socket (default: the namespace's)")
     ap.add_argument("--json", help="failover: write the results here, machine-readable (scripts/bench-all.py)")
-    ap.add_argument("--series-dir", help="failover: sample the server's subflows every 100 ms during the first cut "
-                                         "run of each client, into failover-WHO.json here")
+    ap.add_argument("--series-dir", help="failover: the server's bytes per subflow per 100 ms (tcpdump, benchlib.Capture) "
+                                         "of the first cut run of each client, into failover-WHO.json here")
     a = ap.parse_args()
     a.runs = a.runs or (3 if a.case == "failover" else 1)
     a.bytes = a.mib << 20

@@ -43,8 +43,8 @@
 # Needs root, python3, iperf3. Uses testbed prefix jrtb (torn down on exit).
 # JMPTCP_JAVA_OPTS is passed to the jmptcp JVM (e.g. a JFR recording for a profile).
 # BENCH_JSON=FILE: single, failover, fairness, aggregation and scale also write their results there
-# as JSON; BENCH_SERIES=DIR: failover and aggregation sample the server's subflows every 100 ms (one
-# run per client) into DIR (both set by `bench.sh all`).
+# as JSON; BENCH_SERIES=DIR: failover and aggregation record the server's bytes per subflow per 100 ms
+# (tcpdump there; one run per client) into DIR (both set by `bench.sh all`).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CASE=single
