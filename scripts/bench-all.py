@@ -31,11 +31,11 @@ PREFIX = "jrtb"  # bench.sh's testbed prefix
 # case, arguments (quick, default), estimated seconds (quick, default) for the progress lines[, environment
 # (quick, default)]
 STEPS = [
-    ("single", (["512", "3"], []), (80, 150)),
-    ("aggregation", (["1", "16"], []), (150, 300)),
-    ("fairness", (["1", "4"], []), (70, 250)),
-    ("failover", (["1", "48"], []), (40, 110)),
-    ("scale", (["2000"], []), (30, 150)),
+    ("single", (["512", "3"], []), (65, 100)),
+    ("aggregation", (["1", "16"], []), (145, 220)),
+    ("fairness", (["1", "4"], []), (70, 245)),
+    ("failover", (["1", "48"], []), (40, 70)),
+    ("scale", (["2000"], []), (25, 50)),
     ("rate", (["2000"], []), (60, 200), ({"RUNS": "1"}, {})),  # bench.sh rate [CONNS] [INFLIGHT], RUNS=N
 ]
 PLOTTED_AGGREGATION = (1, 3)  # a balanced case (2 x 20 Mbit/s) and an unbalanced one (20/5)
