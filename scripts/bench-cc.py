@@ -51,7 +51,7 @@ per-run p99 for jmptcp's redundant and minrtt and the kernel's MPTCP client.
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
-from benchlib import PEER, TESTBED, log, ns, popen, sockets, stop, wait_file  # noqa: E402
+from benchlib import PEER, TESTBED, Capture, log, ns, popen, sockets, stop, wait_file, write_json  # noqa: E402
 
 BIG = 1 << 40  # "send forever": the window ends first
 
@@ -190,6 +190,11 @@ def fairness(a, work):
     k = statistics.median(r[0] for r in res["kernel"])
     print("  jmptcp ratio / kernel ratio: " + ", ".join(
         f"{w} {statistics.median(r[0] for r in res[w]) / k:.2f}" for w in res if w != "kernel"))
+    write_json(a.json, {"case": "fairness", "runs": a.runs, "window_s": a.window, "warmup_s": a.warmup,
+                        "rate_mbit": a.rate, "kernel_cc": a.kernel_cc or "cubic",
+                        "median": {w: {"mptcp_over_tcp": statistics.median(r[0] for r in rs),
+                                       "mptcp_mbit": statistics.median(r[1] for r in rs),
+                                       "tcp_mbit": statistics.median(r[2] for r in rs)} for w, rs in res.items()}})
 
 
 def moveaway(a, work):
@@ -221,13 +226,19 @@ def moveaway(a, work):
         print(f"  {name:14} {t:10.1f} {t / base:9.2f} {q1:7.1f} {q2:7.1f} {q2 / (q1 + q2) if q1 + q2 else 0:15.2f}")
 
 
-def upload(a, work, ports, who, infile, cc=None, bind="10.1.1.1", sched=None):
+def upload(a, work, ports, who, infile, cc=None, bind="10.1.1.1", sched=None, series=None):
+    """One upload, its goodput at the receiver; with series (a file name), the server's bytes per subflow
+    per 100 ms (a capture, benchlib.Capture), saved there."""
     port = ports.next()
-    s, out, _ = server(a, work, port, mptcp=(who != "tcp"), timing=True)
+    s, out, first = server(a, work, port, mptcp=(who != "tcp"), timing=True)
+    cap = Capture(a, port, work).start() if series else None
     c, _, err = client(a, work, who, port, send=(infile if who == "jmptcp" else a.bytes), cc=cc, bind=bind,
                        sched=sched)
+    t_first = wait_file(first, 60, [s, c]) if series else None
     rc = c.wait(timeout=300)
     s.wait(timeout=60)
+    if cap:
+        cap.stop(t_first)
     out.seek(0)
     srv = json.loads(out.read())
     if rc != 0 or srv["received"] != a.bytes:
@@ -235,6 +246,9 @@ def upload(a, work, ports, who, infile, cc=None, bind="10.1.1.1", sched=None):
         raise SystemExit(f"bench: {who} upload on port {port} failed (exit {rc}, received {srv['received']}):\n"
                          + err.read()[-2000:])
     keep_stats(a, err, f"upload-{port}-{who}-{sched or cc}")
+    if cap:
+        cap.save(series, who=who, cc=cc, transfer_s=srv["transfer_s"], mbit=mbit(a.bytes, srv["transfer_s"]),
+                 mib=a.mib)
     return mbit(a.bytes, srv["transfer_s"])
 
 
@@ -267,10 +281,14 @@ def aggregation(a, work):
         best = 1 if (r1, -d1) >= (r2, -d2) else 2
         ccs = [c for c in a.cc.split(",") if c]
         j, k = {c: [] for c in ccs}, []
+        def series(who):  # the first run of each client, with --series-dir
+            return os.path.join(a.series_dir, f"aggregation-{n}-{who}.json") if a.series_dir and i == 0 else None
         for i in range(a.runs):
             for c in ccs:
-                j[c].append(upload(a, work, ports, "jmptcp", infile, cc=c))
-            k.append(upload(a, work, ports, "kernel", infile, cc=a.kernel_cc))
+                log(f"aggregation case {n} run {i + 1}/{a.runs}: jmptcp {c}")
+                j[c].append(upload(a, work, ports, "jmptcp", infile, cc=c, series=series(f"jmptcp-{c}")))
+            log(f"aggregation case {n} run {i + 1}/{a.runs}: kernel")
+            k.append(upload(a, work, ports, "kernel", infile, cc=a.kernel_cc, series=series("kernel")))
             print(f"  case {n} run {i + 1}: " + ", ".join(f"jmptcp {c} {j[c][-1]:5.1f}" for c in ccs)
                   + f", kernel {k[-1]:5.1f} Mbit/s", flush=True)
         single = upload(a, work, ports, "tcp", infile, cc=a.kernel_cc, bind=f"10.1.{best}.1")
@@ -285,6 +303,10 @@ def aggregation(a, work):
     for n, name, c, jm, km, single, best, tot in rows:
         print(f"  {n:<2} {name:30} {c:6} {jm:6.1f} {km:6.1f} {jm / km:5.2f} {single:8.1f} {jm / single:6.2f} "
               f"{jm / best:10.2f} {jm / tot:6.2f}")
+    write_json(a.json, {"case": "aggregation", "mib": a.mib, "runs": a.runs, "kernel_cc": a.kernel_cc,
+                        "rows": [{"n": n, "name": name, "cc": c, "jmptcp_mbit": jm, "kernel_mbit": km,
+                                  "best_tcp_mbit": single, "best_rate_mbit": best, "sum_rates_mbit": tot}
+                                 for n, name, c, jm, km, single, best, tot in rows]})
 
 
 def hetero(a, work):
@@ -440,6 +462,10 @@ def main():
                          "without it cubic sends TSO bursts into the drop-tail queue")
     ap.add_argument("--stats-dir", help="keep jmptcp's per-interval connection state (nc --stats) here, a file per run")
     ap.add_argument("--stats-ms", type=int, default=250, help="the --stats interval, ms")
+    ap.add_argument("--json", help="fairness, aggregation: write the results here, machine-readable (bench-all.py)")
+    ap.add_argument("--series-dir", help="aggregation: the server's bytes per subflow per 100 ms (tcpdump, "
+                                         "benchlib.Capture) of the first run of each client, into "
+                                         "aggregation-CASE-WHO.json here")
     a = ap.parse_args()
     a.runs = a.runs or (3 if a.case in ("fairness", "hetero", "latency") else 2)
     a.mib = a.mib or (8 if a.case == "hetero" else 16)

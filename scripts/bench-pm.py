@@ -21,7 +21,7 @@ when does it carry its first MB, and how many bytes does path 1 carry until the 
 import argparse, hashlib, json, os, re, statistics, subprocess, sys, tempfile, time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
-from benchlib import PEER, TESTBED, log, ns, popen, sockets, wait_file  # noqa: E402
+from benchlib import PEER, TESTBED, Capture, log, ns, popen, sockets, wait_file, write_json  # noqa: E402
 
 
 
@@ -123,12 +123,17 @@ def failover(a, work, infile, inhash):
             port += 1
             log(f"failover run {i + 1}/{a.runs}: {who} (port {port}), path 1 blackholed {a.cut_after} s "
                 "after the first byte")
+            cap = Capture(a, port, work).start() if a.series_dir and i == 0 else None
             r = Run(a, who, port, work, infile, inhash)
             blackhole = PreparedPath(a, 1, "blackhole")
             cut = r.at(a.cut_after)
             was_alive = r.alive()
             took = blackhole.apply()
             srv, intact, counters = r.finish()
+            if cap:
+                cap.stop(r.t_first)
+                cap.save(os.path.join(a.series_dir, f"failover-{who}.json"), who=who, cut_at_s=round(cut, 3),
+                         transfer_s=srv["transfer_s"], mib=a.mib)
             path(a, 1, "up")
             results[who].append(srv)
             print(f"  {who:6} run {i + 1}: transfer {srv['transfer_s']:7.3f} s  longest stall "
@@ -152,6 +157,12 @@ def failover(a, work, infile, inhash):
           f"{base['kernel']['transfer_s']:.3f} s; what the cut cost: jmptcp "
           f"{med['jmptcp'][1] - base['jmptcp']['transfer_s']:+.3f} s, kernel "
           f"{med['kernel'][1] - base['kernel']['transfer_s']:+.3f} s)")
+    write_json(a.json, {"case": "failover", "mib": a.mib, "runs": a.runs, "cut_after_s": a.cut_after,
+                        "kernel_cc": a.kernel_cc, "median": {w: {"stall_s": med[w][0], "transfer_s": med[w][1]}
+                                                             for w in med},
+                        "runs_detail": {w: [{k: r[k] for k in ("transfer_s", "max_gap_s", "max_gap_at_s")} for r in rs]
+                                        for w, rs in results.items()},
+                        "no_cut_transfer_s": {w: base[w]["transfer_s"] for w in base}})
 
 
 def reestablish(a, work, infile, inhash):
@@ -209,6 +220,9 @@ def main():
     ap.add_argument("--reset-after", type=float, default=2.0)
     ap.add_argument("--reset-for", type=float, default=10.0)
     ap.add_argument("--kernel-cc", help="congestion control of the kernel client's socket (default: the namespace's)")
+    ap.add_argument("--json", help="failover: write the results here, machine-readable (scripts/bench-all.py)")
+    ap.add_argument("--series-dir", help="failover: the server's bytes per subflow per 100 ms (tcpdump, benchlib.Capture) "
+                                         "of the first cut run of each client, into failover-WHO.json here")
     a = ap.parse_args()
     a.runs = a.runs or (3 if a.case == "failover" else 1)
     a.bytes = a.mib << 20

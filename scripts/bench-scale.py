@@ -15,7 +15,7 @@ Needs root (namespaces, TUN). The client and the server are Python asyncio progr
 import argparse, asyncio, json, os, resource, socket, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import TESTBED, log, ns, popen, stop  # noqa: E402
+from benchlib import TESTBED, log, ns, popen, stop, write_json  # noqa: E402
 
 PORT = 9000
 
@@ -184,6 +184,8 @@ def idle(a):
                   f"{r['rss_kib'] // 1024} MiB; kernel server slab {r['kernel_slab_kib_per_connection']} KiB "
                   f"per connection")
         print(f"   a second subflow costs {per_subflow} bytes of heap per connection")
+        write_json(a.json, {"case": "scale", "conns": a.conns, "heap": a.heap, "runs": runs,
+                            "bytes_per_extra_subflow": per_subflow})
     finally:
         subprocess.run([TESTBED, "down", "--prefix", a.prefix], stdout=subprocess.DEVNULL)
 
@@ -198,6 +200,7 @@ def main():
     ap.add_argument("--histogram", type=int, default=0, help="print the N largest classes of the held heap")
     ap.add_argument("--heap-dump", metavar="PREFIX",
                     help="also write the held heap to PREFIX-<subflows>.hprof (read it with scripts/heap-owners.py)")
+    ap.add_argument("--json", help="idle: write the results here, machine-readable (scripts/bench-all.py)")
     a = ap.parse_args()
     if a.case == "server":
         asyncio.run(serve(PORT))

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Benchmarks; results and the commands that made them: docs/benchmarks.md.
 #
+#   scripts/bench.sh all [--quick] [--out DIR] [--no-docs] [--only CASE,...]
+#     The whole suite in one command (scripts/bench-all.py): single path both ways, the aggregation
+#     matrix, fairness, failover, scale and rate (where this checkout has it), each case's results
+#     as JSON in DIR (default target/bench-all/DATE), a table of jmptcp against the kernel with
+#     ratios, gnuplot PNGs in docs/img/, and the generated block at the top of docs/benchmarks.md.
+#     --quick: small sizes, one run per case (about 15 minutes). A failed case is reported and the
+#     others still run; the exit status is then 1.
 #   scripts/bench.sh [MIB=1024] [TUN_SECONDS=5]
 #     Single-path goodput: jmptcp (plain TCP, `jmptcp nc --mptcp off`) beside kernel TCP over the
-#     same unlimited testbed path (veths through the router namespace: no tbf, no emulator), then
-#     the raw TUN ceiling (scripts/bench-tun.sh).
+#     same unlimited testbed path (veths through the router namespace: no tbf, no emulator), both
+#     ways, then the raw TUN ceiling (scripts/bench-tun.sh).
 #   scripts/bench.sh failover [RUNS=3] [MIB=48]
 #     2 x 50 Mbit/s, 10 ms RTT; path 1 blackholed 1.5 s (at the receiver) into an upload: jmptcp
 #     and the kernel's MPTCP client to the same kernel server, alternating; medians of the
@@ -35,14 +42,21 @@
 #     per subflow, threads, RSS, the kernel server's slab per connection (scripts/bench-scale.py).
 # Needs root, python3, iperf3. Uses testbed prefix jrtb (torn down on exit).
 # JMPTCP_JAVA_OPTS is passed to the jmptcp JVM (e.g. a JFR recording for a profile).
+# BENCH_JSON=FILE: single, failover, fairness, aggregation and scale also write their results there
+# as JSON; BENCH_SERIES=DIR: failover and aggregation record the server's bytes per subflow per 100 ms
+# (tcpdump there; one run per client) into DIR (both set by `bench.sh all`).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CASE=single
 case ${1:-} in
+  all) shift; exec python3 "$REPO/scripts/bench-all.py" "$@" ;;
   failover|reestablish) CASE=$1; shift ;;
   fairness|aggregation|moveaway|hetero|latency|scale) CASE=$1; shift ;;
-  -h|--help) sed -n '2,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
+OUT_ARGS=()  # --json FILE, --series-dir DIR for the Python benches
+if [[ -n ${BENCH_JSON:-} ]]; then OUT_ARGS+=(--json "$BENCH_JSON"); fi
+if [[ -n ${BENCH_SERIES:-} && ($CASE == failover || $CASE == aggregation) ]]; then OUT_ARGS+=(--series-dir "$BENCH_SERIES"); fi
 MIB=${1:-1024}
 TUN_SECONDS=${2:-5}
 P=jrtb
@@ -65,7 +79,7 @@ fi
 # Connection scale (issue 12): scripts/bench-scale.py builds its bed and drives the runs.
 if [[ $CASE == scale ]]; then
   echo "== machine: $(nproc) CPUs, $(uname -r), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
-  python3 "$REPO/scripts/bench-scale.py" idle --prefix "$P" --jar "$JAR" --conns "${1:-10000}" --heap "${2:-512m}"
+  python3 "$REPO/scripts/bench-scale.py" idle --prefix "$P" --jar "$JAR" --conns "${1:-10000}" --heap "${2:-512m}" "${OUT_ARGS[@]}"
   exit 0
 fi
 
@@ -83,7 +97,7 @@ if [[ $CASE == fairness || $CASE == aggregation || $CASE == moveaway || $CASE ==
     if [[ -n ${2:-} ]]; then ARGS+=(--count "$2"); fi
   elif [[ -n ${2:-} ]]; then ARGS+=(--window "$2"); fi
   if [[ -n ${KERNEL_CC:-} ]]; then ARGS+=(--kernel-cc "$KERNEL_CC"); fi
-  python3 "$REPO/scripts/bench-cc.py" "$CASE" --prefix "$P" --jar "$JAR" "${ARGS[@]}"
+  python3 "$REPO/scripts/bench-cc.py" "$CASE" --prefix "$P" --jar "$JAR" "${ARGS[@]}" "${OUT_ARGS[@]}"
   echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
   exit 0
 fi
@@ -107,7 +121,7 @@ if [[ $CASE != single ]]; then
   # machines); KERNEL_CC=cubic (or reno) sets it on its socket instead (TCP_CONGESTION).
   echo "== kernel client congestion control: ${KERNEL_CC:-$(ip netns exec "$P-cli" sysctl -n net.ipv4.tcp_congestion_control)}; jmptcp: lia"
   if [[ -n ${KERNEL_CC:-} ]]; then ARGS+=(--kernel-cc "$KERNEL_CC"); fi
-  python3 "$REPO/scripts/bench-pm.py" "$CASE" --prefix "$P" --jar "$JAR" "${ARGS[@]}"
+  python3 "$REPO/scripts/bench-pm.py" "$CASE" --prefix "$P" --jar "$JAR" "${ARGS[@]}" "${OUT_ARGS[@]}"
   exit 0
 fi
 
@@ -168,6 +182,16 @@ s.shutdown(socket.SHUT_WR); s.recv(1)'
 KERNEL=$(gbit 7001)
 printf 'kernel TCP  upload    %7.3f Gbit/s\n' "$KERNEL"
 
+start_sink 7006 "$BYTES"
+ip netns exec "$P-cli" python3 -c '
+import socket
+s = socket.create_connection(("10.2.1.1", 7006), source_address=("10.1.1.1", 0))
+buf = bytearray(1 << 20)
+while s.recv_into(buf): pass
+s.close()'
+KERNEL_DOWN=$(gbit 7006)
+printf 'kernel TCP  download  %7.3f Gbit/s\n' "$KERNEL_DOWN"
+
 ip netns exec "$P-srv" iperf3 -s -1 -D -B 10.2.1.1
 deadline=$((SECONDS + 10))
 until ip netns exec "$P-srv" ss -ltn | grep -q ':5201'; do ((SECONDS < deadline)) || exit 1; sleep 0.05; done
@@ -201,15 +225,20 @@ printf 'jmptcp      download  %7.3f Gbit/s  (--no-offload)\n' "$DOWNNO"
 grep -h 'stack counters' "$WORK"/nc-*.err | sed 's/^.*stack counters/  counters/' || true
 
 echo "== ratios"
-awk -v u="$UP" -v d="$DOWN" -v un="$UPNO" -v dn="$DOWNNO" -v k="$KERNEL" 'BEGIN {
-  printf "jmptcp upload / kernel TCP    %5.1f %%  (--no-offload %5.1f %%)\n", 100 * u / k, 100 * un / k
-  printf "jmptcp download / kernel TCP  %5.1f %%  (--no-offload %5.1f %%)\n", 100 * d / k, 100 * dn / k
+awk -v u="$UP" -v d="$DOWN" -v un="$UPNO" -v dn="$DOWNNO" -v k="$KERNEL" -v kd="$KERNEL_DOWN" 'BEGIN {
+  printf "jmptcp upload / kernel TCP upload        %5.1f %%  (--no-offload %5.1f %%)\n", 100 * u / k, 100 * un / k
+  printf "jmptcp download / kernel TCP download    %5.1f %%  (--no-offload %5.1f %%)\n", 100 * d / kd, 100 * dn / kd
   printf "offload / --no-offload        upload %.2fx  download %.2fx\n", u / un, d / dn }'
 
 echo
 echo "== raw TUN ceiling (scripts/bench-tun.sh $TUN_SECONDS)"
 TUN_OUT=$("$REPO/scripts/bench-tun.sh" "$TUN_SECONDS")
 echo "$TUN_OUT"
+RELAY=$(echo "$TUN_OUT" | awk '$1 == "relay" && /packets\/s/ { print $4 }')
+if [[ -n ${BENCH_JSON:-} ]]; then
+  printf '{"case": "single", "mib": %s, "kernel_upload_gbit": %s, "kernel_download_gbit": %s, "kernel_iperf3_gbit": %s, "jmptcp_upload_gbit": %s, "jmptcp_download_gbit": %s, "jmptcp_upload_no_offload_gbit": %s, "jmptcp_download_no_offload_gbit": %s, "tun_relay_gbit": %s}\n' \
+    "$MIB" "$KERNEL" "$KERNEL_DOWN" "$IPERF" "$UP" "$DOWN" "$UPNO" "$DOWNNO" "${RELAY:-null}" > "$BENCH_JSON"
+fi
 echo "== jmptcp against the TUN ceiling (relay: one thread writing and reading 1500-byte packets)"
 echo "$TUN_OUT" | awk -v u="$UP" -v d="$DOWN" '$1 == "relay" && /packets\/s/ {
   printf "jmptcp upload / TUN relay     %5.1f %%\njmptcp download / TUN relay   %5.1f %%\n", 100 * u / $4, 100 * d / $4 }'
