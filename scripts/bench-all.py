@@ -4,7 +4,8 @@
     bench.sh all [--quick] [--out DIR] [--no-docs] [--only CASE,...] [--from DIR]
 
 Runs, one after the other, each as its own `scripts/bench.sh CASE ...` (which builds and tears down
-its testbed): single (single path, upload and download), aggregation (the simult_flows.sh matrix),
+its testbed): single (single path, upload and download), mptcp (the same over MPTCP, offloads and
+--no-offload), aggregation (the simult_flows.sh matrix),
 fairness, failover, scale and rate (if this checkout's bench.sh has a `rate` case). Each case writes
 its results as JSON (BENCH_JSON) into DIR (default target/bench-all/DATE), its output into
 DIR/CASE.log; failover and aggregation also record the kernel server's bytes per subflow per 100 ms
@@ -32,6 +33,7 @@ PREFIX = "jrtb"  # bench.sh's testbed prefix
 # (quick, default)]
 STEPS = [
     ("single", (["512", "3"], []), (65, 100)),
+    ("mptcp", (["256"], []), (40, 90)),
     ("aggregation", (["1", "16"], []), (145, 220)),
     ("fairness", (["1", "4"], []), (70, 245)),
     ("failover", (["1", "48"], []), (40, 70)),
@@ -100,6 +102,13 @@ def rows(out):
                   "Gbit/s, higher is better (kernel: iperf3 for 5 s, no stdin)"))
         r.append(("single path download", s["jmptcp_download_gbit"], s["kernel_download_gbit"],
                   "Gbit/s, higher is better"))
+    mp = load(out, "mptcp")
+    if mp:
+        k = mp["kernel_mptcp_upload_gbit"]
+        for way in ("upload", "download"):
+            for mode in ("offload", "no_offload"):
+                r.append((f"single path MPTCP {way}, {mode.replace('_', '-')}", mp[f"{way}_{mode}_gbit"], k,
+                          "Gbit/s, higher is better (kernel: its MPTCP upload from a Python client sending stdin)"))
     a = load(out, "aggregation")
     if a:
         for x in a["rows"]:
@@ -244,9 +253,13 @@ def goodput_bars(out, png):
     matrix and the failover transfer (Mbit/s); the ratio under each case."""
     left, right = [], []
     s, a, fo = load(out, "single"), load(out, "aggregation"), load(out, "failover")
+    mp = load(out, "mptcp")
     if s:
         left += [("upload", s["jmptcp_upload_gbit"], s["kernel_upload_gbit"]),
                  ("download", s["jmptcp_download_gbit"], s["kernel_download_gbit"])]
+    if mp:
+        left += [("MPTCP up", mp["upload_offload_gbit"], mp["kernel_mptcp_upload_gbit"]),
+                 ("MPTCP down", mp["download_offload_gbit"], mp["kernel_mptcp_upload_gbit"])]
     if a:
         right += [(f"aggr. {x['n']}", x["jmptcp_mbit"], x["kernel_mbit"]) for x in a["rows"]]
     if fo:

@@ -40,6 +40,9 @@
 #     CONNS idle MPTCP connections through the daemon's SOCKS port to a kernel MPTCP server (one byte
 #     each way, then idle), daemon -XmxHEAP, --max-subflows 2 and 1: heap after GC per connection and
 #     per subflow, threads, RSS, the kernel server's slab per connection (scripts/bench-scale.py).
+#   scripts/bench.sh mptcp [MIB=1024]
+#     single path, MPTCP: kernel MPTCP upload (and kernel TCP for reference), jmptcp `nc --mptcp on`
+#     upload and download with offloads and with --no-offload, ratios (scripts/bench-mptcp.sh).
 # Needs root, python3, iperf3. Uses testbed prefix jrtb (torn down on exit).
 # JMPTCP_JAVA_OPTS is passed to the jmptcp JVM (e.g. a JFR recording for a profile).
 # BENCH_JSON=FILE: single, failover, fairness, aggregation and scale also write their results there
@@ -51,7 +54,7 @@ CASE=single
 case ${1:-} in
   all) shift; exec python3 "$REPO/scripts/bench-all.py" "$@" ;;
   failover|reestablish) CASE=$1; shift ;;
-  fairness|aggregation|moveaway|hetero|latency|scale) CASE=$1; shift ;;
+  fairness|aggregation|moveaway|hetero|latency|scale|mptcp) CASE=$1; shift ;;
   -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 OUT_ARGS=()  # --json FILE, --series-dir DIR for the Python benches
@@ -74,6 +77,11 @@ trap cleanup EXIT
 if [[ ! -f $JAR ]] || [[ -n $(find "$REPO"/mptcp-*/src/main "$REPO"/pom.xml "$REPO"/mptcp-*/pom.xml -newer "$JAR" -type f -print -quit) ]]; then
   echo "bench: building the jar" >&2
   (cd "$REPO" && mvn -B -q -DskipTests package) >&2
+fi
+
+# Single-path MPTCP against the kernel's MPTCP, offloads and --no-offload (scripts/bench-mptcp.sh).
+if [[ $CASE == mptcp ]]; then
+  exec "$REPO/scripts/bench-mptcp.sh" "${1:-1024}"
 fi
 
 # Connection scale (issue 12): scripts/bench-scale.py builds its bed and drives the runs.
