@@ -33,6 +33,12 @@
 #     CONNS idle MPTCP connections through the daemon's SOCKS port to a kernel MPTCP server (one byte
 #     each way, then idle), daemon -XmxHEAP, --max-subflows 2 and 1: heap after GC per connection and
 #     per subflow, threads, RSS, the kernel server's slab per connection (scripts/bench-scale.py).
+#   scripts/bench.sh rate [CONNS=10000] [INFLIGHT=64]
+#     new MPTCP connections per second to a kernel MPTCP server over one unlimited path, INFLIGHT at
+#     a time, each connect, 64 B request, 64 B answer, the server closes, close; CONNS counted after
+#     CONNS/2 of warm-up: the kernel's MPTCP sockets (Python, 2 processes), jmptcp's API (RateBench)
+#     and the daemon's SOCKS port, 3 runs (RUNS=N), medians and ratios to the kernel of the same run
+#     (scripts/bench-rate.py).
 # Needs root, python3, iperf3. Uses testbed prefix jrtb (torn down on exit).
 # JMPTCP_JAVA_OPTS is passed to the jmptcp JVM (e.g. a JFR recording for a profile).
 set -euo pipefail
@@ -40,8 +46,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CASE=single
 case ${1:-} in
   failover|reestablish) CASE=$1; shift ;;
-  fairness|aggregation|moveaway|hetero|latency|scale) CASE=$1; shift ;;
-  -h|--help) sed -n '2,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  fairness|aggregation|moveaway|hetero|latency|scale|rate) CASE=$1; shift ;;
+  -h|--help) sed -n '2,43p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 MIB=${1:-1024}
 TUN_SECONDS=${2:-5}
@@ -66,6 +72,15 @@ fi
 if [[ $CASE == scale ]]; then
   echo "== machine: $(nproc) CPUs, $(uname -r), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
   python3 "$REPO/scripts/bench-scale.py" idle --prefix "$P" --jar "$JAR" --conns "${1:-10000}" --heap "${2:-512m}"
+  exit 0
+fi
+
+# Connection setup rate (issue 12): scripts/bench-rate.py builds its bed and drives the runs.
+if [[ $CASE == rate ]]; then
+  echo "== machine: $(nproc) CPUs, $(uname -r), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  python3 "$REPO/scripts/bench-rate.py" run --prefix "$P" --jar "$JAR" --conns "${1:-10000}" --inflight "${2:-64}" \
+    --runs "${RUNS:-3}"
+  echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
   exit 0
 fi
 
