@@ -15,6 +15,7 @@ Each client records when every connection completed; the rate is taken from the 
 pre-forked processes sharing one MPTCP listener, epoll) and its MP_CAPABLE counters are shared.
 
     bench-rate.py run --prefix P --jar JAR [--conns 10000] [--inflight 64] [--runs 3] [--procs 2]
+                      [--cases kernel,api,socks]
 
 Needs root (namespaces, TUN). JMPTCP_JAVA_OPTS is passed to both JVMs (e.g. a JFR recording).
 """
@@ -40,22 +41,29 @@ def raise_nofile():
 
 # ---- the server, in the server namespace ---------------------------------------------------------
 
-def serve(port, procs):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("0.0.0.0", port))
-    ls.listen(4096)
-    ls.setblocking(False)
+def serve(port, ports, procs):
+    """Listens on ports PORT..PORT+ports-1: each client run gets a port of its own (see rate_case)."""
+    listeners = []
+    for p in range(port, port + ports):
+        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("0.0.0.0", p))
+        ls.listen(4096)
+        ls.setblocking(False)
+        listeners.append(ls)
     for _ in range(procs - 1):
         if os.fork() == 0:
             break
     print("listening", flush=True)
     ep = select.epoll()
-    ep.register(ls.fileno(), select.EPOLLIN | select.EPOLLEXCLUSIVE)
+    byfd = {ls.fileno(): ls for ls in listeners}
+    for fd in byfd:
+        ep.register(fd, select.EPOLLIN | select.EPOLLEXCLUSIVE)
     conns = {}  # fd -> [socket, bytes of the request still expected]
     while True:
         for fd, ev in ep.poll():
-            if fd == ls.fileno():
+            ls = byfd.get(fd)
+            if ls is not None:
                 while True:
                     try:
                         c, _ = ls.accept()
@@ -214,13 +222,13 @@ def window(times, warmup, conns):
     return (conns - 1) / (times[last] - times[warmup])
 
 
-def run_python(a, work, mode, tag):
+def run_python(a, work, mode, tag, port):
     per = -(-(a.warmup + a.conns + a.inflight) // a.procs)
     inflight = max(1, a.inflight // a.procs)
     procs = []
     for i in range(a.procs):
         procs.append(popen(ns(a, "cli") + [sys.executable, os.path.abspath(__file__), "client", "--mode", mode,
-                                           "--count", str(per), "--inflight", str(inflight),
+                                           "--count", str(per), "--inflight", str(inflight), "--port", str(port),
                                            "--out", f"{work}/{tag}-{i}.json"], preexec_fn=raise_nofile))
     times, failures = [], {}
     for i, p in enumerate(procs):
@@ -234,11 +242,11 @@ def run_python(a, work, mode, tag):
             "failed": sum(failures.values()), "failures": failures}
 
 
-def run_api(a, work, tag):
+def run_api(a, work, tag, port):
     cmd = ns(a, "cli") + ["java", *java_opts(), "-cp", a.jar, "io.jmptcp.cli.bench.RateBench",
                           "--tun", f"{a.prefix}t0", "--address", "10.3.1.1", "--conns", str(a.conns),
                           "--warmup", str(a.warmup), "--inflight", str(a.inflight),
-                          "--timeout", str(a.timeout), SERVER, str(PORT)]
+                          "--timeout", str(a.timeout), SERVER, str(port)]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=a.timeout + 60, preexec_fn=raise_nofile)
     open(f"{work}/{tag}.log", "w").write(p.stderr)
     lines = [x for x in p.stdout.splitlines() if x.startswith("{")]
@@ -255,7 +263,7 @@ def status_ok(a, work):
     return out.returncode == 0
 
 
-def run_socks(a, work, tag):
+def run_socks(a, work, tag, port):
     d = popen(ns(a, "cli") + ["java", *java_opts(), "-jar", a.jar, "daemon", "--tun", f"{a.prefix}t0",
                               "--address", "10.3.1.1", "--socks", f"127.0.0.1:{SOCKS}",
                               "--control", f"{work}/cli.sock", "--max-clients", "100000",
@@ -267,7 +275,7 @@ def run_socks(a, work, tag):
             if time.monotonic() > deadline or d.poll() is not None:
                 raise SystemExit("bench: the daemon did not come up")
             time.sleep(0.2)  # polling the control socket until the daemon answers
-        return run_python(a, work, "socks", tag)
+        return run_python(a, work, "socks", tag, port)
     finally:
         stop(d)
 
@@ -287,7 +295,8 @@ def rate_case(a):
     srv = None
     try:
         # its own process group: the forked server processes are stopped with it (killpg below)
-        srv = popen(ns(a, "srv") + [sys.executable, os.path.abspath(__file__), "server", "--procs", str(a.procs)],
+        srv = popen(ns(a, "srv") + [sys.executable, os.path.abspath(__file__), "server", "--procs", str(a.procs),
+                                    "--ports", str(a.runs * len(a.cases))],
                     stdout=subprocess.PIPE, text=True, preexec_fn=raise_nofile, start_new_session=True)
         for _ in range(a.procs):
             if srv.stdout.readline().strip() != "listening":
@@ -295,14 +304,20 @@ def rate_case(a):
         rows = []
         for r in range(1, a.runs + 1):
             row = {}
-            for case in ("kernel", "api", "socks"):
+            for case in a.cases:
+                # A port of its own for each client run: the server keeps a TIME_WAIT for every
+                # connection (it closes first), and a new client process (a new JVM: a new secret,
+                # so other TSvals for the same 4-tuple, RFC 7323 section 7.1) reusing a 4-tuple of an
+                # earlier run would have its SYN refused by PAWS (the server answers with the old
+                # connection's ACK, jmptcp resets and sends the SYN again after its RTO, 1 s).
+                port = PORT + len(rows) * len(a.cases) + a.cases.index(case)
                 before = server_counters(a)
                 if case == "kernel":
-                    res = run_python(a, work, "kernel", f"kernel-{r}")
+                    res = run_python(a, work, "kernel", f"kernel-{r}", port)
                 elif case == "api":
-                    res = run_api(a, work, f"api-{r}")
+                    res = run_api(a, work, f"api-{r}", port)
                 else:
-                    res = run_socks(a, work, f"socks-{r}")
+                    res = run_socks(a, work, f"socks-{r}", port)
                 after = server_counters(a)
                 res["mp_capable"] = after.get("MPCapableACKRX", 0) - before.get("MPCapableACKRX", 0)
                 res["fallback"] = (after.get("MPCapableFallbackACK", 0) - before.get("MPCapableFallbackACK", 0)
@@ -311,6 +326,8 @@ def rate_case(a):
                 row[case] = res
                 log(f"run {r} {case}: {json.dumps(res)}")
             rows.append(row)
+            for case in ("kernel", "api", "socks"):
+                row.setdefault(case, {"rate": None, "completed": 0, "failed": 0, "failures": {}, "mp_capable": 0})
             print(f"   run {r}: kernel {fmt(row['kernel']['rate'])}/s, api {fmt(row['api']['rate'])}/s "
                   f"({fmt_ratio(ratio(row['api']['rate'], row['kernel']['rate']))}), socks "
                   f"{fmt(row['socks']['rate'])}/s ({fmt_ratio(ratio(row['socks']['rate'], row['kernel']['rate']))}); "
@@ -357,18 +374,22 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--procs", type=int, default=2, help="server processes, and Python client processes")
     ap.add_argument("--timeout", type=int, default=120, help="seconds for one client's run")
+    ap.add_argument("--cases", default="kernel,api,socks", help="which clients to run (for a profile: api)")
     ap.add_argument("--mode", choices=["kernel", "socks"])
     ap.add_argument("--count", type=int)
+    ap.add_argument("--port", type=int, help="the server port of a client")
+    ap.add_argument("--ports", type=int, default=1, help="the server's number of ports from 9100")
     ap.add_argument("--out")
     a = ap.parse_args()
+    a.cases = a.cases.split(",")
     if a.warmup is None:
         a.warmup = max(1000, a.conns // 2)
     if a.case == "server":
         raise_nofile()
-        serve(PORT, a.procs)
+        serve(PORT, a.ports, a.procs)
     elif a.case == "client":
         raise_nofile()
-        client(a.mode, SERVER, PORT, a.count, a.inflight, a.out)
+        client(a.mode, SERVER, a.port, a.count, a.inflight, a.out)
     else:
         if not a.jar:
             ap.error("run needs --jar")
