@@ -77,6 +77,8 @@ class DataSendBufferTest {
         assertEquals(4 << 20, b.free());
         b.write(new byte[100], 0, 100);
         assertEquals(DataSendBuffer.INITIAL_ALLOCATION, b.allocated());
+        b.write(new byte[3000], 0, 3000); // 3,100 held: the next power of two
+        assertEquals(4096, b.allocated());
         b.write(new byte[4 << 20], 0, 4 << 20);
         assertEquals(4 << 20, b.allocated());
         assertEquals(0, b.free());
