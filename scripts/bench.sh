@@ -43,6 +43,12 @@
 #   scripts/bench.sh mptcp [MIB=1024]
 #     single path, MPTCP: kernel MPTCP upload (and kernel TCP for reference), jmptcp `nc --mptcp on`
 #     upload and download with offloads and with --no-offload, ratios (scripts/bench-mptcp.sh).
+#   scripts/bench.sh rate [CONNS=10000] [INFLIGHT=64]
+#     new MPTCP connections per second to a kernel MPTCP server over one unlimited path, INFLIGHT at
+#     a time, each connect, 64 B request, 64 B answer, the server closes, close; CONNS counted after
+#     CONNS/2 of warm-up: the kernel's MPTCP sockets (Python, 2 processes), jmptcp's API (RateBench)
+#     and the daemon's SOCKS port, 3 runs (RUNS=N), medians and ratios to the kernel of the same run
+#     (scripts/bench-rate.py).
 # Needs root, python3, iperf3. Uses testbed prefix jrtb (torn down on exit).
 # JMPTCP_JAVA_OPTS is passed to the jmptcp JVM (e.g. a JFR recording for a profile).
 # BENCH_JSON=FILE: single, failover, fairness, aggregation and scale also write their results there
@@ -54,7 +60,7 @@ CASE=single
 case ${1:-} in
   all) shift; exec python3 "$REPO/scripts/bench-all.py" "$@" ;;
   failover|reestablish) CASE=$1; shift ;;
-  fairness|aggregation|moveaway|hetero|latency|scale|mptcp) CASE=$1; shift ;;
+  fairness|aggregation|moveaway|hetero|latency|scale|mptcp|rate) CASE=$1; shift ;;
   -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 OUT_ARGS=()  # --json FILE, --series-dir DIR for the Python benches
@@ -88,6 +94,15 @@ fi
 if [[ $CASE == scale ]]; then
   echo "== machine: $(nproc) CPUs, $(uname -r), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
   python3 "$REPO/scripts/bench-scale.py" idle --prefix "$P" --jar "$JAR" --conns "${1:-10000}" --heap "${2:-512m}" "${OUT_ARGS[@]}"
+  exit 0
+fi
+
+# Connection setup rate (issue 12): scripts/bench-rate.py builds its bed and drives the runs.
+if [[ $CASE == rate ]]; then
+  echo "== machine: $(nproc) CPUs, $(uname -r), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  python3 "$REPO/scripts/bench-rate.py" run --prefix "$P" --jar "$JAR" --conns "${1:-10000}" --inflight "${2:-64}" \
+    --runs "${RUNS:-3}"
+  echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
   exit 0
 fi
 

@@ -343,9 +343,11 @@ public final class Engine implements StackContext {
             Timer t;
             while ((t = timers.peek()) != null && t.at <= nowMicros) {
                 timers.poll();
-                if (t.entry.scheduledAt == t.at) {
-                    t.entry.scheduledAt = TcpConnection.NEVER;
-                    due.add(t.entry);
+                Entry fired = t.entry;
+                if (fired != null) {
+                    fired.timer = null;
+                    fired.scheduledAt = TcpConnection.NEVER;
+                    due.add(fired);
                 }
             }
             for (int i = 0; i < due.size(); i++) {
@@ -368,7 +370,7 @@ public final class Engine implements StackContext {
             return 0;
         }
         Timer t;
-        while ((t = timers.peek()) != null && t.entry.scheduledAt != t.at) {
+        while ((t = timers.peek()) != null && t.entry == null) {
             timers.poll(); // stale: rescheduled or forgotten since
         }
         return t == null ? TcpConnection.NEVER : t.at;
@@ -999,9 +1001,24 @@ public final class Engine implements StackContext {
     private void schedule(Entry e, long at) {
         if (at != e.scheduledAt) {
             e.scheduledAt = at;
+            cancelTimer(e);
             if (at != TcpConnection.NEVER) {
-                timers.add(new Timer(at, e));
+                e.timer = new Timer(at, e);
+                timers.add(e.timer);
             }
+        }
+    }
+
+    /**
+     * Detaches the entry's timer: it stays in the queue until its time (removing it would cost a
+     * walk of the queue), but no longer holds the connection. Without that every rescheduling left
+     * a timer holding the connection, the close timeout's for a minute after the connection was
+     * forgotten.
+     */
+    private static void cancelTimer(Entry e) {
+        if (e.timer != null) {
+            e.timer.entry = null;
+            e.timer = null;
         }
     }
 
@@ -1047,6 +1064,7 @@ public final class Engine implements StackContext {
     private void forget(Entry e) {
         drop(e);
         e.scheduledAt = TcpConnection.NEVER;
+        cancelTimer(e);
         e.lastSegment = null;
         if (e.listener != null) {
             e.listener.queue.remove(e);
@@ -1079,6 +1097,8 @@ public final class Engine implements StackContext {
         final List<FourTuple> tuples = new ArrayList<>(1);
         Object attachment;
         long scheduledAt = TcpConnection.NEVER;
+        /** The queued timer at scheduledAt, the only one that holds this entry; null if none. */
+        Timer timer;
         boolean touched;
         boolean forgotten;
         Listener listener;
@@ -1095,7 +1115,16 @@ public final class Engine implements StackContext {
         }
     }
 
-    private record Timer(long at, Entry entry) implements Comparable<Timer> {
+    /** A wake-up for one connection; stale (entry null) once rescheduled, fired or forgotten. */
+    private static final class Timer implements Comparable<Timer> {
+        final long at;
+        Entry entry;
+
+        Timer(long at, Entry entry) {
+            this.at = at;
+            this.entry = entry;
+        }
+
         @Override
         public int compareTo(Timer o) {
             return Long.compare(at, o.at);
