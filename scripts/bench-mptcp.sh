@@ -16,31 +16,6 @@ P=jrtm
 WORK=$(mktemp -d /tmp/jmptcp-bench-mptcp.XXXXXX)
 trap '"$REPO/scripts/testbed.sh" down --prefix $P >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 
-# sink.py PORT SEND READY_FILE PROTO: a one-connection server; receives to EOF, or sends SEND bytes.
-cat > "$WORK/sink.py" <<'PY'
-import socket, sys, time
-port, send, ready, proto = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", port)); s.listen(1); open(ready, "w").close()
-c, _ = s.accept()
-if send:
-    buf = bytes(1 << 20); left = send; t0 = time.perf_counter()
-    while left > 0:
-        left -= c.send(buf[:min(left, len(buf))])
-    c.shutdown(socket.SHUT_WR)
-    while c.recv(1 << 16): pass
-    t1 = time.perf_counter(); got = send
-else:
-    buf = bytearray(1 << 20); got = 0; t0 = None
-    while True:
-        n = c.recv_into(buf)
-        if not n: break
-        if t0 is None: t0 = time.perf_counter()
-        got += n
-    t1 = time.perf_counter()
-print(f"{got} {got * 8 / (t1 - t0) / 1e9:.3f}")
-PY
 # client.py PORT PROTO: sends stdin to the server.
 cat > "$WORK/client.py" <<'PY'
 import socket, sys
@@ -58,7 +33,7 @@ echo "== machine: $(nproc) CPUs, $(uname -r), $(java -version 2>&1 | head -1), l
 echo "== single path MPTCP, unlimited (testbed $P path 1), ${MIB} MiB per transfer"
 sink() { # PORT SEND PROTO
   rm -f "$WORK/ready"
-  ip netns exec "$P-srv" python3 "$WORK/sink.py" "$1" "$2" "$WORK/ready" "$3" > "$WORK/sink.$1" &
+  ip netns exec "$P-srv" python3 "$REPO/scripts/bench-sink.py" "$1" "$2" "$WORK/ready" "$3" > "$WORK/sink.$1" &
   SINK_PID=$!
   local deadline=$((SECONDS + 10))
   until [[ -f $WORK/ready ]]; do ((SECONDS < deadline)) || { echo "bench-mptcp: sink did not start" >&2; exit 1; }; sleep 0.05; done

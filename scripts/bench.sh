@@ -148,32 +148,7 @@ if [[ $CASE != single ]]; then
   exit 0
 fi
 
-# A TCP sink that times the transfer from its first byte to EOF (so process start-up is not
-# counted), or with --send N a source that sends N zero bytes. Prints bytes and Gbit/s.
-cat > "$WORK/sink.py" <<'PY'
-import socket, sys, time
-port, send = int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 0
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", port)); s.listen(1)
-open(sys.argv[3] if len(sys.argv) > 3 else "/dev/null", "w").close()
-c, _ = s.accept()
-if send:
-    buf = bytes(1 << 20); left = send; t0 = time.perf_counter()
-    while left > 0:
-        n = c.send(buf[:min(left, len(buf))]); left -= n
-    c.shutdown(socket.SHUT_WR)
-    while c.recv(1 << 16): pass
-    t1 = time.perf_counter(); got = send
-else:
-    buf = bytearray(1 << 20); got = 0; t0 = None
-    while True:
-        n = c.recv_into(buf)
-        if not n: break
-        if t0 is None: t0 = time.perf_counter()
-        got += n
-    t1 = time.perf_counter()
-print(f"{got} {got * 8 / (t1 - t0) / 1e9:.3f}")
-PY
+# The sink (scripts/bench-sink.py) times the transfer from its first byte to EOF, or sends N bytes.
 
 "$REPO/scripts/testbed.sh" up --prefix "$P" --paths 1 >/dev/null
 echo "== machine: $(nproc) CPUs, $(uname -r), $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -183,7 +158,7 @@ echo "== single path, unlimited (testbed $P path 1: veth -> router -> veth), ${M
 start_sink() {
   local port=$1 send=${2:-0}
   rm -f "$WORK/ready"
-  ip netns exec "$P-srv" python3 "$WORK/sink.py" "$port" "$send" "$WORK/ready" > "$WORK/sink.$port" &
+  ip netns exec "$P-srv" python3 "$REPO/scripts/bench-sink.py" "$port" "$send" "$WORK/ready" > "$WORK/sink.$port" &
   SINK_PID=$!
   local deadline=$((SECONDS + 10))
   until [[ -f $WORK/ready ]]; do
