@@ -116,5 +116,12 @@ public enum MptcpMib {
      */
     DataFinConflict,
     /** jmptcp (after TcpExt TCPOFODrop): out-of-order data dropped because the connection held its most. */
-    OFODrop
+    OFODrop,
+    /**
+     * A subflow's send window raised to what the connection-level window allows (as Linux's
+     * SndWndShared; section 3.3.4).
+     */
+    SndWndShared,
+    /** jmptcp: the connection-level window was closed with data waiting and nothing outstanding: a subflow probes it. */
+    WindowProbeArmed
 }

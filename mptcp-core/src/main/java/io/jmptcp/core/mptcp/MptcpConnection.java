@@ -95,6 +95,8 @@ public final class MptcpConnection implements Connection {
     private long dataNxt;
     /** Right edge of the peer's connection-level window (section 3.3.4). */
     private long sndWndEnd;
+    /** The subflow probing a closed connection-level window, or null. */
+    private MptcpSubflow windowProber;
     private final ArrayDeque<long[]> reinject = new ArrayDeque<>();
     private final SchedView schedView = new SchedView();
     /** Opportunistic retransmission: the data from DATA_ACK up to here went again once already. */
@@ -407,6 +409,7 @@ public final class MptcpConnection implements Connection {
             rcv = new DataReceiveBuffer(0, rcvTuner.capacity(), cfg.maxOutOfOrder);
         }
         MptcpSubflow s = subflows.get(0);
+        s.tcp.unshareSendWindow(); // plain TCP: the peer's window on this subflow is the window
         // Bytes keep the DSN they had: the subflow's relation between SSN and DSN (infinite mapping).
         s.mappings.fallback(peerIdsn()); // the peer's first byte, SSN 1, has DSN IDSN + 1
         s.fullyEstablished = true;
@@ -965,6 +968,7 @@ public final class MptcpConnection implements Connection {
             return;
         }
         schedView.choices = subflows;
+        shareWindow();
         // Reinjected ranges first (RFC 6182 section 5.2), then new data.
         while (!reinject.isEmpty()) {
             long[] r = reinject.peekFirst();
@@ -998,12 +1002,52 @@ public final class MptcpConnection implements Connection {
         if (cfg.opportunisticRetransmission && DataSeq.lt(dataNxt, snd.dataEnd())) {
             opportunisticRetransmit();
         }
+        probeWindow();
         if (snd.finQueued() && dataNxt == snd.dataEnd() && !dataFinSent) {
             // Section 3.3.3: the DATA_FIN rides on a pure ACK (DSN = next DSN, SSN 0, DLL 1).
             if (sendDataFin()) {
                 dataFinSent = true;
                 dataFinDeadline = now + dataFinInterval();
             }
+        }
+    }
+
+    /**
+     * Section 3.3.4: the window is the connection's, whichever subflow last told it. Each subflow
+     * may send what it has queued plus what the connection-level window has left, even where the
+     * window field it last received says less (a window update the peer sent on another subflow
+     * only would otherwise leave it at zero with nothing queued, never probing, and a scheduler
+     * that prefers it, ECF or BLEST, waiting for it for ever).
+     */
+    private void shareWindow() {
+        long room = sndWndEnd - dataNxt;
+        for (MptcpSubflow s : subflows) {
+            if (!s.closed() && s.tcp.shareSendWindow(room)) {
+                mib.inc(MptcpMib.SndWndShared);
+            }
+        }
+    }
+
+    /**
+     * The connection-level window closed with data waiting and nothing outstanding: no subflow
+     * has anything to send, so none would probe, and a lost window update would stall the
+     * connection for good. One usable subflow probes it with its persist timer (Linux sends a
+     * one-byte zero-window probe at the data level instead).
+     */
+    private void probeWindow() {
+        MptcpSubflow prober = null;
+        if (DataSeq.lt(dataNxt, snd.dataEnd()) && snd.dataUna() == dataNxt) {
+            MptcpSubflow s = anyUsable();
+            if (s != null && sndWndEnd - dataNxt < Math.min(snd.dataEnd() - dataNxt, s.tcp.effectiveMss())) {
+                prober = s; // less than a segment of window: sendSpace() counts that as none
+            }
+        }
+        if (prober != null && prober != windowProber) {
+            mib.inc(MptcpMib.WindowProbeArmed);
+        }
+        windowProber = prober;
+        for (MptcpSubflow s : subflows) {
+            s.tcp.probeSharedWindow(s == prober);
         }
     }
 

@@ -63,6 +63,10 @@ public final class TcpConnection {
     private long sndWl1 = -1;
     private long sndWl2;
     private long maxSndWnd;
+    /** The right edge MPTCP's connection-level window allows this subflow (see shareSendWindow). */
+    private long sharedWndEdge;
+    /** MPTCP's connection-level window is closed with nothing outstanding: probe it here. */
+    private boolean probeSharedWindow;
     private int sndWscale;
     private int rcvWscale;
     private int sndMss;
@@ -300,6 +304,50 @@ public final class TcpConnection {
         return Math.max(0, sndUna + sndWnd - sndNxt);
     }
 
+    /** The right edge new data may reach: the peer's window, or MPTCP's shared one if further. */
+    private long sendEdge() {
+        return Math.max(sndUna + sndWnd, sharedWndEdge);
+    }
+
+    /**
+     * MPTCP (RFC 8684 section 3.3.4): the peer's receive window belongs to the connection, so a
+     * subflow may send what the connection-level window allows even where the last window this
+     * subflow was told is smaller (that update may have gone out on another subflow only). Lets
+     * the subflow send everything it has queued plus {@code room} more bytes; the edge only ever
+     * grows, as the connection-level edge does. Linux raises the subflow's snd_wnd the same way
+     * (MIB SndWndShared). Returns whether the edge moved past the peer's own for this subflow.
+     */
+    public boolean shareSendWindow(long room) {
+        if (!state.synchronised() || room < 0) {
+            return false;
+        }
+        long edge = sndNxt + sendQ.unsent() + room;
+        if (edge <= sharedWndEdge) {
+            return false;
+        }
+        sharedWndEdge = edge;
+        dirty = true;
+        return edge > sndUna + sndWnd;
+    }
+
+    /** Plain TCP again (MPTCP fell back): only the peer's own window counts. */
+    public void unshareSendWindow() {
+        sharedWndEdge = 0;
+        probeSharedWindow = false;
+    }
+
+    /**
+     * MPTCP's connection-level window is closed with data waiting and none outstanding: this
+     * subflow's persist timer probes it (a pure ACK the peer answers with its current DATA_ACK and
+     * window, RFC 9293 3.8.6.1), so a lost window update cannot stall the connection for ever.
+     */
+    public void probeSharedWindow(boolean on) {
+        if (probeSharedWindow != on) {
+            probeSharedWindow = on;
+            dirty = true;
+        }
+    }
+
     /**
      * When the peer last acknowledged new data, or (if nothing was outstanding then) when the
      * data now outstanding started to leave: with {@link #unacknowledged()} above 0, how long
@@ -392,7 +440,7 @@ public final class TcpConnection {
             return 0;
         }
         long cwndSpace = cwnd() - pipe();
-        long wndSpace = sndUna + sndWnd - sndNxt;
+        long wndSpace = sendEdge() - sndNxt;
         return Math.max(0, Math.min(cwndSpace, wndSpace));
     }
 
@@ -1444,8 +1492,9 @@ public final class TcpConnection {
     }
 
     private void updatePersist() {
-        boolean blocked = state.synchronised() && sendQ.unsent() > 0 && rtxq.isEmpty()
-                && sndUna + sndWnd - sndNxt < Math.min(effectiveMss(), sendQ.unsent()) && !finSent;
+        boolean blocked = state.synchronised() && rtxq.isEmpty() && !finSent
+                && (sendQ.unsent() > 0 && sendEdge() - sndNxt < Math.min(effectiveMss(), sendQ.unsent())
+                    || probeSharedWindow && sendQ.unsent() == 0);
         if (!blocked) {
             persistDeadline = NEVER;
             persistBackoff = 0;
@@ -1505,7 +1554,7 @@ public final class TcpConnection {
             int mss = effectiveMss() - (sack ? 12 : 0);
             int avail = c.limit - c.sent;
             int len = Math.min(mss, avail);
-            long wndSpace = sndUna + sndWnd - sndNxt;
+            long wndSpace = sendEdge() - sndNxt;
             if (len > wndSpace) {
                 // Sender SWS avoidance (RFC 9293 3.8.6.2.1): send a partial segment only if it is
                 // at least half the largest window the peer offered.
@@ -1569,7 +1618,7 @@ public final class TcpConnection {
         mib.inc(TcpMib.TLP_PROBES);
         tlpOutstanding = true;
         long before = sndNxt;
-        if (canSendData() && sendQ.head() != null && sndUna + sndWnd - sndNxt >= effectiveMss()) {
+        if (canSendData() && sendQ.head() != null && sendEdge() - sndNxt >= effectiveMss()) {
             SendQueue.Chunk c = sendQ.head();
             sendEntry(newDataEntry(c, Math.min(effectiveMss(), c.limit - c.sent)), rtxq.size() - 1, out);
         }

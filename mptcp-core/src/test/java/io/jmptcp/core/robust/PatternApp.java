@@ -18,6 +18,8 @@ final class PatternApp {
     long received;
     boolean eof;
     boolean holdOpen;
+    /** Reads nothing while set (a slow application: the receive window fills and closes). */
+    boolean readPaused;
     private boolean shutdown;
     /** Position of the first received byte that differs from the peer's stream, or -1. */
     long firstCorrupt = -1;
@@ -59,7 +61,7 @@ final class PatternApp {
             c.shutdownOutput();
             shutdown = true;
         }
-        while (!eof) {
+        while (!eof && !readPaused) {
             int n = c.read(buf, 0, buf.length);
             if (n < 0) {
                 eof = true;
