@@ -482,6 +482,8 @@ def main():
     a.bytes = a.mib << 20
     a.java_opts = os.environ.get("JMPTCP_JAVA_OPTS", "").split()
     a.nc_args = os.environ.get("JMPTCP_NC_ARGS", "").split()  # more jmptcp options, for experiments
+    if a.stats_dir:
+        os.makedirs(a.stats_dir, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="jmptcp-bench-cc.") as work:
         try:
             {"fairness": fairness, "moveaway": moveaway, "aggregation": aggregation, "hetero": hetero,
