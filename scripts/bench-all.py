@@ -102,6 +102,13 @@ def rows(out):
                   "Gbit/s, higher is better (kernel: iperf3 for 5 s, no stdin)"))
         r.append(("single path download", s["jmptcp_download_gbit"], s["kernel_download_gbit"],
                   "Gbit/s, higher is better"))
+        if "socks_upload_gbit" in s:  # results of a checkout with the SOCKS and CPU figures
+            for way in ("upload", "download"):
+                r.append((f"single path {way} through SOCKS", s[f"socks_{way}_gbit"], s[f"jmptcp_{way}_gbit"],
+                          "Gbit/s, higher is better (the second column: jmptcp nc, the API path; goal 0.90)"))
+            for way in ("upload", "download"):
+                r.append((f"single path {way}, CPU", s[f"jmptcp_{way}_cpu_s_per_gb"], s[f"kernel_{way}_cpu_s_per_gb"],
+                          "busy CPU seconds per GB, whole machine, lower is better"))
     mp = load(out, "mptcp")
     if mp:
         k = mp["kernel_mptcp_upload_gbit"]

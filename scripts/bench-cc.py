@@ -48,7 +48,7 @@ the second subflow must be up before the timed ones), then COUNT timed. Per run:
 one-way (client to server, the namespaces' common monotonic clock) percentiles; medians of the
 per-run p99 for jmptcp's redundant and minrtt and the kernel's MPTCP client.
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, re, statistics, subprocess, sys, tempfile, time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
 from benchlib import PEER, TESTBED, Capture, log, ns, popen, sockets, stop, wait_file, write_json  # noqa: E402
@@ -137,8 +137,12 @@ def compete(a, work, ports, contender, tcp=True):
         t0 = time.monotonic()
     time.sleep(max(0.0, t0 + a.warmup - time.monotonic()))
     before_t, before_m, ta = sockets(a, tport), sockets(a, mport), time.monotonic()
+    rt0, rm0 = retrans(a, tport), retrans(a, mport)
     time.sleep(max(0.0, ta + a.window - time.monotonic()))
     after_t, after_m, tb = sockets(a, tport), sockets(a, mport), time.monotonic()
+    rt1, rm1 = retrans(a, tport), retrans(a, mport)
+    # Retransmitted share of the data segments in the window: the TCP flow's, the kernel MPTCP's
+    a.last_retrans = ((rt1[0] - rt0[0], rt1[1] - rt0[1]), (rm1[0] - rm0[0], rm1[1] - rm0[1]))
     if a.stats_dir:  # the client side's TCP state (the kernel flows' cwnd, retransmissions) at the end
         with open(os.path.join(a.stats_dir, f"compete-{mport}-{contender}.ss"), "w") as f:
             subprocess.run(ns(a, "cli") + ["ss", "-tin"], stdout=f, stderr=subprocess.DEVNULL)
@@ -149,11 +153,40 @@ def compete(a, work, ports, contender, tcp=True):
         stop(p)
     if contender and contender != "kernel":
         keep_stats(a, cerr, f"compete-{mport}-{contender}")
+        name = os.path.join(a.stats_dir, f"compete-{mport}-{contender}.jsonl") if a.stats_dir else None
+        a.last_retrans = (a.last_retrans[0], jmptcp_retrans(name, a.warmup, a.window) if name else None)
     tcp_bytes = sum(v - before_t.get(k, 0) for k, v in after_t.items())
     per_addr = {}
     for k, v in after_m.items():
         per_addr[k[0]] = per_addr.get(k[0], 0) + v - before_m.get(k, 0)
     return tcp_bytes, per_addr, tb - ta
+
+
+def retrans(a, port):
+    """(segments retransmitted, data segments sent) summed over the client namespace's kernel sockets
+    to port: the TCP flow, or the kernel MPTCP client's subflows (jmptcp's are not kernel sockets)."""
+    out = subprocess.run(ns(a, "cli") + ["ss", "-tinH", f"( dport = :{port} )"], capture_output=True,
+                         text=True).stdout
+    r = sum(int(x) for x in re.findall(r"\bretrans:\d+/(\d+)", out))
+    d = sum(int(x) for x in re.findall(r"\bdata_segs_out:(\d+)", out))
+    return r, d
+
+
+def jmptcp_retrans(path, warmup, window):
+    """(retransmitted, sent segments) of jmptcp's subflows between warmup and warmup + window seconds
+    after its start, from nc --stats (the bench's window starts at the first byte, about then)."""
+    rows = [json.loads(line) for line in open(path)]
+    def at(t):
+        return min(rows, key=lambda x: abs(x["t"] - t))["info"]["subflows"]
+    a, b = at(warmup), at(warmup + window)
+    before = {x["local"]: x for x in a}
+    r = sum(x["retransmits"] - before.get(x["local"], {}).get("retransmits", 0) for x in b)
+    sent = sum(x["bytesSent"] - before.get(x["local"], {}).get("bytesSent", 0) for x in b)
+    return r, sent / 1420
+
+
+def pct(r):
+    return f"{100 * r[0] / r[1]:.3f} %" if r and r[1] else "-"
 
 
 def mbit(b, s):
@@ -177,7 +210,9 @@ def fairness(a, work):
             res[who].append((ratio, mbit(mp, w), mbit(t, w)))
             print(f"  {who:6} run {i + 1}: MPTCP {mbit(mp, w):5.1f} Mbit/s ("
                   + ", ".join(f"{k} {mbit(v, w):.1f}" for k, v in sorted(m.items()))
-                  + f"), TCP {mbit(t, w):5.1f} Mbit/s, ratio {ratio:5.2f}  ({w:.1f} s)", flush=True)
+                  + f"), TCP {mbit(t, w):5.1f} Mbit/s, ratio {ratio:5.2f}  ({w:.1f} s); retransmitted: "
+                  + f"TCP {pct(a.last_retrans[0])}, MPTCP {pct(a.last_retrans[1]) if a.last_retrans[1] else '- (--stats-dir)'}",
+                  flush=True)
     print()
     print(f"== fairness: 2 subflows + 1 kernel TCP flow (cubic) through one {a.rate} Mbit/s bottleneck, "
           f"RTT {2 * a.delay} ms + queueing, window {a.window} s after {a.warmup} s; medians of {a.runs}")

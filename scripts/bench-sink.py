@@ -5,9 +5,19 @@
 
 Listens on PORT (PROTO 262 for a kernel MPTCP socket), creates READY_FILE once listening, takes one
 connection, then receives to EOF, or with SEND > 0 sends SEND zero bytes and half-closes. Times the
-transfer from its first byte to EOF (so process start-up is not counted) and prints bytes and Gbit/s.
+transfer from its first byte to EOF (so process start-up is not counted) and prints bytes, Gbit/s and
+the whole machine's busy CPU seconds over the same interval (every CPU's user, system, irq and softirq
+time from /proc/stat: the sender, the stack, the kernel's forwarding and this sink alike).
 """
-import socket, sys, time
+import os, socket, sys, time
+
+
+def busy_seconds():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal ...: all but idle and iowait
+    return (sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
+
 
 port = int(sys.argv[1])
 send = int(sys.argv[2]) if len(sys.argv) > 2 else 0
@@ -22,13 +32,13 @@ c, _ = s.accept()
 if send:
     buf = bytes(1 << 20)
     left = send
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), busy_seconds()
     while left > 0:
         left -= c.send(buf[:min(left, len(buf))])
     c.shutdown(socket.SHUT_WR)
     while c.recv(1 << 16):
         pass
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), busy_seconds()
     got = send
 else:
     buf = bytearray(1 << 20)
@@ -39,7 +49,7 @@ else:
         if not n:
             break
         if t0 is None:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), busy_seconds()
         got += n
-    t1 = time.perf_counter()
-print(f"{got} {got * 8 / (t1 - t0) / 1e9:.3f}")
+    t1, c1 = time.perf_counter(), busy_seconds()
+print(f"{got} {got * 8 / (t1 - t0) / 1e9:.3f} {c1 - c0:.2f}")

@@ -11,7 +11,8 @@
 #   scripts/bench.sh [MIB=1024] [TUN_SECONDS=5]
 #     Single-path goodput: jmptcp (plain TCP, `jmptcp nc --mptcp off`) beside kernel TCP over the
 #     same unlimited testbed path (veths through the router namespace: no tbf, no emulator), both
-#     ways, then the raw TUN ceiling (scripts/bench-tun.sh).
+#     ways, with offloads, with --no-offload and through the daemon's SOCKS port, each with the whole
+#     machine's busy CPU seconds per GB while it ran; then the raw TUN ceiling (scripts/bench-tun.sh).
 #   scripts/bench.sh failover [RUNS=3] [MIB=48]
 #     2 x 50 Mbit/s, 10 ms RTT; path 1 blackholed 1.5 s (at the receiver) into an upload: jmptcp
 #     and the kernel's MPTCP client to the same kernel server, alternating; medians of the
@@ -73,7 +74,10 @@ BYTES=$((MIB * 1024 * 1024))
 JAR=$REPO/mptcp-cli/target/jmptcp.jar
 WORK=$(mktemp -d /tmp/jmptcp-bench.XXXXXX)
 
+DAEMON_PID=
 cleanup() {
+  # the SOCKS case's daemon, if a failure left it: it holds the caller's flock on the netns lock
+  if [[ -n $DAEMON_PID ]]; then kill "$DAEMON_PID" 2>/dev/null || true; wait "$DAEMON_PID" 2>/dev/null || true; fi
   "$REPO/scripts/testbed.sh" down --prefix "$P" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
@@ -167,6 +171,8 @@ start_sink() {
   done
 }
 gbit() { wait "$SINK_PID"; awk '{ print $2 }' "$WORK/sink.$1"; }
+# The whole machine's busy CPU seconds per GB (1e9 bytes) over the sink's timed interval (bench-sink.py).
+cpugb() { awk '{ printf "%.2f", $3 / ($1 / 1e9) }' "$WORK/sink.$1"; }
 
 start_sink 7001
 head -c "$BYTES" /dev/zero | ip netns exec "$P-cli" python3 -c '
@@ -177,8 +183,8 @@ while True:
     if not b: break
     s.sendall(b)
 s.shutdown(socket.SHUT_WR); s.recv(1)'
-KERNEL=$(gbit 7001)
-printf 'kernel TCP  upload    %7.3f Gbit/s\n' "$KERNEL"
+KERNEL=$(gbit 7001); KERNEL_CPU=$(cpugb 7001)
+printf 'kernel TCP  upload    %7.3f Gbit/s  %6.2f CPU-s/GB\n' "$KERNEL" "$KERNEL_CPU"
 
 start_sink 7006 "$BYTES"
 ip netns exec "$P-cli" python3 -c '
@@ -187,8 +193,8 @@ s = socket.create_connection(("10.2.1.1", 7006), source_address=("10.1.1.1", 0))
 buf = bytearray(1 << 20)
 while s.recv_into(buf): pass
 s.close()'
-KERNEL_DOWN=$(gbit 7006)
-printf 'kernel TCP  download  %7.3f Gbit/s\n' "$KERNEL_DOWN"
+KERNEL_DOWN=$(gbit 7006); KERNEL_DOWN_CPU=$(cpugb 7006)
+printf 'kernel TCP  download  %7.3f Gbit/s  %6.2f CPU-s/GB\n' "$KERNEL_DOWN" "$KERNEL_DOWN_CPU"
 
 ip netns exec "$P-srv" iperf3 -s -1 -D -B 10.2.1.1
 deadline=$((SECONDS + 10))
@@ -203,30 +209,81 @@ NC=(ip netns exec "$P-cli" java "${JAVA_OPTS[@]}" -jar "$JAR" nc --mptcp off --t
 # (one packet per read and write), in the same run.
 start_sink 7002
 head -c "$BYTES" /dev/zero | "${NC[@]}" 10.2.1.1 7002 > /dev/null 2> "$WORK/nc-up.err" || { cat "$WORK/nc-up.err" >&2; exit 1; }
-UP=$(gbit 7002)
-printf 'jmptcp      upload    %7.3f Gbit/s  (offloads)\n' "$UP"
+UP=$(gbit 7002); UP_CPU=$(cpugb 7002)
+printf 'jmptcp      upload    %7.3f Gbit/s  %6.2f CPU-s/GB  (offloads)\n' "$UP" "$UP_CPU"
 
 start_sink 7003 "$BYTES"
 "${NC[@]}" 10.2.1.1 7003 < /dev/null > /dev/null 2> "$WORK/nc-down.err" || { cat "$WORK/nc-down.err" >&2; exit 1; }
-DOWN=$(gbit 7003)
-printf 'jmptcp      download  %7.3f Gbit/s  (offloads)\n' "$DOWN"
+DOWN=$(gbit 7003); DOWN_CPU=$(cpugb 7003)
+printf 'jmptcp      download  %7.3f Gbit/s  %6.2f CPU-s/GB  (offloads)\n' "$DOWN" "$DOWN_CPU"
 
 start_sink 7004
 head -c "$BYTES" /dev/zero | "${NC[@]}" --no-offload 10.2.1.1 7004 > /dev/null 2> "$WORK/nc-up-no.err" || { cat "$WORK/nc-up-no.err" >&2; exit 1; }
 UPNO=$(gbit 7004)
-printf 'jmptcp      upload    %7.3f Gbit/s  (--no-offload)\n' "$UPNO"
+printf 'jmptcp      upload    %7.3f Gbit/s  %6.2f CPU-s/GB  (--no-offload)\n' "$UPNO" "$(cpugb 7004)"
 
 start_sink 7005 "$BYTES"
 "${NC[@]}" --no-offload 10.2.1.1 7005 < /dev/null > /dev/null 2> "$WORK/nc-down-no.err" || { cat "$WORK/nc-down-no.err" >&2; exit 1; }
 DOWNNO=$(gbit 7005)
-printf 'jmptcp      download  %7.3f Gbit/s  (--no-offload)\n' "$DOWNNO"
+printf 'jmptcp      download  %7.3f Gbit/s  %6.2f CPU-s/GB  (--no-offload)\n' "$DOWNNO" "$(cpugb 7005)"
+
+# The same transfers through the daemon's SOCKS5 port (issue 12: SOCKS may cost at most 10 % of the
+# API path's throughput): the daemon with the nc's stack options, a Python client on loopback that
+# speaks SOCKS5 and then sends or receives as the kernel client above.
+ip netns exec "$P-cli" java "${JAVA_OPTS[@]}" -jar "$JAR" daemon --mptcp off --tun "${P}t0" --address 10.3.1.1 \
+  --socks 127.0.0.1:1080 --control "$WORK/control.sock" > "$WORK/daemon.log" 2>&1 &
+DAEMON_PID=$!
+deadline=$((SECONDS + 30))
+until ip netns exec "$P-cli" ss -ltnH 'sport = :1080' | grep -q LISTEN; do # [::ffff:127.0.0.1]:1080
+  if ((SECONDS >= deadline)) || ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+    echo "bench: the daemon's SOCKS port did not open" >&2; cat "$WORK/daemon.log" >&2; exit 1
+  fi
+  sleep 0.1
+done
+socks() { # PORT UPLOAD_BYTES (0: download to EOF)
+  ip netns exec "$P-cli" python3 -c '
+import socket, struct, sys
+port, up = int(sys.argv[1]), int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", 1080))
+s.sendall(b"\x05\x01\x00")
+assert s.recv(2) == b"\x05\x00", "SOCKS method"
+s.sendall(b"\x05\x01\x00\x01" + socket.inet_aton("10.2.1.1") + struct.pack(">H", port))
+r = b""
+while len(r) < 10:
+    r += s.recv(10 - len(r))
+assert r[1] == 0, "SOCKS reply %d" % r[1]
+if up:
+    buf = bytes(1 << 20)
+    while up > 0:
+        up -= s.send(buf[:min(up, len(buf))])
+    s.shutdown(socket.SHUT_WR)
+    s.recv(1)
+else:
+    buf = bytearray(1 << 20)
+    while s.recv_into(buf):
+        pass
+s.close()' "$1" "$2"
+}
+start_sink 7007
+socks 7007 "$BYTES"
+SOCKS_UP=$(gbit 7007); SOCKS_UP_CPU=$(cpugb 7007)
+printf 'jmptcp      upload    %7.3f Gbit/s  %6.2f CPU-s/GB  (offloads, through the daemon'"'"'s SOCKS port)\n' "$SOCKS_UP" "$SOCKS_UP_CPU"
+start_sink 7008 "$BYTES"
+socks 7008 0
+SOCKS_DOWN=$(gbit 7008); SOCKS_DOWN_CPU=$(cpugb 7008)
+printf 'jmptcp      download  %7.3f Gbit/s  %6.2f CPU-s/GB  (offloads, through the daemon'"'"'s SOCKS port)\n' "$SOCKS_DOWN" "$SOCKS_DOWN_CPU"
+kill "$DAEMON_PID" 2>/dev/null || true
+wait "$DAEMON_PID" 2>/dev/null || true
 grep -h 'stack counters' "$WORK"/nc-*.err | sed 's/^.*stack counters/  counters/' || true
 
 echo "== ratios"
-awk -v u="$UP" -v d="$DOWN" -v un="$UPNO" -v dn="$DOWNNO" -v k="$KERNEL" -v kd="$KERNEL_DOWN" 'BEGIN {
+awk -v u="$UP" -v d="$DOWN" -v un="$UPNO" -v dn="$DOWNNO" -v k="$KERNEL" -v kd="$KERNEL_DOWN" \
+    -v su="$SOCKS_UP" -v sd="$SOCKS_DOWN" -v uc="$UP_CPU" -v dc="$DOWN_CPU" -v kc="$KERNEL_CPU" -v kdc="$KERNEL_DOWN_CPU" 'BEGIN {
   printf "jmptcp upload / kernel TCP upload        %5.1f %%  (--no-offload %5.1f %%)\n", 100 * u / k, 100 * un / k
   printf "jmptcp download / kernel TCP download    %5.1f %%  (--no-offload %5.1f %%)\n", 100 * d / kd, 100 * dn / kd
-  printf "offload / --no-offload        upload %.2fx  download %.2fx\n", u / un, d / dn }'
+  printf "offload / --no-offload        upload %.2fx  download %.2fx\n", u / un, d / dn
+  printf "SOCKS / API (nc)              upload %.2fx  download %.2fx  (goal: at least 0.90)\n", su / u, sd / d
+  printf "CPU-s/GB jmptcp / kernel TCP  upload %.2fx  download %.2fx\n", uc / kc, dc / kdc }'
 
 echo
 echo "== raw TUN ceiling (scripts/bench-tun.sh $TUN_SECONDS)"
@@ -234,8 +291,9 @@ TUN_OUT=$("$REPO/scripts/bench-tun.sh" "$TUN_SECONDS")
 echo "$TUN_OUT"
 RELAY=$(echo "$TUN_OUT" | awk '$1 == "relay" && /packets\/s/ { print $4 }')
 if [[ -n ${BENCH_JSON:-} ]]; then
-  printf '{"case": "single", "mib": %s, "kernel_upload_gbit": %s, "kernel_download_gbit": %s, "kernel_iperf3_gbit": %s, "jmptcp_upload_gbit": %s, "jmptcp_download_gbit": %s, "jmptcp_upload_no_offload_gbit": %s, "jmptcp_download_no_offload_gbit": %s, "tun_relay_gbit": %s}\n' \
-    "$MIB" "$KERNEL" "$KERNEL_DOWN" "$IPERF" "$UP" "$DOWN" "$UPNO" "$DOWNNO" "${RELAY:-null}" > "$BENCH_JSON"
+  printf '{"case": "single", "mib": %s, "kernel_upload_gbit": %s, "kernel_download_gbit": %s, "kernel_iperf3_gbit": %s, "jmptcp_upload_gbit": %s, "jmptcp_download_gbit": %s, "jmptcp_upload_no_offload_gbit": %s, "jmptcp_download_no_offload_gbit": %s, "tun_relay_gbit": %s, "socks_upload_gbit": %s, "socks_download_gbit": %s, "kernel_upload_cpu_s_per_gb": %s, "kernel_download_cpu_s_per_gb": %s, "jmptcp_upload_cpu_s_per_gb": %s, "jmptcp_download_cpu_s_per_gb": %s, "socks_upload_cpu_s_per_gb": %s, "socks_download_cpu_s_per_gb": %s}\n' \
+    "$MIB" "$KERNEL" "$KERNEL_DOWN" "$IPERF" "$UP" "$DOWN" "$UPNO" "$DOWNNO" "${RELAY:-null}" "$SOCKS_UP" "$SOCKS_DOWN" \
+    "$KERNEL_CPU" "$KERNEL_DOWN_CPU" "$UP_CPU" "$DOWN_CPU" "$SOCKS_UP_CPU" "$SOCKS_DOWN_CPU" > "$BENCH_JSON"
 fi
 echo "== jmptcp against the TUN ceiling (relay: one thread writing and reading 1500-byte packets)"
 echo "$TUN_OUT" | awk -v u="$UP" -v d="$DOWN" '$1 == "relay" && /packets\/s/ {
