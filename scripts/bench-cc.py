@@ -185,7 +185,7 @@ def jmptcp_retrans(path, warmup, window):
     return r, sent / 1420
 
 
-def pct(r):
+def retrans_share(r):
     return f"{100 * r[0] / r[1]:.3f} %" if r and r[1] else "-"
 
 
@@ -211,7 +211,8 @@ def fairness(a, work):
             print(f"  {who:6} run {i + 1}: MPTCP {mbit(mp, w):5.1f} Mbit/s ("
                   + ", ".join(f"{k} {mbit(v, w):.1f}" for k, v in sorted(m.items()))
                   + f"), TCP {mbit(t, w):5.1f} Mbit/s, ratio {ratio:5.2f}  ({w:.1f} s); retransmitted: "
-                  + f"TCP {pct(a.last_retrans[0])}, MPTCP {pct(a.last_retrans[1]) if a.last_retrans[1] else '- (--stats-dir)'}",
+                  + f"TCP {retrans_share(a.last_retrans[0])}, MPTCP "
+                  + (retrans_share(a.last_retrans[1]) if a.last_retrans[1] else "- (--stats-dir)"),
                   flush=True)
     print()
     print(f"== fairness: 2 subflows + 1 kernel TCP flow (cubic) through one {a.rate} Mbit/s bottleneck, "
