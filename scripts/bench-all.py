@@ -116,6 +116,11 @@ def rows(out):
             for mode in ("offload", "no_offload"):
                 r.append((f"single path MPTCP {way}, {mode.replace('_', '-')}", mp[f"{way}_{mode}_gbit"], k,
                           "Gbit/s, higher is better (kernel: its MPTCP upload from a Python client sending stdin)"))
+        if "upload_two_paths_gbit" in mp:  # results of a checkout with the two-path lines
+            r.append(("two unlimited paths, MPTCP upload", mp["upload_two_paths_gbit"], mp["kernel_mptcp_upload_two_paths_gbit"],
+                      "Gbit/s, higher is better (goal: at least the one-path figure)"))
+            r.append(("two unlimited paths, MPTCP download", mp["download_two_paths_gbit"], mp["kernel_mptcp_upload_two_paths_gbit"],
+                      "Gbit/s, higher is better (kernel: its two-path upload)"))
     a = load(out, "aggregation")
     if a:
         for x in a["rows"]:

@@ -2,7 +2,8 @@
 # Single-path MPTCP goodput (issue 12), run by `scripts/bench.sh mptcp [MIB=1024]`: over the same
 # unlimited testbed path as `bench.sh` (veth, router namespace, veth), in one run:
 #   kernel MPTCP upload (a Python client with IPPROTO_MPTCP) and kernel TCP upload, for reference;
-#   jmptcp `nc --mptcp on` upload and download with TUN offloads (the default) and with --no-offload.
+#   jmptcp `nc --mptcp on` upload and download with TUN offloads (the default) and with --no-offload;
+#   then over two unlimited paths (a second subflow each), against the one-path figures.
 # The receiver (or sender, for downloads) is a kernel MPTCP socket in the server namespace, which
 # times from its first byte to EOF. Prints Gbit/s, the ratios to kernel MPTCP and offload/--no-offload,
 # and the server's nonzero MPTCP error counters (DSS, checksum, infinite mapping, MP_FAIL).
@@ -78,7 +79,35 @@ moved = [f"{k} +{int(v) - int(before.get(k, 0))}" for k, v in (l.split() for l i
          if any(b in k for b in bad) and int(v) != int(before.get(k, 0))]
 print("  " + (", ".join(moved) if moved else "none"))
 PY
+
+# Two unlimited paths (issue 12: where the CPU is the limit, multipath must not cost throughput): the
+# same transfers with a second subflow over path 2, offloads on, against the single-path figures above.
+"$REPO/scripts/testbed.sh" down --prefix "$P" >/dev/null 2>&1 || true
+"$REPO/scripts/testbed.sh" up --prefix "$P" --paths 2 --no-signal >/dev/null
+echo "== two unlimited paths (testbed $P --paths 2): the kernel client's second subflow from 10.1.2.1, jmptcp's from 10.3.2.1"
+joins() { ip netns exec "$P-srv" nstat -az MPTcpExtMPJoinAckRx | awk '/^MPTcpExt/ { print $2 }'; }
+j0=$(joins)
+sink $port 0 262
+head -c "$BYTES" /dev/zero | ip netns exec "$P-cli" python3 "$WORK/client.py" $port 262
+KMP2=$(result $port); port=$((port + 1))
+j1=$(joins)
+printf 'kernel MPTCP upload, 2 paths %7.3f Gbit/s  / one path %s  (joins %d)\n' "$KMP2" "$(ratio "$KMP2" "$KMP")" $((j1 - j0))
+NC2=("${NC[@]}" --address 10.3.2.1)
+sink $port 0 262
+head -c "$BYTES" /dev/zero | "${NC2[@]}" 10.2.1.1 $port > /dev/null 2> "$WORK/up2.err" || { cat "$WORK/up2.err" >&2; exit 1; }
+GOT[up2]=$(result $port); port=$((port + 1))
+j2=$(joins)
+printf 'jmptcp MPTCP upload, 2 paths %7.3f Gbit/s  / one path %s  / kernel 2 paths %s  (joins %d)\n' "${GOT[up2]}" \
+  "$(ratio "${GOT[up2]}" "${GOT[up.offload]}")" "$(ratio "${GOT[up2]}" "$KMP2")" $((j2 - j1))
+sink $port "$BYTES" 262
+"${NC2[@]}" 10.2.1.1 $port < /dev/null > /dev/null 2> "$WORK/down2.err" || { cat "$WORK/down2.err" >&2; exit 1; }
+GOT[down2]=$(result $port); port=$((port + 1))
+j3=$(joins)
+printf 'jmptcp MPTCP download, 2 paths %5.3f Gbit/s  / one path %s  (joins %d)\n' "${GOT[down2]}" \
+  "$(ratio "${GOT[down2]}" "${GOT[down.offload]}")" $((j3 - j2))
+
 if [[ -n ${BENCH_JSON:-} ]]; then # for scripts/bench-all.py
-  printf '{"mib": %d, "kernel_mptcp_upload_gbit": %s, "upload_offload_gbit": %s, "download_offload_gbit": %s, "upload_no_offload_gbit": %s, "download_no_offload_gbit": %s}\n' \
-    "$MIB" "$KMP" "${GOT[up.offload]}" "${GOT[down.offload]}" "${GOT[up.no-offload]}" "${GOT[down.no-offload]}" > "$BENCH_JSON"
+  printf '{"mib": %d, "kernel_mptcp_upload_gbit": %s, "upload_offload_gbit": %s, "download_offload_gbit": %s, "upload_no_offload_gbit": %s, "download_no_offload_gbit": %s, "kernel_mptcp_upload_two_paths_gbit": %s, "upload_two_paths_gbit": %s, "download_two_paths_gbit": %s}\n' \
+    "$MIB" "$KMP" "${GOT[up.offload]}" "${GOT[down.offload]}" "${GOT[up.no-offload]}" "${GOT[down.no-offload]}" \
+    "$KMP2" "${GOT[up2]}" "${GOT[down2]}" > "$BENCH_JSON"
 fi
