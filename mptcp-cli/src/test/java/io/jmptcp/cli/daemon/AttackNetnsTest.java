@@ -18,9 +18,12 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The network-side attacks of issue 13 against the real daemon: a forward-mode daemon on the
@@ -31,6 +34,7 @@ import org.junit.jupiter.api.TestInstance;
  */
 @Tag("netns")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the SYN flood last: see its case
 class AttackNetnsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Uncounted pure ACKs of the daemon's own allowed among those sniffed in case d (see there). */
@@ -332,7 +336,12 @@ class AttackNetnsTest {
      * daemon keeps at most its half-open bound, answers the rest with cookies and keeps nothing
      * for them, its memory stays bounded, and both downloads are intact.
      */
+    // Last: the flood leaves up to 1024 half-open connections in the daemon until their SYN,ACKs give
+    // up, so a case after it met a full SYN queue. In one CI run (2026-12-04) the next two cases'
+    // curl connections then came up as plain TCP ("mptcp":false) and their sniffers saw no
+    // MP_CAPABLE handshake; not diagnosed further (the cookie path is the suspect).
     @Test
+    @Order(Order.DEFAULT + 1)
     void aSynFloodFromRandomSourcesLeavesRoomForALegitimateClient() throws Exception {
         long evicted = counter("half_open_evicted");
         long synRx = counter("mptcp_mpcapablesynrx");
