@@ -5,7 +5,7 @@ import java.util.ArrayDeque;
 
 /**
  * Bytes written by the application and not yet sent, as chunks whose boundaries no segment crosses
- * (an MPTCP DSS mapping is per segment). Untagged writes append into the last untagged chunk while
+ * (an MPTCP chunk is one DSS mapping, repeated on each of its segments). Untagged writes append into the last untagged chunk while
  * it has room, so plain TCP still fills full segments. Each byte is copied once, here, or not at
  * all for a tagged chunk handed over whole ({@link #append}).
  *
@@ -45,34 +45,27 @@ final class SendQueue {
         return unsentBytes;
     }
 
-    /** Appends up to {@code max} bytes from {@code src}; returns how many. */
-    int write(ByteBuffer src, int max, Object tag, boolean tagged) {
+    /** Appends up to {@code max} untagged bytes from {@code src}; returns how many. */
+    int write(ByteBuffer src, int max) {
         int n = Math.min(src.remaining(), max);
         if (n <= 0) {
             return 0;
         }
         int done = 0;
-        if (!tagged) {
-            Chunk last = chunks.peekLast();
-            if (last != null && !last.tagged && last.limit < last.data.length) {
-                int k = Math.min(n, last.data.length - last.limit);
-                src.get(last.data, last.limit, k);
-                last.limit += k;
-                done = k;
-            }
-            while (done < n) {
-                int size = newChunkSize(n - done, chunks.peekLast());
-                int k = Math.min(n - done, size);
-                byte[] a = new byte[size];
-                src.get(a, 0, k);
-                chunks.addLast(new Chunk(a, k, null, false));
-                done += k;
-            }
-        } else {
-            byte[] a = new byte[n];
-            src.get(a);
-            chunks.addLast(new Chunk(a, n, tag, true));
-            done = n;
+        Chunk last = chunks.peekLast();
+        if (last != null && !last.tagged && last.limit < last.data.length) {
+            int k = Math.min(n, last.data.length - last.limit);
+            src.get(last.data, last.limit, k);
+            last.limit += k;
+            done = k;
+        }
+        while (done < n) {
+            int size = newChunkSize(n - done, chunks.peekLast());
+            int k = Math.min(n - done, size);
+            byte[] a = new byte[size];
+            src.get(a, 0, k);
+            chunks.addLast(new Chunk(a, k, null, false));
+            done += k;
         }
         unsentBytes += done;
         return done;

@@ -470,38 +470,27 @@ public final class TcpConnection {
 
     /** Queues bytes for sending; returns how many were taken (limited by the send buffer), -1 if closed. */
     public int send(ByteBuffer src) {
-        return write(src, null, false);
-    }
-
-    /**
-     * Queues one chunk that segments never straddle, with a tag given back to the option hook for
-     * each segment carrying part of it. Takes up to {@link #sendBufferSpace()} bytes.
-     */
-    public int send(ByteBuffer chunk, Object tag) {
-        return write(chunk, tag, true);
-    }
-
-    /**
-     * Like {@link #send(ByteBuffer, Object)} for a whole array, which is kept rather than copied
-     * when all of it fits: the caller must not change it afterwards (MPTCP hands each chunk over
-     * this way, one copy fewer per byte sent).
-     */
-    public int sendChunk(byte[] chunk, Object tag) {
         if (!writable()) {
             return -1;
         }
-        int n = sendQ.append(chunk, (int) Math.min(Integer.MAX_VALUE, sendBufferSpace()), tag);
+        int n = sendQ.write(src, (int) Math.min(Integer.MAX_VALUE, sendBufferSpace()));
         if (n > 0) {
             dirty = true;
         }
         return n;
     }
 
-    private int write(ByteBuffer src, Object tag, boolean tagged) {
+    /**
+     * Queues one chunk that segments never straddle, with a tag given back to the option hook for
+     * each segment carrying part of it; takes up to {@link #sendBufferSpace()} bytes. The array is
+     * kept rather than copied when all of it fits: the caller must not change it afterwards (MPTCP
+     * hands each chunk over this way, one copy fewer per byte sent).
+     */
+    public int sendChunk(byte[] chunk, Object tag) {
         if (!writable()) {
             return -1;
         }
-        int n = sendQ.write(src, (int) Math.min(Integer.MAX_VALUE, sendBufferSpace()), tag, tagged);
+        int n = sendQ.append(chunk, (int) Math.min(Integer.MAX_VALUE, sendBufferSpace()), tag);
         if (n > 0) {
             dirty = true;
         }

@@ -18,8 +18,9 @@
  *
  * <h2>Hooks for MPTCP</h2>
  * <ul>
- * <li>{@code send(ByteBuffer chunk, Object tag)}: chunks that no segment straddles; the tag is
- * handed back for every segment carrying part of the chunk (one DSS mapping per segment).</li>
+ * <li>{@code sendChunk(byte[] chunk, Object tag)}: chunks that no segment straddles, kept without
+ * a copy; the tag is handed back for every segment carrying part of the chunk (one DSS mapping per
+ * chunk, repeated on each of its segments).</li>
  * <li>{@code setOptionWriter(writer, reservedBytes)}: adds options to each outgoing segment within
  * the remaining budget; {@code reservedBytes} shrink full segments as Linux's effective MSS.</li>
  * <li>{@code setInboundObserver(observer)}: every inbound segment with an

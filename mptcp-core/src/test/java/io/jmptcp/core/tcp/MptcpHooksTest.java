@@ -107,7 +107,7 @@ class MptcpHooksTest {
                     if (c.sendBufferSpace() < len) {
                         break;
                     }
-                    assertEquals(len, c.send(ByteBuffer.allocate(len), i));
+                    assertEquals(len, c.sendChunk(new byte[len], i));
                     nextChunk[0]++;
                     changed = true;
                 }

@@ -33,12 +33,12 @@ class SendQueueTest {
     @Test
     void aOneByteWriteDoesNotTakeAFullChunk() {
         SendQueue q = queue();
-        assertEquals(1, q.write(ByteBuffer.wrap(new byte[] {42}), Integer.MAX_VALUE, null, false));
+        assertEquals(1, q.write(ByteBuffer.wrap(new byte[] {42}), Integer.MAX_VALUE));
         assertEquals(SendQueue.MIN_CHUNK, q.allocated());
         assertArrayEquals(new byte[] {42}, drain(q, 1460));
         assertTrue(q.allocated() <= SendQueue.MIN_CHUNK, () -> "an idle queue holds " + q.allocated());
         // the small chunk left takes the next small write
-        q.write(ByteBuffer.wrap(new byte[] {43}), Integer.MAX_VALUE, null, false);
+        q.write(ByteBuffer.wrap(new byte[] {43}), Integer.MAX_VALUE);
         assertEquals(SendQueue.MIN_CHUNK, q.allocated());
         assertArrayEquals(new byte[] {43}, drain(q, 1460));
     }
@@ -48,7 +48,7 @@ class SendQueueTest {
         SendQueue q = queue();
         byte[] data = new byte[1 << 20];
         new Random(1).nextBytes(data);
-        assertEquals(data.length, q.write(ByteBuffer.wrap(data), Integer.MAX_VALUE, null, false));
+        assertEquals(data.length, q.write(ByteBuffer.wrap(data), Integer.MAX_VALUE));
         assertEquals(FULL, q.head().data.length);
         assertEquals((data.length + FULL - 1) / FULL, q.chunkCount());
         assertArrayEquals(data, drain(q, 1460));
@@ -65,7 +65,7 @@ class SendQueueTest {
             byte[] b = new byte[1 + rnd.nextInt(200)];
             rnd.nextBytes(b);
             written.write(b, 0, b.length);
-            q.write(ByteBuffer.wrap(b), Integer.MAX_VALUE, null, false);
+            q.write(ByteBuffer.wrap(b), Integer.MAX_VALUE);
         }
         int total = written.size();
         // 2, 4, 8, 16, 32 KiB, then full chunks: a handful more than the full chunks alone
